@@ -1,0 +1,61 @@
+# pglab: `make` brings up the whole lab and measures it; `make test` runs the tests.
+# Every target delegates to bin/pglab; logic lives in TypeScript.
+
+PGLAB := bin/pglab
+HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-server etcd-client
+export DEBIAN_FRONTEND := noninteractive
+
+.DEFAULT_GOAL := all
+.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover clean
+
+all: host-deps build machines imdb bench
+
+# Host packages: nspawn + debootstrap for the lab; PostgreSQL and etcd for the
+# tests that run the daemon on 127.0.0.1. apt-get update only when one is missing.
+host-deps:
+	@missing=$$(for p in $(HOST_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing host packages: $$missing"; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "host packages present"; fi
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+deps: node_modules/.package-lock.json
+
+build: deps
+	npm run --silent build
+
+machines: build
+	$(PGLAB) machines
+
+deploy: build
+	$(PGLAB) deploy pgdaemon
+
+imdb: build
+	$(PGLAB) imdb sample
+	$(PGLAB) imdb load --target postgres
+
+bench: build
+	$(PGLAB) bench --target postgres
+
+chaos: build
+	$(PGLAB) chaos kill pg0
+
+status: build
+	$(PGLAB) status
+
+destroy: build
+	$(PGLAB) destroy
+
+test: host-deps build test-unit test-system
+
+test-unit: build
+	npx vitest run --project unit
+
+test-system: build
+	npx vitest run --project system
+
+clean:
+	rm -rf dist

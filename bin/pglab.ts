@@ -1,0 +1,2 @@
+// pglab CLI entry point (placeholder).
+console.log('pglab');

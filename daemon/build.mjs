@@ -1,0 +1,31 @@
+// Bundles pgdaemon into one CommonJS file that Debian's node 18 runs inside the
+// lab's machines. etcd3 loads its .proto files from `${__dirname}/../proto` at
+// run time, so they are shipped next to the bundle's folder.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist', 'daemon');
+const protoSrc = join(root, 'node_modules', 'etcd3', 'proto');
+const protoDst = join(root, 'dist', 'proto');
+
+await build({
+  entryPoints: [join(root, 'daemon', 'main.ts')],
+  outfile: join(outDir, 'pgdaemon.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+mkdirSync(protoDst, { recursive: true });
+for (const f of readdirSync(protoSrc)) copyFileSync(join(protoSrc, f), join(protoDst, f));
+
+// The content hash lets `pglab deploy pgdaemon` skip nodes that already run this build.
+const hash = createHash('sha256').update(readFileSync(join(outDir, 'pgdaemon.cjs'))).digest('hex').slice(0, 16);
+writeFileSync(join(outDir, 'pgdaemon.hash'), hash + '\n');
