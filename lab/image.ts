@@ -1,0 +1,104 @@
+// The base image every machine boots from: Debian bookworm by debootstrap plus
+// the packages of every role, built once and cached under a hash of its recipe.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './host-command.js';
+import { removeTree, unmountAll } from './mounts.js';
+import { paths } from './state-dir.js';
+
+export interface ImageRecipe {
+  suite: string;
+  bootstrapPackages: string[];
+  packages: string[];
+  /** Units shipped disabled: roles enable what they run, per machine. */
+  disabledUnits: string[];
+  /** Bump when the fix-up steps below change, so the cache key changes too. */
+  fixupsRevision: number;
+}
+
+export const IMAGE_RECIPE: ImageRecipe = {
+  suite: 'bookworm',
+  bootstrapPackages: ['systemd', 'systemd-sysv', 'dbus', 'iproute2'],
+  packages: [
+    'postgresql-15', 'pgbouncer', 'etcd-server', 'etcd-client', 'haproxy', 'nodejs',
+    'procps', 'nftables', 'ca-certificates', 'iputils-ping', 'less', 'netcat-openbsd',
+  ],
+  // A rebooted old primary must not come back as primary by itself: only pgdaemon starts PostgreSQL.
+  disabledUnits: ['postgresql.service', 'etcd.service', 'haproxy.service', 'pgbouncer.service'],
+  fixupsRevision: 1,
+};
+
+export function recipeHash(recipe: ImageRecipe = IMAGE_RECIPE): string {
+  return createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
+}
+
+export function imageDir(recipe: ImageRecipe = IMAGE_RECIPE): string {
+  return paths.image(recipeHash(recipe));
+}
+
+export function imageExists(recipe: ImageRecipe = IMAGE_RECIPE): boolean {
+  return existsSync(join(imageDir(recipe), '.pglab-image-complete'));
+}
+
+interface BuildOptions {
+  mirror: string;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+/** Builds the image into a temporary directory and renames it into place only when complete. */
+export async function buildImage(opts: BuildOptions, recipe: ImageRecipe = IMAGE_RECIPE): Promise<string> {
+  const final = imageDir(recipe);
+  const tmp = `${final}.partial`;
+  await removeTree(tmp); // left by an interrupted build
+  await mkdir(paths.images(), { recursive: true });
+  const say = opts.onLine ?? (() => {});
+
+  say(`debootstrap ${recipe.suite} from ${opts.mirror}`);
+  await run(
+    'debootstrap',
+    ['--variant=minbase', `--include=${recipe.bootstrapPackages.join(',')}`, recipe.suite, tmp, opts.mirror],
+    { signal: opts.signal, onLine: say },
+  );
+
+  await writeFile(join(tmp, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  await mkdir(join(tmp, 'etc/postgresql-common'), { recursive: true });
+  await writeFile(join(tmp, 'etc/postgresql-common/createcluster.conf'), 'create_main_cluster = false\n');
+  await copyFile('/etc/resolv.conf', join(tmp, 'etc/resolv.conf')).catch(() => undefined);
+  try {
+    await run('mount', ['-t', 'proc', 'proc', join(tmp, 'proc')]);
+    await run('mount', ['--bind', '/dev', join(tmp, 'dev')]);
+    const env = { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+    say('apt-get install ' + recipe.packages.join(' '));
+    await run('chroot', [tmp, 'apt-get', 'update', '-q'], { signal: opts.signal, onLine: say, env });
+    await run('chroot', [tmp, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...recipe.packages], {
+      signal: opts.signal,
+      onLine: say,
+      env,
+    });
+    await run('chroot', [tmp, 'systemctl', 'disable', ...recipe.disabledUnits], { env, allowFailure: true });
+    await run('chroot', [tmp, 'systemctl', 'enable', 'systemd-networkd.service'], { env });
+    await run('chroot', [tmp, 'apt-get', 'clean'], { env });
+  } finally {
+    await unmountAll(join(tmp, 'proc'));
+    await unmountAll(join(tmp, 'dev'));
+  }
+  await rm(join(tmp, 'usr/sbin/policy-rc.d'), { force: true });
+  await rm(join(tmp, 'var/lib/apt/lists'), { recursive: true, force: true });
+  await mkdir(join(tmp, 'var/lib/apt/lists/partial'), { recursive: true });
+  await writeFile(join(tmp, 'etc/resolv.conf'), '');
+  // Every clone must get its own machine-id at first boot.
+  await writeFile(join(tmp, 'etc/machine-id'), '');
+  await writeFile(join(tmp, '.pglab-image-complete'), JSON.stringify({ recipe, builtAt: new Date().toISOString() }) + '\n');
+  await removeTree(final);
+  await rename(tmp, final);
+  return final;
+}
+
+/** Images other than the current recipe's: left by older recipes, removed by `destroy --all`. */
+export async function listImages(): Promise<string[]> {
+  if (!existsSync(paths.images())) return [];
+  return (await readdir(paths.images())).map((d) => join(paths.images(), d));
+}

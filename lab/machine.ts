@@ -1,0 +1,207 @@
+// One machine's life on the host: its copy-on-write root, boot with
+// systemd-nspawn inside the lab namespace, waiting for systemd, stop and kill.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readFile, writeFile, symlink, lstat, readlink, unlink, chmod } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run, type RunOptions, type RunResult } from './host-command.js';
+import { findMachineProcesses, type MachineProcess } from './machine-process.js';
+import { isMounted, removeTree } from './mounts.js';
+import { paths } from './state-dir.js';
+import { netnsPath } from '../network/netns.js';
+import { createMachineCgroups, removeMachineCgroups } from './machine-cgroup.js';
+
+export interface MachineDirs {
+  dir: string;
+  upper: string;
+  work: string;
+  root: string;
+  console: string;
+  meta: string;
+}
+
+export function machineDirs(name: string): MachineDirs {
+  const dir = paths.machine(name);
+  return {
+    dir,
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    root: join(dir, 'root'),
+    console: join(dir, 'console.log'),
+    meta: join(dir, 'machine.json'),
+  };
+}
+
+export function machineProcesses(): Map<string, MachineProcess> {
+  return findMachineProcesses(paths.machines());
+}
+
+export function machineProcess(name: string): MachineProcess | undefined {
+  return machineProcesses().get(name);
+}
+
+interface MachineMeta {
+  image: string;
+}
+
+/**
+ * Mounts the overlay root over `image`. A machine made from another image
+ * (the recipe changed) is wiped first: its upper layer would not fit.
+ * Returns true when the machine's layer was (re)created.
+ */
+export async function prepareRoot(name: string, image: string): Promise<boolean> {
+  const d = machineDirs(name);
+  let fresh = !existsSync(d.meta);
+  if (!fresh) {
+    const meta = JSON.parse(await readFile(d.meta, 'utf8')) as MachineMeta;
+    if (meta.image !== image) {
+      await removeTree(d.dir);
+      fresh = true;
+    }
+  }
+  await mkdir(d.upper, { recursive: true });
+  await mkdir(d.work, { recursive: true });
+  await mkdir(d.root, { recursive: true });
+  if (!isMounted(d.root)) {
+    await run('mount', ['-t', 'overlay', `pglab-${name}`, '-o', `lowerdir=${image},upperdir=${d.upper},workdir=${d.work}`, d.root]);
+  }
+  if (fresh) await writeFile(d.meta, JSON.stringify({ image } satisfies MachineMeta) + '\n');
+  return fresh;
+}
+
+export interface MachineFile {
+  path: string;
+  content: string;
+  mode?: number;
+}
+
+/** Writes files into the machine's root; returns the paths whose content changed. */
+export async function writeMachineFiles(name: string, files: readonly MachineFile[]): Promise<string[]> {
+  const root = machineDirs(name).root;
+  const changed: string[] = [];
+  for (const f of files) {
+    const target = join(root, f.path);
+    const old = await readFile(target, 'utf8').catch(() => undefined);
+    if (old === f.content) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, f.content, { mode: f.mode ?? 0o644 });
+    if (f.mode !== undefined) await chmod(target, f.mode);
+    changed.push(f.path);
+  }
+  return changed;
+}
+
+/** Enables units at boot the way `systemctl enable` would, without running systemctl. */
+export async function enableUnits(name: string, units: readonly string[]): Promise<string[]> {
+  const root = machineDirs(name).root;
+  const changed: string[] = [];
+  for (const unit of units) {
+    const link = join(root, 'etc/systemd/system/multi-user.target.wants', unit);
+    const target = `/lib/systemd/system/${unit}`;
+    const current = await lstat(link).then(() => readlink(link)).catch(() => undefined);
+    if (current === target) continue;
+    if (current !== undefined) await unlink(link);
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(target, link);
+    changed.push(unit);
+  }
+  return changed;
+}
+
+/**
+ * Starts nspawn detached (own session, output to console.log) inside the lab
+ * namespace and the machine's own cgroup. The shell moves itself into the
+ * cgroup and then execs, so nspawn is born there.
+ */
+export async function boot(name: string, bridge: string): Promise<void> {
+  const d = machineDirs(name);
+  const cgroups = await createMachineCgroups(name);
+  const log = openSync(d.console, 'a');
+  try {
+    const enter = cgroups.map((_, i) => `echo $$ > "$${i + 1}/cgroup.procs"`).join(' && ');
+    const nspawn = ['nsenter', `--net=${netnsPath()}`, '--', 'systemd-nspawn', '--register=no', '--keep-unit', '-q',
+      '-D', d.root, '-b', '-M', name, `--network-bridge=${bridge}`, '--link-journal=no'];
+    const script = `${enter ? enter + ' && ' : ''}exec ${nspawn.map((a) => `'${a}'`).join(' ')}`;
+    const child = spawn('sh', ['-c', script, 'pglab-boot', ...cgroups], { detached: true, stdio: ['ignore', log, log] });
+    child.unref();
+    child.on('error', () => undefined);
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Runs a command inside a running machine (all its namespaces) with a clean environment. */
+export async function execIn(name: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const p = machineProcess(name);
+  if (!p?.leaderPid) throw new Error(`${name} is not running`);
+  return run('nsenter', ['-t', String(p.leaderPid), '-a', '--', 'env', '-i', ...machineEnv(), ...argv], { where: name, ...opts });
+}
+
+export function machineEnv(): string[] {
+  return ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', 'HOME=/root', `TERM=${process.env.TERM ?? 'xterm'}`];
+}
+
+/** Waits until systemd inside reports `running`; a `degraded` boot fails with the failed units. */
+export async function waitForSystem(name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not started';
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    const p = machineProcess(name);
+    if (!p) throw new Error(`${name} exited while booting; see ${machineDirs(name).console}`);
+    if (p.leaderPid) {
+      const r = await execIn(name, ['systemctl', 'is-system-running'], { allowFailure: true, timeoutMs: 5000 }).catch(
+        () => undefined,
+      );
+      last = r?.stdout.trim() || last;
+      if (last === 'running') return;
+      if (last === 'degraded') {
+        const failed = await execIn(name, ['systemctl', '--failed', '--no-legend', '--plain'], { allowFailure: true });
+        throw new Error(`${name} booted degraded; failed units:\n${failed.stdout.trim()}\n(see: pglab logs ${name})`);
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error(`${name} did not finish booting in ${timeoutMs / 1000}s (systemd says "${last}"); see ${machineDirs(name).console}`);
+}
+
+const SIGRTMIN_PLUS_4 = 38; // systemd's "halt" request; Node has no name for real-time signals.
+
+/** Asks systemd inside to power off, then kills it if it does not within the timeout; unmounts the root. */
+export async function stopMachine(name: string, timeoutMs = 10_000): Promise<boolean> {
+  const p = machineProcess(name);
+  if (p) {
+    if (p.leaderPid) process.kill(p.leaderPid, SIGRTMIN_PLUS_4);
+    const deadline = Date.now() + timeoutMs;
+    while (machineProcess(name) && Date.now() < deadline) await sleep(100);
+    const still = machineProcess(name);
+    if (still) {
+      if (still.leaderPid) killQuietly(still.leaderPid);
+      await sleep(200);
+      const orphan = machineProcess(name);
+      if (orphan) killQuietly(orphan.nspawnPid);
+      while (machineProcess(name)) await sleep(50);
+    }
+  }
+  const root = machineDirs(name).root;
+  if (isMounted(root)) await run('umount', [root]);
+  removeMachineCgroups(name);
+  return p !== undefined;
+}
+
+/** SIGKILL of the container's PID 1: the machine dies at once, as on power loss. */
+export function killMachine(name: string): boolean {
+  const p = machineProcess(name);
+  if (!p?.leaderPid) return false;
+  killQuietly(p.leaderPid);
+  return true;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}

@@ -1,0 +1,37 @@
+// etcd members: one static cluster of every etcd machine, tuned for a LAN bridge.
+import { machinesOf, type Machine, type Topology } from '../topology.js';
+import type { RoleModule } from './role.js';
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+
+export function etcdEndpoints(t: Topology): string[] {
+  return machinesOf(t, 'etcd').map((m) => `http://${m.ip}:${ETCD_CLIENT_PORT}`);
+}
+
+/** Environment for Debian's etcd.service (EnvironmentFile=/etc/default/etcd). */
+export function etcdEnvironment(m: Machine, t: Topology): string {
+  const members = machinesOf(t, 'etcd')
+    .map((e) => `${e.name}=http://${e.ip}:${ETCD_PEER_PORT}`)
+    .join(',');
+  const vars: Record<string, string> = {
+    ETCD_NAME: m.name,
+    ETCD_DATA_DIR: '/var/lib/etcd/pglab',
+    ETCD_LISTEN_PEER_URLS: `http://${m.ip}:${ETCD_PEER_PORT}`,
+    ETCD_LISTEN_CLIENT_URLS: `http://${m.ip}:${ETCD_CLIENT_PORT},http://127.0.0.1:${ETCD_CLIENT_PORT}`,
+    ETCD_INITIAL_ADVERTISE_PEER_URLS: `http://${m.ip}:${ETCD_PEER_PORT}`,
+    ETCD_ADVERTISE_CLIENT_URLS: `http://${m.ip}:${ETCD_CLIENT_PORT}`,
+    ETCD_INITIAL_CLUSTER: members,
+    ETCD_INITIAL_CLUSTER_STATE: 'new',
+    ETCD_INITIAL_CLUSTER_TOKEN: `pglab-${t.cluster}`,
+    ETCD_HEARTBEAT_INTERVAL: String(t.etcd.heartbeatMs),
+    ETCD_ELECTION_TIMEOUT: String(t.etcd.electionMs),
+  };
+  return Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+}
+
+export const etcdRole: RoleModule = {
+  role: 'etcd',
+  units: ['etcd.service'],
+  files: (m, t) => [{ path: 'etc/default/etcd', content: etcdEnvironment(m, t) }],
+};

@@ -1,0 +1,77 @@
+// The lab as data: which machines exist, their roles and addresses. A default
+// here, optionally overridden by a YAML file (see topology-file.ts).
+
+export const ROLES = ['postgres', 'etcd', 'haproxy', 'mongo'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Machine {
+  readonly name: string;
+  readonly role: Role;
+  readonly ip: string;
+}
+
+export interface EtcdTuning {
+  /** Raft heartbeat; the election timeout should be ~10× this. */
+  readonly heartbeatMs: number;
+  readonly electionMs: number;
+}
+
+export interface Topology {
+  /** Name of the PostgreSQL HA cluster (etcd prefix). */
+  readonly cluster: string;
+  readonly bridge: string;
+  /** /24 network; the bridge takes .1. */
+  readonly subnet: string;
+  readonly machines: readonly Machine[];
+  readonly etcd: EtcdTuning;
+}
+
+/** How the sizes of a topology file become machines: name prefix and first host number per role. */
+export const ROLE_LAYOUT: Record<Role, { prefix: string; firstHost: number; max: number }> = {
+  postgres: { prefix: 'pg', firstHost: 10, max: 9 },
+  etcd: { prefix: 'etcd', firstHost: 20, max: 9 },
+  haproxy: { prefix: 'haproxy', firstHost: 30, max: 1 },
+  mongo: { prefix: 'mongo', firstHost: 40, max: 9 },
+};
+
+export interface TopologySizes {
+  cluster: string;
+  subnet: string;
+  sizes: Record<Role, number>;
+  etcd: EtcdTuning;
+}
+
+export const DEFAULT_SIZES: TopologySizes = {
+  cluster: 'pglab',
+  subnet: '10.42.0.0/24',
+  // MongoDB has no package in Debian and cannot be downloaded here: off by default (see docs/decisions.md).
+  sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 0 },
+  // A LAN bridge on one host: fast heartbeats; the lease floor is 1.5 × election timeout.
+  etcd: { heartbeatMs: 50, electionMs: 500 },
+};
+
+export function networkPrefix(subnet: string): string {
+  return subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
+}
+
+export function gatewayIp(subnet: string): string {
+  return `${networkPrefix(subnet)}.1`;
+}
+
+export function buildTopology(s: TopologySizes): Topology {
+  const prefix = networkPrefix(s.subnet);
+  const machines: Machine[] = [];
+  for (const role of ROLES) {
+    const layout = ROLE_LAYOUT[role];
+    for (let i = 0; i < s.sizes[role]; i++) {
+      machines.push({ name: `${layout.prefix}${i}`, role, ip: `${prefix}.${layout.firstHost + i}` });
+    }
+  }
+  return { cluster: s.cluster, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd };
+}
+
+export const DEFAULT_TOPOLOGY: Topology = buildTopology(DEFAULT_SIZES);
+
+export function machinesOf(topology: Topology, role: Role): Machine[] {
+  return topology.machines.filter((m) => m.role === role);
+}
