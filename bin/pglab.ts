@@ -1,2 +1,121 @@
-// pglab CLI entry point (placeholder).
-console.log('pglab');
+// pglab command line: parses arguments and hands each verb to tasks/.
+import { Command, Option } from 'commander';
+import { describeError, UserError } from '../common/errors.js';
+import { formatChecks, preflight } from '../lab/preflight.js';
+import { destroySteps } from '../tasks/destroy.js';
+import { etcdctlCommand, execCommand, logsCommand, shellCommand } from '../tasks/machine-access.js';
+import { machinesSteps } from '../tasks/machines.js';
+import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
+import { collectStatus, formatStatusTable } from '../tasks/status.js';
+import { resolveTopology } from '../tasks/topology-source.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+
+function graphOptions(cmd: Command): Command {
+  return cmd
+    .option('--dry-run', 'print the steps and the commands they would run, change nothing')
+    .option('--plain', 'one line per step instead of the live tree (the default without a TTY)')
+    .option('--skip <step>', 'treat a step (or group, e.g. image) as done; repeatable', collect)
+    .option('--only <step>', 'run only this step and what it needs; repeatable', collect);
+}
+
+function topologyOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--topology <file>', 'topology YAML (default: ./pglab.yaml, else the running lab, else built in)'));
+}
+
+/** The lab's topology for commands that act on an existing lab. */
+function labTopology(flag?: string) {
+  return resolveTopology(flag).topology;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('pglab')
+    .description('A PostgreSQL high-availability lab of systemd-nspawn machines')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run pglab --help for the commands)')
+    .exitOverride();
+
+  topologyOption(
+    graphOptions(
+      program
+        .command('machines')
+        .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
+        .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)'),
+    ),
+  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string }) => {
+    const { topology, source } = resolveTopology(opts.topology);
+    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror }), opts);
+    if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
+    exitCode = r.code;
+  });
+
+  graphOptions(
+    program
+      .command('destroy')
+      .description('stop every machine and remove overlays, network namespace, bridge and state (image kept)')
+      .option('--all', 'also remove the cached image and the whole state dir'),
+  ).action(async (opts: GraphFlags & { all?: boolean }) => {
+    exitCode = (await runSteps(destroySteps({ all: !!opts.all }), opts)).code;
+  });
+
+  topologyOption(program.command('status').description('machines, addresses, roles, state and services').option('--json', 'machine-readable output'))
+    .action(async (opts: { json?: boolean; topology?: string }) => {
+      const rows = await collectStatus(labTopology(opts.topology));
+      console.log(opts.json ? JSON.stringify({ machines: rows }, null, 2) : formatStatusTable(rows));
+    });
+
+  topologyOption(program.command('exec').description('run a command inside a machine: pglab exec pg1 -- cat /etc/hostname'))
+    .argument('<machine>')
+    .argument('[command...]')
+    .action(async (machine: string, command: string[], opts: { topology?: string }) => {
+      exitCode = await execCommand(labTopology(opts.topology), machine, command);
+    });
+
+  topologyOption(program.command('shell').description('an interactive shell inside a machine'))
+    .argument('<machine>')
+    .action(async (machine: string, opts: { topology?: string }) => {
+      exitCode = await shellCommand(labTopology(opts.topology), machine);
+    });
+
+  topologyOption(program.command('logs').description("a machine's journal, or one unit's").option('-f, --follow', 'keep printing new lines'))
+    .argument('<machine>')
+    .argument('[unit]')
+    .action(async (machine: string, unit: string | undefined, opts: { follow?: boolean; topology?: string }) => {
+      exitCode = await logsCommand(labTopology(opts.topology), machine, unit, !!opts.follow);
+    });
+
+  topologyOption(program.command('etcdctl').description("etcdctl against the lab's cluster: pglab etcdctl -- get --prefix /"))
+    .argument('[args...]')
+    .action(async (args: string[], opts: { topology?: string }) => {
+      exitCode = await etcdctlCommand(labTopology(opts.topology), args);
+    });
+
+  program
+    .command('doctor')
+    .description('check that this host can run the lab; each failure says how to fix it')
+    .action(async () => {
+      const checks = await preflight();
+      console.log(formatChecks(checks));
+      exitCode = checks.every((c) => c.ok) ? 0 : 1;
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code?.startsWith('commander.')) return 2; // commander already printed the problem
+    throw err;
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`pglab: ${describeError(err)}`);
+    if (process.env.PGLAB_DEBUG && err instanceof Error) console.error(err.stack);
+    process.exit(err instanceof UserError ? 2 : 1);
+  },
+);

@@ -124,8 +124,20 @@ export async function boot(name: string, bridge: string): Promise<void> {
       '-D', d.root, '-b', '-M', name, `--network-bridge=${bridge}`, '--link-journal=no'];
     const script = `${enter ? enter + ' && ' : ''}exec ${nspawn.map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('sh', ['-c', script, 'pglab-boot', ...cgroups], { detached: true, stdio: ['ignore', log, log] });
+    let exited: number | null | undefined;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
     child.unref();
-    child.on('error', () => undefined);
+    // Wait until the wrapper has become nspawn and nspawn has forked the container's PID 1.
+    const deadline = Date.now() + 10_000;
+    while (!machineProcess(name)?.leaderPid) {
+      if (exited !== undefined) {
+        const tail = (await readFile(d.console, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n    ');
+        throw new Error(`systemd-nspawn for ${name} exited with ${exited}:\n    ${tail}`);
+      }
+      if (Date.now() > deadline) throw new Error(`systemd-nspawn for ${name} did not start in 10s; see ${d.console}`);
+      await sleep(20);
+    }
   } finally {
     closeSync(log);
   }

@@ -19,6 +19,8 @@ export interface Step {
    * ("unchanged", "built in 41s", …) or nothing.
    */
   run(ctx: StepContext): Promise<string | void>;
+  /** True for steps that only verify (they never count as a change). */
+  readonly check?: boolean;
   /** The commands or effects the step would perform, for --dry-run. */
   describe?(): string[];
 }

@@ -1,0 +1,85 @@
+// Parses the raw keys of a cluster prefix into a ClusterView; garbage becomes a problem line, never a value.
+import {
+  clusterConfigSchema,
+  desiredStateSchema,
+  historyEntrySchema,
+  memberStateSchema,
+  roleChangeRequestSchema,
+  type ClusterKeys,
+  type HistoryEntry,
+} from '../common/cluster-keys.js';
+import type { ClusterView } from './dcs.js';
+import type { z } from 'zod';
+
+export interface RawKey {
+  key: string;
+  value: string;
+  modRevision: string;
+}
+
+function parseJson<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; error: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `not JSON (${JSON.stringify(text.slice(0, 40))})` };
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `bad shape: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): ClusterView {
+  const view: ClusterView = {
+    leader: null,
+    desired: null,
+    config: null,
+    initialized: null,
+    request: null,
+    members: {},
+    problems: [],
+    desiredUnreadable: false,
+  };
+  for (const kv of raw) {
+    const name = kv.key.slice(keys.prefix.length);
+    if (kv.key === keys.leader) {
+      view.leader = kv.value;
+    } else if (kv.key === keys.initialized) {
+      view.initialized = kv.value;
+    } else if (kv.key === keys.desired) {
+      const r = parseJson(desiredStateSchema, kv.value);
+      if (r.ok) view.desired = { value: r.value, modRevision: kv.modRevision };
+      else {
+        view.desiredUnreadable = true;
+        view.problems.push(`${name}: ${r.error}`);
+      }
+    } else if (kv.key === keys.config) {
+      const r = parseJson(clusterConfigSchema, kv.value);
+      if (r.ok) view.config = r.value;
+      else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key === keys.request) {
+      const r = parseJson(roleChangeRequestSchema, kv.value);
+      if (r.ok) view.request = r.value;
+      else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key.startsWith(keys.memberPrefix)) {
+      const node = kv.key.slice(keys.memberPrefix.length);
+      const r = parseJson(memberStateSchema, kv.value);
+      if (r.ok && r.value.node === node) view.members[node] = { value: r.value, modRevision: kv.modRevision };
+      else view.problems.push(`${name}: ${r.ok ? `names node ${r.value.node}` : r.error}`);
+    }
+    // history/ is read separately (it grows); unknown keys are ignored on purpose.
+  }
+  return view;
+}
+
+export function parseHistory(raw: readonly RawKey[]): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  for (const kv of raw) {
+    const r = parseJson(historyEntrySchema, kv.value);
+    if (r.ok) out.push(r.value);
+  }
+  return out.sort((a, b) => a.generation - b.generation);
+}

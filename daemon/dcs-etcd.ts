@@ -1,0 +1,184 @@
+// The Dcs on etcd v3: one range read per cycle, leases managed by hand (no auto keepalive), CAS by transaction.
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
+import { Etcd3, isRecoverableError, type Lease, type Watcher } from 'etcd3';
+import {
+  clusterKeys,
+  type ClusterConfig,
+  type ClusterKeys,
+  type DesiredState,
+  type HistoryEntry,
+  type MemberState,
+  type RoleChangeRequest,
+} from '../common/cluster-keys.js';
+import { parseClusterView, parseHistory, type RawKey } from './cluster-view.js';
+import type { CasExtras, ClusterView, Dcs } from './dcs.js';
+
+export interface EtcdDcsOptions {
+  endpoints: string[];
+  cluster: string;
+  /** Deadline of every call; a call that takes longer counts as a failure. */
+  callTimeoutMs: number;
+}
+
+export class EtcdDcs implements Dcs {
+  private readonly client: Etcd3;
+  private readonly keys: ClusterKeys;
+  private readonly leases = new Map<string, Lease>();
+  private watcher: Watcher | null = null;
+
+  constructor(private readonly opts: EtcdDcsOptions) {
+    this.keys = clusterKeys(opts.cluster);
+    const hosts = opts.endpoints.map((e) => e.replace(/^https?:\/\//, ''));
+    this.client = new Etcd3({
+      hosts,
+      dialTimeout: opts.callTimeoutMs,
+      defaultCallOptions: () => ({ deadline: Date.now() + opts.callTimeoutMs }),
+      faultHandling: {
+        // Skip a dead etcd member for a second, then try it again; the daemon's own loop does the retrying.
+        host: () =>
+          circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(2) }),
+        global: noop,
+      },
+    });
+  }
+
+  private deadline() {
+    return { deadline: Date.now() + this.opts.callTimeoutMs };
+  }
+
+  private async rawRange(prefix: string): Promise<RawKey[]> {
+    const res = await this.client.getAll().prefix(prefix).options(this.deadline()).exec();
+    return res.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      value: kv.value.toString(),
+      modRevision: String(kv.mod_revision),
+    }));
+  }
+
+  async read(): Promise<ClusterView> {
+    const raw = await this.rawRange(this.keys.prefix);
+    return parseClusterView(
+      raw.filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)),
+      this.keys,
+    );
+  }
+
+  async grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
+    const lease = this.client.lease(ttlSeconds, { autoKeepAlive: false, ...this.deadline() });
+    lease.on('lost', () => undefined); // loss is detected by keepAlive's answer, not by this event
+    const id = await lease.grant();
+    this.leases.set(id, lease);
+    // etcd answers the granted TTL only on keepalive; a first one tells us (and proves the lease works).
+    const res = await lease.keepaliveOnce(this.deadline());
+    return { id, ttlSeconds: Number(res.TTL) };
+  }
+
+  async keepAlive(leaseId: string): Promise<boolean> {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return false;
+    try {
+      const res = await lease.keepaliveOnce(this.deadline());
+      return Number(res.TTL) > 0;
+    } catch (err) {
+      if ((err as Error).name === 'EtcdLeaseInvalidError') {
+        this.leases.delete(leaseId);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async revokeLease(leaseId: string): Promise<void> {
+    const lease = this.leases.get(leaseId);
+    this.leases.delete(leaseId);
+    if (lease) await lease.revoke(this.deadline());
+  }
+
+  async publishMember(state: MemberState, leaseId: string): Promise<void> {
+    await this.client.put(this.keys.member(state.node)).value(JSON.stringify(state)).lease(leaseId).options(this.deadline()).exec();
+  }
+
+  async campaign(node: string, leaseId: string): Promise<boolean> {
+    const res = await this.client
+      .if(this.keys.leader, 'Create', '==', 0)
+      .then(this.client.put(this.keys.leader).value(node).lease(leaseId))
+      .else(this.client.get(this.keys.leader))
+      .options(this.deadline())
+      .commit();
+    if (res.succeeded) return true;
+    const current = res.responses[0]?.response_range?.kvs[0]?.value.toString();
+    return current === node;
+  }
+
+  async resign(node: string): Promise<void> {
+    await this.client
+      .if(this.keys.leader, 'Value', '==', node)
+      .then(this.client.delete().key(this.keys.leader))
+      .options(this.deadline())
+      .commit();
+  }
+
+  async casDesired(expectRevision: string, next: DesiredState, leader: string, extras: CasExtras = {}): Promise<boolean> {
+    const ops = [this.client.put(this.keys.desired).value(JSON.stringify(next))];
+    if (extras.history) ops.push(this.client.put(this.keys.history(extras.history.generation)).value(JSON.stringify(extras.history)));
+    const del = extras.consumeRequest ? [this.client.delete().key(this.keys.request)] : [];
+    const res = await this.client
+      .if(this.keys.desired, 'Mod', '==', expectRevision)
+      .and(this.keys.leader, 'Value', '==', leader)
+      .then(...ops, ...del)
+      .options(this.deadline())
+      .commit();
+    return res.succeeded;
+  }
+
+  async markInitialized(systemId: string): Promise<boolean> {
+    const res = await this.client
+      .if(this.keys.initialized, 'Create', '==', 0)
+      .then(this.client.put(this.keys.initialized).value(systemId))
+      .else(this.client.get(this.keys.initialized))
+      .options(this.deadline())
+      .commit();
+    if (res.succeeded) return true;
+    return res.responses[0]?.response_range?.kvs[0]?.value.toString() === systemId;
+  }
+
+  async putRequest(request: RoleChangeRequest): Promise<boolean> {
+    const res = await this.client
+      .if(this.keys.request, 'Create', '==', 0)
+      .then(this.client.put(this.keys.request).value(JSON.stringify(request)))
+      .options(this.deadline())
+      .commit();
+    return res.succeeded;
+  }
+
+  async initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean> {
+    const writes = [
+      this.client.put(this.keys.desired).value(JSON.stringify(desired)),
+      this.client.put(this.keys.config).value(JSON.stringify(config)),
+      this.client.put(this.keys.history(history.generation)).value(JSON.stringify(history)),
+    ];
+    if (force) {
+      // A forced init starts a new cluster: old members, history, leader and bootstrap marker go.
+      await this.client.delete().prefix(this.keys.prefix).options(this.deadline()).exec();
+      await this.client.if(this.keys.desired, 'Create', '==', 0).then(...writes).options(this.deadline()).commit();
+      return true;
+    }
+    const res = await this.client.if(this.keys.desired, 'Create', '==', 0).then(...writes).options(this.deadline()).commit();
+    return res.succeeded;
+  }
+
+  async readHistory(): Promise<HistoryEntry[]> {
+    return parseHistory(await this.rawRange(this.keys.historyPrefix));
+  }
+
+  async watch(onChange: () => void): Promise<void> {
+    this.watcher = await this.client.watch().prefix(this.keys.prefix).create();
+    this.watcher.on('data', () => onChange());
+    this.watcher.on('error', () => undefined); // the watcher reconnects by itself; polling covers the gap
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.cancel().catch(() => undefined);
+    this.client.close();
+  }
+}

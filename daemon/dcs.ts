@@ -1,0 +1,69 @@
+// The distributed configuration store behind one small interface: etcd in production, memory in unit tests.
+import type {
+  ClusterConfig,
+  DesiredState,
+  HistoryEntry,
+  MemberState,
+  RoleChangeRequest,
+} from '../common/cluster-keys.js';
+
+export interface Versioned<T> {
+  value: T;
+  /** etcd mod revision of the key, the token for compare-and-swap. */
+  modRevision: string;
+}
+
+/** Everything under the cluster prefix, read at one revision and parsed; unparseable keys become problems. */
+export interface ClusterView {
+  leader: string | null;
+  desired: Versioned<DesiredState> | null;
+  config: ClusterConfig | null;
+  initialized: string | null;
+  request: RoleChangeRequest | null;
+  members: Record<string, Versioned<MemberState>>;
+  /** One line per key that held something we could not parse ("desired: not JSON"). Never acted upon. */
+  problems: string[];
+  /** True when the desired key exists but could not be parsed (so "absent" must not be assumed). */
+  desiredUnreadable: boolean;
+}
+
+export interface CasExtras {
+  history?: HistoryEntry;
+  /** Delete the pending switchover/failover request in the same transaction. */
+  consumeRequest?: boolean;
+}
+
+/**
+ * Atomic contract of each method. Every call has a deadline and rejects on timeout or
+ * connection failure; callers treat a rejection as "unknown", never as "no".
+ */
+export interface Dcs {
+  /** One consistent read of the whole cluster prefix. */
+  read(): Promise<ClusterView>;
+  /** Grants a lease of `ttlSeconds`; returns its id and the TTL etcd granted (it may round up). */
+  grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }>;
+  /** One keepalive; resolves true when the lease is still alive, false when etcd says it expired. */
+  keepAlive(leaseId: string): Promise<boolean>;
+  revokeLease(leaseId: string): Promise<void>;
+  /** Puts this member's observed state bound to the lease. */
+  publishMember(state: MemberState, leaseId: string): Promise<void>;
+  /** Creates the leader key bound to the lease if absent; resolves true if `node` holds it afterwards. */
+  campaign(node: string, leaseId: string): Promise<boolean>;
+  /** Deletes the leader key only if it still names `node`. */
+  resign(node: string): Promise<void>;
+  /**
+   * Writes the desired state if its mod revision is still `expectRevision` and the leader key
+   * still names `leader`; with the extras in the same transaction. Resolves false on a lost race.
+   */
+  casDesired(expectRevision: string, next: DesiredState, leader: string, extras?: CasExtras): Promise<boolean>;
+  /** Records the system identifier once; resolves false if another value is already there. */
+  markInitialized(systemId: string): Promise<boolean>;
+  /** Creates the request key if absent; resolves false if a request is already pending. */
+  putRequest(request: RoleChangeRequest): Promise<boolean>;
+  /** Writes desired state, config and a bootstrap history entry; refuses (false) if desired exists unless `force`. */
+  initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean>;
+  readHistory(): Promise<HistoryEntry[]>;
+  /** Calls `onChange` (coalescing is the caller's job) whenever a key under the prefix changes. */
+  watch(onChange: () => void): Promise<void>;
+  close(): Promise<void>;
+}

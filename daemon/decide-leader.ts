@@ -1,0 +1,179 @@
+// Pure decisions of the elected leader: failover, operator requests, and the synchronous standby set.
+import type { DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
+import { chooseCandidate, blockers } from './candidates.js';
+import type { ClusterView } from './dcs.js';
+
+export interface LeaderMemory {
+  /** Set while the desired primary looks failed: since when (monotonic ms), why, and each replica's
+   *  member revision at that moment, so candidates are compared on states published after the failure. */
+  failing: { since: number; reason: string; generation: number; baseline: Record<string, string> } | null;
+}
+export const initialLeaderMemory: LeaderMemory = { failing: null };
+
+export interface LeaderInput {
+  self: string;
+  view: ClusterView;
+  /** Monotonic milliseconds, for durations. */
+  nowMs: number;
+  /** Wall clock ISO time, only written into records for humans. */
+  nowIso: string;
+  /** How long a primary that is up but not serving (restarting) may take before a failover. */
+  failoverTimeoutMs: number;
+  memory: LeaderMemory;
+}
+
+export type LeaderAction =
+  | { kind: 'write-desired'; expectRevision: string; next: DesiredState; history?: HistoryEntry; consumeRequest: boolean }
+  | { kind: 'drop-request'; reason: string };
+
+export interface LeaderDecision {
+  actions: LeaderAction[];
+  message: string;
+  memory: LeaderMemory;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+function primaryFailure(desired: DesiredState, m: MemberState | undefined): { reason: string; immediate: boolean } | null {
+  if (!m) return { reason: `member key of ${desired.primary} is gone (its lease expired)`, immediate: true };
+  if (m.crashed) return { reason: `${desired.primary} reports its postgres crashed`, immediate: true };
+  if (m.appliedGeneration === desired.generation && (!m.pgUp || m.role !== 'primary'))
+    return { reason: `${desired.primary} is ${m.pgUp ? m.role : 'down'}, not a running primary`, immediate: false };
+  return null;
+}
+
+export function decideLeader(input: LeaderInput): LeaderDecision {
+  const { view, self, memory } = input;
+  const noop = (message: string, mem: LeaderMemory = memory): LeaderDecision => ({ actions: [], message, memory: mem });
+  if (view.desiredUnreadable) return noop(`no action: desired state is unreadable (${view.problems.join('; ')}); waiting for an operator to repair it`);
+  if (!view.desired) return noop('no action: cluster not initialized (run pgdaemon init-cluster)');
+  if (!view.config) return noop('no action: cluster config is missing or unreadable; not deciding anything');
+  const desired = view.desired.value;
+  const config = view.config;
+  const members = Object.values(view.members).map((v) => v.value);
+  const primary = view.members[desired.primary]?.value;
+  const next = (primaryNode: string, reason: string): DesiredState => ({
+    ...desired,
+    generation: desired.generation + 1,
+    primary: primaryNode,
+    previousPrimary: desired.primary,
+    syncStandbys: [],
+    syncPending: [],
+    reason,
+    changedAt: input.nowIso,
+  });
+  const history = (kind: HistoryEntry['kind'], to: string, reason: string, ms: number | null): HistoryEntry => ({
+    generation: desired.generation + 1,
+    kind,
+    from: desired.primary,
+    to,
+    reason,
+    decidedBy: self,
+    decidedAt: input.nowIso,
+    detectedToDecidedMs: ms,
+  });
+
+  if (view.request) {
+    const req = view.request;
+    if (req.from && req.from !== desired.primary)
+      return { actions: [{ kind: 'drop-request', reason: `${req.kind} from ${req.from} refused: the primary is ${desired.primary}` }], message: `refusing ${req.kind}: ${req.from} is not the primary`, memory };
+    let target: string | null = null;
+    if (req.kind === 'switchover') {
+      const healthy = primary && primary.pgUp && primary.role === 'primary' && !primary.crashed;
+      if (!healthy) return { actions: [{ kind: 'drop-request', reason: `switchover refused: primary ${desired.primary} is not healthy (use failover)` }], message: 'refusing switchover: the primary is not healthy', memory };
+      const choice = chooseCandidate(members, desired, config);
+      if (req.to) {
+        const m = view.members[req.to]?.value;
+        const reason = m ? blockers.map((b) => b(m, { desired, config, newestTimeline: 0 })).find((r) => r !== null) : 'has no member state (daemon down?)';
+        if (reason) return { actions: [{ kind: 'drop-request', reason: `switchover to ${req.to} refused: ${req.to} ${reason}` }], message: `refusing switchover to ${req.to}: ${reason}`, memory };
+        target = req.to;
+      } else {
+        if (!choice.best) return { actions: [{ kind: 'drop-request', reason: `switchover refused: no candidate (${choice.rejected.join('; ')})` }], message: 'refusing switchover: no candidate', memory };
+        target = choice.best.node;
+      }
+    } else {
+      const m = req.to ? view.members[req.to]?.value : undefined;
+      if (!req.to || !m || !m.pgUp || m.role !== 'replica' || !desired.members.includes(req.to))
+        return { actions: [{ kind: 'drop-request', reason: `failover to ${req.to ?? '(none)'} refused: it must be a running replica of this cluster` }], message: 'refusing failover: target is not a running replica', memory };
+      target = req.to;
+    }
+    const reason = `${req.kind} to ${target} requested by an operator`;
+    return {
+      actions: [{ kind: 'write-desired', expectRevision: view.desired.modRevision, next: next(target, reason), history: history(req.kind, target, reason, null), consumeRequest: true }],
+      message: `${req.kind}: making ${target} the primary instead of ${desired.primary}`,
+      memory: initialLeaderMemory,
+    };
+  }
+
+  const failure = primaryFailure(desired, primary);
+  if (!failure) {
+    const sync = syncChange(desired, config.synchronous, view.members);
+    if (sync) {
+      const reason = `synchronous standbys ${sync.syncStandbys.join(',') || '(none)'}${sync.syncPending.length ? `, joining ${sync.syncPending.join(',')}` : ''}`;
+      return {
+        actions: [{ kind: 'write-desired', expectRevision: view.desired.modRevision, next: { ...desired, ...sync, generation: desired.generation + 1, reason, changedAt: input.nowIso }, consumeRequest: false }],
+        message: `updating sync set: ${reason}`,
+        memory: initialLeaderMemory,
+      };
+    }
+    return noop(`no action: I am ${self}, the leader; ${desired.primary} is the primary`, initialLeaderMemory);
+  }
+
+  let failing = memory.failing;
+  if (!failing || failing.generation !== desired.generation) {
+    const baseline: Record<string, string> = {};
+    for (const [node, v] of Object.entries(view.members)) baseline[node] = v.modRevision;
+    failing = { since: input.nowMs, reason: failure.reason, generation: desired.generation, baseline };
+  }
+  const waited = input.nowMs - failing.since;
+  const mem: LeaderMemory = { failing };
+  if (!failure.immediate && waited < input.failoverTimeoutMs)
+    return noop(`waiting: ${failure.reason} for ${waited}ms (failover after ${input.failoverTimeoutMs}ms)`, mem);
+  // Compare replicas on what they published after the failure, unless one stays silent too long.
+  const stale = members.filter((m) => m.node !== desired.primary && m.pgUp && m.role === 'replica' && view.members[m.node]?.modRevision === failing.baseline[m.node]);
+  if (stale.length > 0 && waited < input.failoverTimeoutMs)
+    return noop(`waiting: ${failure.reason}; waiting for fresh state from ${stale.map((m) => m.node).join(',')}`, mem);
+  const choice = chooseCandidate(members, desired, config);
+  if (!choice.best) return noop(`no failover candidate: ${failure.reason}; ${choice.rejected.join('; ') || 'no replicas reporting'}`, mem);
+  const reason = `failover: ${failure.reason}`;
+  return {
+    actions: [{ kind: 'write-desired', expectRevision: view.desired.modRevision, next: next(choice.best.node, reason), history: history('failover', choice.best.node, failure.reason, waited), consumeRequest: false }],
+    message: `failing over from ${desired.primary} to ${choice.best.node}: ${failure.reason}`,
+    memory: initialLeaderMemory,
+  };
+}
+
+/**
+ * The sync set changes in two steps so that "every acknowledged commit is on every synchronous
+ * standby" always holds: a healthy replica first joins syncPending (the primary adds it to
+ * synchronous_standby_names), and becomes promotable only once the primary reports it has flushed
+ * everything written before that took effect. Unhealthy standbys leave at once (a subset stays safe).
+ */
+export function syncChange(
+  desired: DesiredState,
+  synchronous: boolean,
+  members: Readonly<Record<string, { value: MemberState }>>,
+): { syncStandbys: string[]; syncPending: string[] } | null {
+  if (!synchronous) {
+    return desired.syncStandbys.length || desired.syncPending.length ? { syncStandbys: [], syncPending: [] } : null;
+  }
+  const primary = members[desired.primary]?.value;
+  if (!primary || primary.role !== 'primary' || !primary.pgUp) return null;
+  const healthy = (node: string) => {
+    const m = members[node]?.value;
+    return !!m && m.pgUp && m.role === 'replica' && m.streaming && m.upstream === desired.primary && !m.noFailover;
+  };
+  const stays = desired.syncStandbys.filter(healthy);
+  let pending = desired.syncPending.filter(healthy);
+  const applied = primary.syncApplied;
+  const caughtUp = pending.filter((node) => {
+    const rep = primary.replication.find((r) => r.name === node);
+    return !!applied && applied.names.includes(node) && !!rep && rep.flushLsn !== null && rep.flushLsn >= applied.atLsn && primary.appliedGeneration === desired.generation;
+  });
+  pending = pending.filter((n) => !caughtUp.includes(n));
+  const standbys = [...stays, ...caughtUp].sort();
+  const joining = desired.members.filter((n) => n !== desired.primary && healthy(n) && !standbys.includes(n) && !pending.includes(n));
+  pending = [...pending, ...joining].sort();
+  if (sameSet(standbys, desired.syncStandbys) && sameSet(pending, desired.syncPending)) return null;
+  return { syncStandbys: standbys, syncPending: pending };
+}

@@ -1,0 +1,184 @@
+// Pure decisions of every node: what to do to the local PostgreSQL so it matches the desired role.
+import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
+
+/** What the daemon found out about its local PostgreSQL this cycle. */
+export interface LocalPg {
+  hasData: boolean;
+  running: boolean;
+  inRecovery: boolean | null;
+  /** pg_controldata "Database cluster state" when not running ("in production", "shut down in recovery"…). */
+  controlState: string | null;
+  streaming: boolean;
+  /** The upstream written into our config ("node@host:port"), null when none. */
+  configuredUpstream: string | null;
+  /** synchronous_standby_names members we configured. */
+  configuredSync: string[];
+  slots: string[];
+  systemId: string | null;
+}
+
+export interface NodeMemory {
+  /** We started PostgreSQL and did not stop it: if it is down, it crashed. */
+  expectRunning: boolean;
+  crashedAt: number | null;
+  notStreamingSince: number | null;
+  /** Our data may hold WAL the new primary lacks (we were primary, or stopped streaming): rewind first. */
+  needsRewind: boolean;
+  rewindFailed: boolean;
+}
+export const initialNodeMemory: NodeMemory = {
+  expectRunning: false,
+  crashedAt: null,
+  notStreamingSince: null,
+  needsRewind: false,
+  rewindFailed: false,
+};
+
+export interface NodeInput {
+  self: string;
+  desired: DesiredState | null;
+  config: ClusterConfig | null;
+  members: Readonly<Record<string, MemberState>>;
+  initialized: string | null;
+  etcdOk: boolean;
+  leaseValid: boolean;
+  pg: LocalPg;
+  nowMs: number;
+  memory: NodeMemory;
+  /** How long a crashed primary waits before restarting in place (the leader fails over meanwhile). */
+  failoverTimeoutMs: number;
+  /** A replica that cannot stream from a running primary this long is rewound. */
+  rewindAfterMs: number;
+}
+
+export type NodeAction =
+  | { kind: 'bootstrap' }
+  | { kind: 'basebackup'; from: string }
+  | { kind: 'start'; as: 'primary' | 'replica'; upstream: string | null }
+  | { kind: 'stop'; mode: 'fast' | 'immediate' }
+  | { kind: 'promote' }
+  | { kind: 'rewind'; from: string }
+  | { kind: 'wipe' }
+  | { kind: 'configure'; upstream: string | null; sync: string[] }
+  | { kind: 'ensure-slots'; names: string[] }
+  | { kind: 'mark-initialized' };
+
+export interface NodeDecision {
+  actions: NodeAction[];
+  message: string;
+  memory: NodeMemory;
+}
+
+/** "pg0@10.42.0.10:5432" — what a replica's primary_conninfo must point at. */
+export function upstreamId(m: MemberState): string {
+  return `${m.node}@${m.connectHost}:${m.pgPort}`;
+}
+
+const WAS_PRIMARY = ['in production', 'shut down', 'shutting down', 'in crash recovery'];
+
+/** Why `self` may not become primary yet: someone who was primary has not acknowledged stepping down. */
+export function promotionBlocker(desired: DesiredState, members: Readonly<Record<string, MemberState>>, self: string): string | null {
+  for (const m of Object.values(members)) {
+    if (m.node === self) continue;
+    if (m.role !== 'primary' && m.node !== desired.previousPrimary) continue;
+    // A member whose key is gone has let its lease expire, so it has fenced itself already.
+    if (m.appliedGeneration < desired.generation) return `${m.node} has not yet seen generation ${desired.generation}`;
+    if (m.role === 'primary') return `${m.node} is still running as primary`;
+  }
+  return null;
+}
+
+function runningPrimaryOf(desired: DesiredState, members: Readonly<Record<string, MemberState>>): MemberState | null {
+  const m = members[desired.primary];
+  return m && m.pgUp && m.role === 'primary' ? m : null;
+}
+
+export function decideNode(input: NodeInput): NodeDecision {
+  const { self, desired, pg, members, nowMs } = input;
+  let memory: NodeMemory = { ...input.memory };
+  const out = (message: string, ...actions: NodeAction[]): NodeDecision => ({ actions, message, memory });
+
+  if (!pg.running && memory.expectRunning) memory = { ...memory, expectRunning: false, crashedAt: nowMs };
+  if (pg.running) memory = { ...memory, crashedAt: null };
+
+  // Fencing comes first and needs nothing from etcd: a primary without a valid lease stops now.
+  if (pg.running && pg.inRecovery === false && !input.leaseValid)
+    return out(`fencing: I am ${self}, a primary without a valid lease; stopping postgres`, { kind: 'stop', mode: 'immediate' });
+
+  if (!desired) {
+    const why = input.etcdOk ? 'the desired state has never been readable' : 'etcd is unreachable and no desired state was ever read';
+    return out(`no action: ${why}; leaving postgres ${pg.running ? 'running' : 'stopped'}`);
+  }
+  if (!desired.members.includes(self)) return out(`no action: ${self} is not a member of the cluster (members: ${desired.members.join(',')})`);
+  const iAmPrimary = desired.primary === self;
+  const upstreamMember = members[desired.primary];
+  const wantUpstream = !iAmPrimary && upstreamMember ? upstreamId(upstreamMember) : null;
+  const wantSync = input.config?.synchronous ? [...desired.syncStandbys, ...desired.syncPending].sort() : [];
+
+  if (pg.running && pg.inRecovery === false) {
+    if (!iAmPrimary) {
+      memory = { ...memory, needsRewind: true };
+      return out(`demoting: ${desired.primary} is the desired primary (generation ${desired.generation}); stopping postgres cleanly`, { kind: 'stop', mode: 'fast' });
+    }
+    const actions: NodeAction[] = [];
+    if (pg.configuredSync.join(',') !== wantSync.join(',')) actions.push({ kind: 'configure', upstream: null, sync: wantSync });
+    const wantSlots = desired.members.filter((n) => n !== self);
+    if (wantSlots.some((n) => !pg.slots.includes(n))) actions.push({ kind: 'ensure-slots', names: wantSlots });
+    if (!input.initialized && pg.systemId) actions.push({ kind: 'mark-initialized' });
+    return out(actions.length ? `reconfiguring: I am ${self}, the primary with the lease` : `no action: I am ${self}, the primary with the lease`, ...actions);
+  }
+
+  if (pg.running) {
+    if (iAmPrimary) {
+      if (!input.leaseValid) return out(`waiting to promote: I am ${self} and my lease is not confirmed`);
+      const blocker = promotionBlocker(desired, members, self);
+      if (blocker) return out(`waiting to promote: ${blocker}`);
+      return out(`promoting: I am ${self}, the desired primary (generation ${desired.generation})`, { kind: 'promote' });
+    }
+    if (!wantUpstream) return out(`no action: I am ${self}, a replica; primary ${desired.primary} has no member state`);
+    if (pg.configuredUpstream !== wantUpstream || pg.configuredSync.length)
+      return out(`following ${desired.primary}: pointing primary_conninfo at ${wantUpstream}`, { kind: 'configure', upstream: wantUpstream, sync: [] });
+    if (pg.streaming) {
+      memory = { ...memory, notStreamingSince: null };
+      return out(`no action: I am ${self}, a streaming replica of ${desired.primary}`);
+    }
+    const since = memory.notStreamingSince ?? nowMs;
+    memory = { ...memory, notStreamingSince: since };
+    if (runningPrimaryOf(desired, members) && nowMs - since >= input.rewindAfterMs) {
+      memory = { ...memory, needsRewind: true, notStreamingSince: null };
+      return out(`rejoining: not streaming from ${desired.primary} for ${nowMs - since}ms; stopping to rewind`, { kind: 'stop', mode: 'fast' });
+    }
+    return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${nowMs - since}ms`);
+  }
+
+  // PostgreSQL is not running.
+  const source = runningPrimaryOf(desired, members);
+  if (!pg.hasData) {
+    if (iAmPrimary) {
+      if (input.initialized) return out(`cannot bootstrap: ${self} has an empty data directory but the cluster was already initialized; waiting for a failover`);
+      if (!input.leaseValid) return out('waiting: not bootstrapping without a valid lease');
+      return out(`bootstrapping: I am ${self}, the first primary; running initdb`, { kind: 'bootstrap' });
+    }
+    if (!source || !input.initialized) return out(`waiting: no running primary to clone from (desired primary ${desired.primary})`);
+    memory = { ...memory, needsRewind: false, rewindFailed: false };
+    return out(`cloning: taking a base backup from ${desired.primary}`, { kind: 'basebackup', from: desired.primary });
+  }
+  const wasPrimary = pg.controlState !== null && WAS_PRIMARY.includes(pg.controlState);
+  if (iAmPrimary) {
+    if (!input.leaseValid) return out(`waiting: not starting as primary without a valid lease`);
+    if (memory.crashedAt !== null && nowMs - memory.crashedAt < input.failoverTimeoutMs)
+      return out(`waiting: postgres crashed ${nowMs - memory.crashedAt}ms ago; leaving the leader time to fail over`);
+    if (wasPrimary) return out(`starting: I am ${self}, the primary`, { kind: 'start', as: 'primary', upstream: null });
+    // We were a replica: start as one, then the running-replica path promotes once it is safe.
+    return out(`starting: I am ${self}, the desired primary, starting as a replica first`, { kind: 'start', as: 'replica', upstream: null });
+  }
+  if (wasPrimary || memory.needsRewind) {
+    if (memory.rewindFailed) {
+      memory = { ...memory, rewindFailed: false, needsRewind: false };
+      return out(`re-cloning: pg_rewind failed earlier; removing the data directory`, { kind: 'wipe' });
+    }
+    if (!source) return out(`waiting: need to rewind but ${desired.primary} is not a running primary yet`);
+    return out(`rejoining: rewinding from ${desired.primary}`, { kind: 'rewind', from: desired.primary });
+  }
+  return out(`starting: I am ${self}, a replica of ${desired.primary}`, { kind: 'start', as: 'replica', upstream: wantUpstream });
+}

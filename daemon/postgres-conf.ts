@@ -1,0 +1,95 @@
+// Renders the PostgreSQL config files the daemon owns (postgresql.conf, pg_hba.conf) from its settings.
+export interface PgSettings {
+  node: string;
+  listenHost: string;
+  port: number;
+  socketDir: string;
+  allowCidrs: string[];
+  /** Where and how to stream from, when a replica. */
+  upstream: { id: string; host: string; port: number; password: string } | null;
+  /** synchronous_standby_names members (all required), empty for asynchronous commits. */
+  sync: string[];
+}
+
+/** The first line records what we configured, so a restarted daemon knows without parsing settings. */
+export const STATE_MARKER = '# pgdaemon-state: ';
+
+const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** A conninfo value: single-quoted with backslash escapes, as libpq wants. */
+const connValue = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export function syncStandbyNames(sync: readonly string[]): string {
+  return sync.length === 0 ? '' : `FIRST ${sync.length} (${sync.map((n) => `"${n}"`).join(', ')})`;
+}
+
+export function renderPostgresqlConf(s: PgSettings): string {
+  const state = { upstream: s.upstream?.id ?? null, sync: s.sync };
+  const lines = [
+    STATE_MARKER + JSON.stringify(state),
+    '# Written by pgdaemon on every start and reconfiguration: local edits are overwritten.',
+    `listen_addresses = ${quote(s.listenHost)}`,
+    `port = ${s.port}`,
+    `unix_socket_directories = ${quote(s.socketDir)}`,
+    `cluster_name = ${quote(s.node)}`,
+    'password_encryption = scram-sha-256',
+    'wal_level = replica',
+    'max_wal_senders = 10',
+    'max_replication_slots = 10',
+    "wal_keep_size = '256MB'",
+    // pg_rewind needs hint bits logged; initdb --data-checksums already implies it, this covers old data dirs.
+    'wal_log_hints = on',
+    'hot_standby = on',
+    'hot_standby_feedback = on',
+    // Replicas report positions every second so lag and the sync set are fresh.
+    "wal_receiver_status_interval = '1s'",
+    "wal_retrieve_retry_interval = '500ms'",
+    "recovery_target_timeline = 'latest'",
+    'synchronous_commit = on',
+    `synchronous_standby_names = ${quote(syncStandbyNames(s.sync))}`,
+    "log_line_prefix = '%m [%p] %q%u@%d '",
+  ];
+  if (s.upstream) {
+    const conninfo = [
+      `host=${connValue(s.upstream.host)}`,
+      `port=${s.upstream.port}`,
+      'user=replicator',
+      `password=${connValue(s.upstream.password)}`,
+      `application_name=${connValue(s.node)}`,
+      'connect_timeout=2',
+    ].join(' ');
+    lines.push(`primary_conninfo = ${quote(conninfo)}`, `primary_slot_name = ${quote(s.node.replace(/-/g, '_'))}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function renderHba(allowCidrs: readonly string[]): string {
+  const lines = [
+    '# Written by pgdaemon: scram-sha-256 for every network connection, peer on the local socket.',
+    'local   all          all                       peer',
+    'local   replication  all                       peer',
+  ];
+  for (const cidr of allowCidrs) {
+    lines.push(`host    all          all         ${cidr.padEnd(18)} scram-sha-256`);
+    lines.push(`host    replication  replicator  ${cidr.padEnd(18)} scram-sha-256`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function parseConfState(text: string): { upstream: string | null; sync: string[] } {
+  const first = text.split('\n', 1)[0] ?? '';
+  if (!first.startsWith(STATE_MARKER)) return { upstream: null, sync: [] };
+  try {
+    const v = JSON.parse(first.slice(STATE_MARKER.length)) as { upstream?: unknown; sync?: unknown };
+    return {
+      upstream: typeof v.upstream === 'string' ? v.upstream : null,
+      sync: Array.isArray(v.sync) ? v.sync.filter((x): x is string => typeof x === 'string') : [],
+    };
+  } catch {
+    return { upstream: null, sync: [] };
+  }
+}
+
+/** Slot names allow only [a-z0-9_]. */
+export function slotName(node: string): string {
+  return node.replace(/-/g, '_');
+}

@@ -1,0 +1,136 @@
+// Runs the PostgreSQL tools (initdb, pg_ctl, pg_basebackup, pg_rewind) on the data directory the daemon owns.
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfState, renderHba, renderPostgresqlConf, type PgSettings } from './postgres-conf.js';
+
+export interface PgPaths {
+  binDir: string;
+  dataDir: string;
+  logFile: string;
+}
+
+export interface RemotePg {
+  host: string;
+  port: number;
+}
+
+/** A PostgreSQL tool failed; the message carries the tool, exit code and its last stderr lines. */
+export class PgToolError extends Error {
+  override readonly name = 'PgToolError';
+}
+
+async function run(paths: PgPaths, tool: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
+  const res = await execa(join(paths.binDir, tool), args, { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore' });
+  if (res.exitCode !== 0 || res.timedOut) {
+    const tail = `${res.stderr}\n${res.stdout}`.trim().split('\n').slice(-3).join(' | ');
+    throw new PgToolError(`${tool} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
+  }
+  return res.stdout;
+}
+
+export class PgCtl {
+  constructor(private readonly paths: PgPaths) {}
+
+  hasData(): boolean {
+    return existsSync(join(this.paths.dataDir, 'PG_VERSION'));
+  }
+
+  async initdb(superuserPassword: string): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'pgdaemon-'));
+    const pwfile = join(dir, 'pw');
+    writeFileSync(pwfile, superuserPassword + '\n', { mode: 0o600 });
+    try {
+      await run(this.paths, 'initdb', ['-D', this.paths.dataDir, '--data-checksums', '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'], 120_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Rewrites postgresql.conf, pg_hba.conf, empties postgresql.auto.conf, and sets or clears standby.signal. */
+  writeConfig(settings: PgSettings, standby: boolean): void {
+    const d = this.paths.dataDir;
+    writeFileSync(join(d, 'postgresql.conf'), renderPostgresqlConf(settings), { mode: 0o600 });
+    writeFileSync(join(d, 'pg_hba.conf'), renderHba(settings.allowCidrs), { mode: 0o600 });
+    // pg_basebackup and pg_rewind copy the source's auto.conf; the daemon never uses ALTER SYSTEM, so empty it.
+    writeFileSync(join(d, 'postgresql.auto.conf'), '# Kept empty by pgdaemon; settings live in postgresql.conf.\n', { mode: 0o600 });
+    const signal = join(d, 'standby.signal');
+    if (standby) writeFileSync(signal, '', { mode: 0o600 });
+    else rmSync(signal, { force: true });
+  }
+
+  configState(): { upstream: string | null; sync: string[] } {
+    try {
+      return parseConfState(readFileSync(join(this.paths.dataDir, 'postgresql.conf'), 'utf8'));
+    } catch {
+      return { upstream: null, sync: [] };
+    }
+  }
+
+  /** Pid of a live postmaster from postmaster.pid, or null. */
+  postmasterPid(): number | null {
+    let text: string;
+    try {
+      text = readFileSync(join(this.paths.dataDir, 'postmaster.pid'), 'utf8');
+    } catch {
+      return null;
+    }
+    const pid = Number(text.split('\n', 1)[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return null;
+    }
+  }
+
+  async start(): Promise<void> {
+    await run(this.paths, 'pg_ctl', ['start', '-D', this.paths.dataDir, '-l', this.paths.logFile, '-w', '-t', '120', '-s'], 130_000);
+  }
+
+  async stop(mode: 'fast' | 'immediate'): Promise<void> {
+    if (this.postmasterPid() === null) return;
+    await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', mode, '-w', '-t', '60', '-s'], 70_000);
+  }
+
+  async reload(): Promise<void> {
+    await run(this.paths, 'pg_ctl', ['reload', '-D', this.paths.dataDir, '-s'], 10_000);
+  }
+
+  async promote(): Promise<void> {
+    await run(this.paths, 'pg_ctl', ['promote', '-D', this.paths.dataDir, '-w', '-t', '60', '-s'], 70_000);
+  }
+
+  async basebackup(from: RemotePg, replicationPassword: string): Promise<void> {
+    this.wipe();
+    await run(this.paths, 'pg_basebackup', ['-D', this.paths.dataDir, '-h', from.host, '-p', String(from.port), '-U', 'replicator', '-X', 'stream', '-c', 'fast', '-w'], 600_000, { PGPASSWORD: replicationPassword, PGCONNECT_TIMEOUT: '5' });
+    chmodSync(this.paths.dataDir, 0o700);
+  }
+
+  async rewind(from: RemotePg, superuserPassword: string): Promise<string> {
+    const src = `host=${from.host} port=${from.port} user=postgres dbname=postgres connect_timeout=5`;
+    return run(this.paths, 'pg_rewind', ['-D', this.paths.dataDir, `--source-server=${src}`], 600_000, { PGPASSWORD: superuserPassword });
+  }
+
+  /** Empties the data directory (not the directory itself: it may be a mount point). */
+  wipe(): void {
+    const d = this.paths.dataDir;
+    if (!existsSync(d)) return;
+    // Move aside first so a crash halfway never leaves something that looks like a data directory.
+    const version = join(d, 'PG_VERSION');
+    if (existsSync(version)) renameSync(version, join(d, 'PG_VERSION.wiped'));
+    for (const f of readdirSync(d)) rmSync(join(d, f), { recursive: true, force: true });
+  }
+
+  async controlData(): Promise<Record<string, string>> {
+    const out = await run(this.paths, 'pg_controldata', ['-D', this.paths.dataDir], 10_000, { LC_ALL: 'C' });
+    const fields: Record<string, string> = {};
+    for (const line of out.split('\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) fields[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    return fields;
+  }
+}

@@ -1,0 +1,56 @@
+// `pglab destroy`: stop every machine, unmount and delete their layers, drop the
+// lab namespace (bridge and veths go with it); `--all` also the cached image.
+import { existsSync, readdirSync } from 'node:fs';
+import { removeLabRecord } from '../lab/lab-state.js';
+import { machineProcesses, stopMachine } from '../lab/machine.js';
+import { removeMachineCgroups } from '../lab/machine-cgroup.js';
+import { removeTree } from '../lab/mounts.js';
+import { paths } from '../lab/state-dir.js';
+import { removeNetns, LAB_NETNS } from '../network/netns.js';
+import type { Step } from './graph/step.js';
+
+/** Machines known from running processes or leftover directories (a topology file is not needed). */
+export function existingMachines(): string[] {
+  const names = new Set(machineProcesses().keys());
+  if (existsSync(paths.machines())) for (const d of readdirSync(paths.machines())) names.add(d);
+  return [...names].sort();
+}
+
+export function destroySteps(opts: { all: boolean }): Step[] {
+  const machines = existingMachines();
+  const stopIds = machines.map((n) => `stop:${n}`);
+  const steps: Step[] = machines.map((name) => ({
+    id: `stop:${name}`,
+    title: `Stop and remove ${name}`,
+    async run() {
+      const wasRunning = await stopMachine(name);
+      await removeTree(paths.machine(name));
+      removeMachineCgroups(name);
+      return wasRunning ? 'stopped and removed' : 'removed';
+    },
+    describe: () => [`kill -SIGRTMIN+4 <PID 1 of ${name}>`, `umount ${paths.machine(name)}/root`, `rm -r ${paths.machine(name)}`],
+  }));
+  steps.push({
+    id: 'network',
+    title: `Remove network namespace ${LAB_NETNS}`,
+    needs: stopIds,
+    async run() {
+      return (await removeNetns()) ? 'removed (bridge and veths with it)' : 'already gone';
+    },
+    describe: () => [`ip netns del ${LAB_NETNS}`],
+  });
+  steps.push({
+    id: 'state',
+    title: opts.all ? 'Remove the state dir, cached images included' : 'Remove the lab record and secrets',
+    needs: ['network'],
+    async run() {
+      await removeLabRecord();
+      await removeTree(paths.secrets());
+      await removeTree(paths.machines());
+      if (opts.all) await removeTree(paths.home());
+      return opts.all ? `removed ${paths.home()}` : 'removed (image kept; --all removes it)';
+    },
+    describe: () => (opts.all ? [`rm -r ${paths.home()}`] : [`rm ${paths.labFile()}`, `rm -r ${paths.secrets()}`]),
+  });
+  return steps;
+}

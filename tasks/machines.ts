@@ -1,0 +1,142 @@
+// `pglab machines`: image → network → every machine → etcd cluster → haproxy.
+// Every step checks what exists first, so a second run changes nothing and a
+// half-made lab (Ctrl-C, crash) is finished by the next run.
+import { hostDebianMirror } from '../lab/apt-mirror.js';
+import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
+import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash } from '../lab/image.js';
+import { writeLabRecord } from '../lab/lab-state.js';
+import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
+import { formatChecks, preflight } from '../lab/preflight.js';
+import { baseFiles } from '../lab/roles/base-files.js';
+import { ROLE_MODULES } from '../lab/roles/registry.js';
+import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
+import { gatewayIp, machinesOf, type Machine, type Topology } from '../lab/topology.js';
+import { ensureBridge } from '../network/bridge.js';
+import { ensureNetns, LAB_NETNS } from '../network/netns.js';
+import { UserError } from '../common/errors.js';
+import { formatDuration } from '../common/duration.js';
+import type { Step } from './graph/step.js';
+
+export const UNCHANGED = 'unchanged';
+
+export interface MachinesOptions {
+  topology: Topology;
+  topologySource: string;
+  mirror?: string;
+}
+
+export function machineStepId(m: Machine): string {
+  return `machine:${m.name}`;
+}
+
+export function machinesSteps(opts: MachinesOptions): Step[] {
+  const t = opts.topology;
+  const image = imageDir();
+  const steps: Step[] = [
+    {
+      id: 'preflight',
+      title: 'Check the host',
+      check: true,
+      async run() {
+        const checks = await preflight();
+        const failed = checks.filter((c) => !c.ok);
+        if (failed.length > 0) throw new UserError(`the host is not ready:\n${formatChecks(failed)}`);
+        await writeLabRecord({ topology: t, topologySource: opts.topologySource, image, updatedAt: new Date().toISOString() });
+        return `${checks.length} checks passed`;
+      },
+      describe: () => ['check root, systemd-nspawn, debootstrap, nsenter, ip, overlayfs, cgroups, free disk'],
+    },
+    {
+      id: 'image',
+      title: `Base image (Debian ${IMAGE_RECIPE.suite}, recipe ${recipeHash()})`,
+      needs: ['preflight'],
+      async run(ctx) {
+        if (imageExists()) return `${UNCHANGED} (cached at ${image})`;
+        const t0 = Date.now();
+        const mirror = hostDebianMirror(opts.mirror);
+        await buildImage({ mirror, signal: ctx.signal, onLine: (l) => ctx.output(l) });
+        return `built in ${formatDuration(Date.now() - t0)}`;
+      },
+      describe: () => [
+        `debootstrap --variant=minbase --include=${IMAGE_RECIPE.bootstrapPackages.join(',')} ${IMAGE_RECIPE.suite} ${image}.partial <host mirror>`,
+        `chroot … apt-get install ${IMAGE_RECIPE.packages.join(' ')}`,
+        `systemctl disable ${IMAGE_RECIPE.disabledUnits.join(' ')}; enable systemd-networkd`,
+      ],
+    },
+    {
+      id: 'network',
+      title: `Network (namespace ${LAB_NETNS}, bridge ${t.bridge} ${gatewayIp(t.subnet)}/24)`,
+      needs: ['preflight'],
+      async run() {
+        const ns = await ensureNetns();
+        const br = await ensureBridge(t.bridge, `${gatewayIp(t.subnet)}/24`);
+        return ns || br ? 'created' : UNCHANGED;
+      },
+      describe: () => [`ip netns add ${LAB_NETNS}`, `ip -n ${LAB_NETNS} link add ${t.bridge} type bridge`, `ip -n ${LAB_NETNS} addr add ${gatewayIp(t.subnet)}/24 dev ${t.bridge}`],
+    },
+  ];
+
+  for (const m of t.machines) steps.push(machineStep(m, t, image));
+
+  const etcd = machinesOf(t, 'etcd');
+  steps.push({
+    id: 'etcd',
+    title: `etcd cluster (${etcd.map((e) => e.name).join(', ')})`,
+    needs: etcd.map(machineStepId),
+    check: true,
+    async run(ctx) {
+      const n = await waitForEtcd(t, 30_000, ctx.signal);
+      return `${n}/${etcd.length} members healthy`;
+    },
+    describe: () => ['etcdctl endpoint health on every member'],
+  });
+
+  for (const h of machinesOf(t, 'haproxy')) {
+    steps.push({
+      id: `haproxy:${h.name}`,
+      title: `haproxy on ${h.name}`,
+      needs: [machineStepId(h)],
+      check: true,
+      async run() {
+        await waitForUnit(h.name, 'haproxy.service', 10_000);
+        return `listening: :${HAPROXY_PRIMARY_PORT} primary, :${HAPROXY_REPLICA_PORT} replicas, :${HAPROXY_STATS_PORT} stats`;
+      },
+      describe: () => [`systemctl is-active haproxy in ${h.name}`],
+    });
+  }
+  return steps;
+}
+
+function machineStep(m: Machine, t: Topology, image: string): Step {
+  const role = ROLE_MODULES[m.role];
+  return {
+    id: machineStepId(m),
+    title: `${m.name} (${m.role}, ${m.ip})`,
+    needs: ['image', 'network'],
+    async run(ctx) {
+      const files = [...baseFiles(m, t), ...role.files(m, t)];
+      const running = machineProcess(m.name)?.leaderPid !== undefined;
+      if (!running) {
+        const t0 = Date.now();
+        const fresh = await prepareRoot(m.name, image);
+        await writeMachineFiles(m.name, files);
+        await enableUnits(m.name, role.units);
+        await boot(m.name, t.bridge);
+        await waitForSystem(m.name, 60_000, ctx.signal);
+        return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
+      }
+      const changed = [...(await writeMachineFiles(m.name, files)), ...(await enableUnits(m.name, role.units))];
+      if (changed.length === 0) return UNCHANGED;
+      // A running machine whose configuration changed: restart what reads it.
+      if (role.units.length > 0) await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal: ctx.signal });
+      return `reconfigured (${changed.join(', ')})`;
+    },
+    describe: () => [
+      `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
+      `write ${[...baseFiles(m, t), ...role.files(m, t)].map((f) => '/' + f.path).join(', ')}`,
+      ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
+      `nsenter --net=/run/netns/${LAB_NETNS} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}`,
+      `wait for systemctl is-system-running = running`,
+    ],
+  };
+}
