@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
+import { chaosKill, chaosStop } from '../tasks/chaos.js';
 import { destroySteps } from '../tasks/destroy.js';
 import { etcdctlCommand, execCommand, logsCommand, shellCommand } from '../tasks/machine-access.js';
 import { machinesSteps } from '../tasks/machines.js';
@@ -90,6 +91,14 @@ async function main(argv: string[]): Promise<number> {
     .action(async (args: string[], opts: { topology?: string }) => {
       exitCode = await etcdctlCommand(labTopology(opts.topology), args);
     });
+
+  const chaos = program.command('chaos').description('break something on purpose');
+  topologyOption(chaos.command('kill').description("SIGKILL a machine's PID 1, like pulling its plug"))
+    .argument('<machine>')
+    .action(async (machine: string, opts: { topology?: string }) => console.log(await chaosKill(labTopology(opts.topology), machine)));
+  topologyOption(chaos.command('stop').description('shut a machine down cleanly'))
+    .argument('<machine>')
+    .action(async (machine: string, opts: { topology?: string }) => console.log(await chaosStop(labTopology(opts.topology), machine)));
 
   program
     .command('doctor')

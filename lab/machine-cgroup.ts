@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { labName } from './state-dir.js';
 
 /** The cgroup hierarchies systemd uses: the named v1 one and/or the v2 one. */
 function hierarchies(): string[] {
@@ -15,7 +16,7 @@ function hierarchies(): string[] {
 }
 
 export function machineCgroups(name: string): string[] {
-  return hierarchies().map((h) => join(h, 'pglab', name));
+  return hierarchies().map((h) => join(h, labName(), name));
 }
 
 export async function createMachineCgroups(name: string): Promise<string[]> {
@@ -28,7 +29,7 @@ export async function createMachineCgroups(name: string): Promise<string[]> {
 export function removeMachineCgroups(name: string): void {
   for (const d of machineCgroups(name)) removeCgroupTree(d);
   for (const h of hierarchies()) {
-    const parent = join(h, 'pglab');
+    const parent = join(h, labName());
     if (existsSync(parent) && readdirSync(parent).every((e) => !statSync(join(parent, e)).isDirectory())) {
       try {
         rmdirSync(parent);

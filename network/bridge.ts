@@ -1,14 +1,14 @@
 // The lab bridge inside the lab namespace; machines attach to it with veths made by nspawn.
 import { run } from '../lab/host-command.js';
-import { LAB_NETNS } from './netns.js';
+import { labName } from '../lab/state-dir.js';
 
-export async function bridgeExists(bridge: string, ns = LAB_NETNS): Promise<boolean> {
+export async function bridgeExists(bridge: string, ns = labName()): Promise<boolean> {
   const r = await run('ip', ['-n', ns, '-br', 'link', 'show', 'dev', bridge], { allowFailure: true });
   return r.exitCode === 0;
 }
 
 /** Creates the bridge with the gateway address and brings it up. Returns false when nothing changed. */
-export async function ensureBridge(bridge: string, gatewayCidr: string, ns = LAB_NETNS): Promise<boolean> {
+export async function ensureBridge(bridge: string, gatewayCidr: string, ns = labName()): Promise<boolean> {
   let changed = false;
   if (!(await bridgeExists(bridge, ns))) {
     await run('ip', ['-n', ns, 'link', 'add', bridge, 'type', 'bridge']);

@@ -4,26 +4,25 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { run } from '../lab/host-command.js';
 import { isMounted } from '../lab/mounts.js';
+import { labName } from '../lab/state-dir.js';
 
-export const LAB_NETNS = 'pglab';
-
-export function netnsPath(name = LAB_NETNS): string {
+export function netnsPath(name = labName()): string {
   return `/run/netns/${name}`;
 }
 
-export function netnsExists(name = LAB_NETNS): boolean {
+export function netnsExists(name = labName()): boolean {
   return existsSync(netnsPath(name));
 }
 
 /** Creates the namespace with loopback up. Returns false when it already existed. */
-export async function ensureNetns(name = LAB_NETNS): Promise<boolean> {
+export async function ensureNetns(name = labName()): Promise<boolean> {
   if (netnsExists(name)) return false;
   await run('ip', ['netns', 'add', name]);
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return true;
 }
 
-export async function removeNetns(name = LAB_NETNS): Promise<boolean> {
+export async function removeNetns(name = labName()): Promise<boolean> {
   if (!netnsExists(name)) return false;
   await run('ip', ['netns', 'del', name]);
   // `ip netns` mounts a tmpfs-like bind on /run/netns the first time; drop it when we were the last user.
@@ -34,6 +33,6 @@ export async function removeNetns(name = LAB_NETNS): Promise<boolean> {
 }
 
 /** Argument prefix that runs a host program inside the lab namespace. */
-export function inLabNetns(file: string, args: readonly string[], name = LAB_NETNS): [string, string[]] {
+export function inLabNetns(file: string, args: readonly string[], name = labName()): [string, string[]] {
   return ['nsenter', [`--net=${netnsPath(name)}`, '--', file, ...args]];
 }

@@ -5,8 +5,8 @@ import { removeLabRecord } from '../lab/lab-state.js';
 import { machineProcesses, stopMachine } from '../lab/machine.js';
 import { removeMachineCgroups } from '../lab/machine-cgroup.js';
 import { removeTree } from '../lab/mounts.js';
-import { paths } from '../lab/state-dir.js';
-import { removeNetns, LAB_NETNS } from '../network/netns.js';
+import { labName, paths } from '../lab/state-dir.js';
+import { removeNetns } from '../network/netns.js';
 import type { Step } from './graph/step.js';
 
 /** Machines known from running processes or leftover directories (a topology file is not needed). */
@@ -32,12 +32,12 @@ export function destroySteps(opts: { all: boolean }): Step[] {
   }));
   steps.push({
     id: 'network',
-    title: `Remove network namespace ${LAB_NETNS}`,
+    title: `Remove network namespace ${labName()}`,
     needs: stopIds,
     async run() {
       return (await removeNetns()) ? 'removed (bridge and veths with it)' : 'already gone';
     },
-    describe: () => [`ip netns del ${LAB_NETNS}`],
+    describe: () => [`ip netns del ${labName()}`],
   });
   steps.push({
     id: 'state',

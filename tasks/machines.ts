@@ -12,7 +12,8 @@ import { ROLE_MODULES } from '../lab/roles/registry.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
 import { gatewayIp, machinesOf, type Machine, type Topology } from '../lab/topology.js';
 import { ensureBridge } from '../network/bridge.js';
-import { ensureNetns, LAB_NETNS } from '../network/netns.js';
+import { ensureNetns } from '../network/netns.js';
+import { labName } from '../lab/state-dir.js';
 import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import type { Step } from './graph/step.js';
@@ -65,14 +66,14 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     },
     {
       id: 'network',
-      title: `Network (namespace ${LAB_NETNS}, bridge ${t.bridge} ${gatewayIp(t.subnet)}/24)`,
+      title: `Network (namespace ${labName()}, bridge ${t.bridge} ${gatewayIp(t.subnet)}/24)`,
       needs: ['preflight'],
       async run() {
         const ns = await ensureNetns();
         const br = await ensureBridge(t.bridge, `${gatewayIp(t.subnet)}/24`);
         return ns || br ? 'created' : UNCHANGED;
       },
-      describe: () => [`ip netns add ${LAB_NETNS}`, `ip -n ${LAB_NETNS} link add ${t.bridge} type bridge`, `ip -n ${LAB_NETNS} addr add ${gatewayIp(t.subnet)}/24 dev ${t.bridge}`],
+      describe: () => [`ip netns add ${labName()}`, `ip -n ${labName()} link add ${t.bridge} type bridge`, `ip -n ${labName()} addr add ${gatewayIp(t.subnet)}/24 dev ${t.bridge}`],
     },
   ];
 
@@ -135,7 +136,7 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
       `write ${[...baseFiles(m, t), ...role.files(m, t)].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
-      `nsenter --net=/run/netns/${LAB_NETNS} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}`,
+      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}`,
       `wait for systemctl is-system-running = running`,
     ],
   };

@@ -1,0 +1,97 @@
+// Keeps this daemon's etcd lease alive and knows, on a monotonic clock, until when it may act as primary.
+import { performance } from 'node:perf_hooks';
+import type { Dcs } from './dcs.js';
+
+export interface LeaseStatus {
+  leaseId: string | null;
+  /** Monotonic ms until which writes are safe: last confirmed renewal (send time) + TTL − margin. */
+  deadline: number;
+}
+
+/**
+ * etcd starts a lease's TTL when it receives our keepalive, which is after we sent it, so
+ * "send time of the last answered keepalive + TTL" is a lower bound of the expiry. Stopping writes
+ * `marginMs` before that bound means no other node can be promoted while we still accept writes:
+ * promotion waits for our member key to disappear, which needs the lease to expire. etcd may extend
+ * leases (e.g. on its own leader change); that only delays a failover, it never shortens our bound.
+ */
+export class LeaseKeeper {
+  private leaseId: string | null = null;
+  private confirmedAt = -Infinity;
+  private ttlMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = false;
+  private stopped = false;
+
+  constructor(
+    private readonly dcs: Dcs,
+    private readonly opts: { ttlMs: number; marginMs: number; log: (line: string) => void; onChange: () => void },
+  ) {
+    this.ttlMs = Math.ceil(opts.ttlMs / 1000) * 1000;
+  }
+
+  status(): LeaseStatus {
+    return { leaseId: this.leaseId, deadline: this.confirmedAt + this.ttlMs - this.opts.marginMs };
+  }
+
+  valid(now = performance.now()): boolean {
+    return this.leaseId !== null && now < this.status().deadline;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    // Five chances to renew before the deadline with a 1 s TTL: a couple of slow answers do not fence.
+    this.timer = setTimeout(() => void this.tick(), Math.max(50, this.ttlMs / 5));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.inFlight || this.stopped) return this.schedule();
+    this.inFlight = true;
+    const sentAt = performance.now();
+    const wasValid = this.valid(sentAt);
+    try {
+      if (this.leaseId === null) {
+        const granted = await this.dcs.grantLease(this.ttlMs / 1000);
+        // Trust the smaller of asked and granted TTL: etcd may round a short TTL up, never down.
+        this.ttlMs = Math.min(this.ttlMs, granted.ttlSeconds * 1000);
+        this.leaseId = granted.id;
+        this.confirmedAt = sentAt;
+        this.opts.log(`lease ${granted.id} granted (ttl ${granted.ttlSeconds}s)`);
+        this.opts.onChange();
+      } else if (await this.dcs.keepAlive(this.leaseId)) {
+        this.confirmedAt = sentAt;
+        if (!wasValid) this.opts.onChange();
+      } else {
+        this.opts.log(`lease ${this.leaseId} expired in etcd; asking for a new one`);
+        this.leaseId = null;
+        this.confirmedAt = -Infinity;
+        this.opts.onChange();
+      }
+    } catch (err) {
+      if (wasValid && !this.valid()) this.opts.onChange();
+      // Unknown outcome: keep the old confirmation; the deadline decides.
+      void err;
+    } finally {
+      this.inFlight = false;
+    }
+    if (wasValid !== this.valid()) this.opts.onChange();
+    this.schedule();
+  }
+
+  /** Milliseconds from now until the deadline (negative when passed). */
+  remainingMs(now = performance.now()): number {
+    return this.leaseId === null ? -1 : this.status().deadline - now;
+  }
+
+  async stop(revoke: boolean): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const id = this.leaseId;
+    this.leaseId = null;
+    if (revoke && id) await this.dcs.revokeLease(id).catch(() => undefined);
+  }
+}

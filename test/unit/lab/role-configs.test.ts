@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { baseFiles } from '../../../lab/roles/base-files.js';
+import { etcdEndpoints, etcdEnvironment } from '../../../lab/roles/etcd.js';
+import { haproxyConfig } from '../../../lab/roles/haproxy.js';
+import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
+
+const machine = (name: string) => T.machines.find((m) => m.name === name)!;
+
+describe('etcd member configuration', () => {
+  const env = etcdEnvironment(machine('etcd1'), T);
+
+  it('lists every member in the initial cluster and advertises its own address', () => {
+    expect(env).toContain('ETCD_NAME=etcd1\n');
+    expect(env).toContain(
+      'ETCD_INITIAL_CLUSTER=etcd0=http://10.42.0.20:2380,etcd1=http://10.42.0.21:2380,etcd2=http://10.42.0.22:2380\n',
+    );
+    expect(env).toContain('ETCD_ADVERTISE_CLIENT_URLS=http://10.42.0.21:2379\n');
+    expect(env).toContain('ETCD_LISTEN_CLIENT_URLS=http://10.42.0.21:2379,http://127.0.0.1:2379\n');
+  });
+
+  it('uses the topology tuning for heartbeat and election', () => {
+    expect(env).toContain('ETCD_HEARTBEAT_INTERVAL=50\n');
+    expect(env).toContain('ETCD_ELECTION_TIMEOUT=500\n');
+  });
+
+  it('gives clients every member endpoint', () => {
+    expect(etcdEndpoints(T)).toEqual(['http://10.42.0.20:2379', 'http://10.42.0.21:2379', 'http://10.42.0.22:2379']);
+  });
+});
+
+describe('haproxy configuration', () => {
+  const cfg = haproxyConfig(T);
+  const section = (name: string) => cfg.split(/\n(?=listen )/).find((s) => s.startsWith(`listen ${name}`)) ?? '';
+
+  it('sends 5432 to the node whose pgdaemon answers /primary', () => {
+    const primary = section('primary');
+    expect(primary).toContain('bind *:5432');
+    expect(primary).toContain('option httpchk OPTIONS /primary');
+    for (const [name, ip] of [['pg0', '10.42.0.10'], ['pg1', '10.42.0.11'], ['pg2', '10.42.0.12']]) {
+      expect(primary).toContain(`server ${name} ${ip}:6432 check port 8008`);
+    }
+  });
+
+  it('balances 5433 over the nodes that answer /replica', () => {
+    const replicas = section('replicas');
+    expect(replicas).toContain('bind *:5433');
+    expect(replicas).toContain('option httpchk OPTIONS /replica');
+    expect(replicas).toContain('balance roundrobin');
+  });
+
+  it('checks fast and cuts sessions of a node marked down', () => {
+    expect(section('primary')).toContain('default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions');
+  });
+
+  it('serves stats on 7000', () => {
+    expect(section('stats')).toContain('bind *:7000');
+  });
+});
+
+describe('base files', () => {
+  it('give the machine its name, static address and the lab host table', () => {
+    const files = Object.fromEntries(baseFiles(machine('pg1'), T).map((f) => [f.path, f.content]));
+    expect(files['etc/hostname']).toBe('pg1\n');
+    expect(files['etc/systemd/network/10-host0.network']).toContain('Address=10.42.0.11/24');
+    expect(files['etc/hosts']).toContain('10.42.0.30 haproxy0');
+  });
+});
