@@ -171,9 +171,10 @@ export class EtcdDcs implements Dcs {
     return parseHistory(await this.rawRange(this.keys.historyPrefix));
   }
 
-  async watch(onChange: () => void): Promise<void> {
+  async watch(onChange: (key: string, value: string | null) => void): Promise<void> {
     this.watcher = await this.client.watch().prefix(this.keys.prefix).create();
-    this.watcher.on('data', () => onChange());
+    this.watcher.on('put', (kv) => onChange(kv.key.toString(), kv.value.toString()));
+    this.watcher.on('delete', (kv) => onChange(kv.key.toString(), null));
     this.watcher.on('error', () => undefined); // the watcher reconnects by itself; polling covers the gap
   }
 

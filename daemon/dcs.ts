@@ -63,7 +63,7 @@ export interface Dcs {
   /** Writes desired state, config and a bootstrap history entry; refuses (false) if desired exists unless `force`. */
   initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean>;
   readHistory(): Promise<HistoryEntry[]>;
-  /** Calls `onChange` (coalescing is the caller's job) whenever a key under the prefix changes. */
-  watch(onChange: () => void): Promise<void>;
+  /** Calls `onChange` (coalescing is the caller's job) whenever a key under the prefix changes; value null = deleted. */
+  watch(onChange: (key: string, value: string | null) => void): Promise<void>;
   close(): Promise<void>;
 }

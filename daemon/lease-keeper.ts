@@ -25,7 +25,7 @@ export class LeaseKeeper {
 
   constructor(
     private readonly dcs: Dcs,
-    private readonly opts: { ttlMs: number; marginMs: number; log: (line: string) => void; onChange: () => void },
+    private readonly opts: { ttlMs: number; marginMs: number; log: (line: string) => void; onChange: () => void; onRenewed: () => void },
   ) {
     this.ttlMs = Math.ceil(opts.ttlMs / 1000) * 1000;
   }
@@ -61,9 +61,11 @@ export class LeaseKeeper {
         this.leaseId = granted.id;
         this.confirmedAt = sentAt;
         this.opts.log(`lease ${granted.id} granted (ttl ${granted.ttlSeconds}s)`);
+        this.opts.onRenewed();
         this.opts.onChange();
       } else if (await this.dcs.keepAlive(this.leaseId)) {
         this.confirmedAt = sentAt;
+        this.opts.onRenewed();
         if (!wasValid) this.opts.onChange();
       } else {
         this.opts.log(`lease ${this.leaseId} expired in etcd; asking for a new one`);
@@ -71,10 +73,8 @@ export class LeaseKeeper {
         this.confirmedAt = -Infinity;
         this.opts.onChange();
       }
-    } catch (err) {
-      if (wasValid && !this.valid()) this.opts.onChange();
+    } catch {
       // Unknown outcome: keep the old confirmation; the deadline decides.
-      void err;
     } finally {
       this.inFlight = false;
     }

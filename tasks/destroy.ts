@@ -47,7 +47,10 @@ export function destroySteps(opts: { all: boolean }): Step[] {
       await removeLabRecord();
       await removeTree(paths.secrets());
       await removeTree(paths.machines());
-      if (opts.all) await removeTree(paths.home());
+      if (opts.all) {
+        await removeTree(paths.images());
+        await removeTree(paths.home());
+      }
       return opts.all ? `removed ${paths.home()}` : 'removed (image kept; --all removes it)';
     },
     describe: () => (opts.all ? [`rm -r ${paths.home()}`] : [`rm ${paths.labFile()}`, `rm -r ${paths.secrets()}`]),

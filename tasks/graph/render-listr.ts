@@ -114,7 +114,8 @@ export function summarize(steps: readonly Step[], results: ScheduleResult, elaps
     const r = results.get(step.id);
     if (r?.status === 'failed') {
       failed++;
-      lines.push(`✖ ${step.id}: ${describeError(r.error)}`);
+      const aborted = r.error instanceof Error && r.error.name === 'AbortError';
+      lines.push(`✖ ${step.id}: ${aborted ? 'interrupted' : describeError(r.error)}`);
     } else if (r?.status === 'skipped') {
       skipped++;
       if (r.reason !== 'cancelled') lines.push(`↓ ${step.id}: skipped because ${r.reason}`);

@@ -1,0 +1,450 @@
+// The daemon process: one cycle at a time reads etcd and PostgreSQL, decides (pure), acts, and publishes.
+import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Server } from 'node:http';
+import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
+import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
+import { decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
+import type { ClusterView, Dcs } from './dcs.js';
+import { FenceWatchdog } from './fence-watchdog.js';
+import type { HealthState } from './health-rules.js';
+import { startApi } from './http-api.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import type { DaemonOptions, Secrets } from './options.js';
+import { syncStandbyNames, type PgSettings } from './postgres-conf.js';
+import { PgCtl } from './postgres-ctl.js';
+import { PgProbe, type PgSnapshot } from './postgres-probe.js';
+import { applyNodeAction, type ActionContext } from './node-actions.js';
+import { memberSignature } from './watch-filter.js';
+
+export class Daemon {
+  private view: ClusterView | null = null;
+  private desired: DesiredState | null = null;
+  private config: ClusterConfig | null = null;
+  private etcdOk = false;
+  private local: LocalPg | null = null;
+  private snap: PgSnapshot | null = null;
+  private member: MemberState | null = null;
+  private nodeMemory: NodeMemory = initialNodeMemory;
+  private leaderMemory: LeaderMemory = initialLeaderMemory;
+  private isLeader = false;
+  private nodeMessage = 'starting';
+  private leaderMessage = '';
+  private lastLogged = new Map<string, string>();
+  private cycleEndedAt = performance.now();
+  private syncApplied: MemberState['syncApplied'] = null;
+  private timer: NodeJS.Timeout | null = null;
+  private fenceTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private stopping = false;
+  private server: Server | null = null;
+  private signatures = new Map<string, string>();
+  private readonly lease: LeaseKeeper;
+  private readonly ctl: PgCtl;
+  private readonly probe: PgProbe;
+  private readonly watchdog: FenceWatchdog;
+  private fencing = false;
+
+  constructor(
+    private readonly opts: DaemonOptions,
+    private readonly secrets: Secrets,
+    private readonly dcs: Dcs,
+  ) {
+    this.ctl = new PgCtl({ binDir: opts.binDir, dataDir: opts.dataDir, logFile: opts.pgLog ?? `${opts.dataDir}.log` });
+    this.probe = new PgProbe({ socketDir: opts.socketDir, port: opts.pgPort, timeoutMs: Math.max(500, Math.min(2000, opts.ttl)) });
+    this.watchdog = new FenceWatchdog(opts.binDir, opts.dataDir);
+    this.lease = new LeaseKeeper(dcs, {
+      ttlMs: opts.ttl,
+      marginMs: opts.fenceMargin,
+      log: (l) => this.log('lease', l),
+      onChange: () => this.trigger(),
+      onRenewed: () => this.feedWatchdog(),
+    });
+  }
+
+  log(topic: string, line: string, onlyOnChange = false): void {
+    if (onlyOnChange) {
+      if (this.lastLogged.get(topic) === line) return;
+      this.lastLogged.set(topic, line);
+    }
+    process.stdout.write(`${new Date().toISOString()} ${this.opts.node} ${line}\n`);
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    this.server = await startApi(this.opts.listen, this.secrets.apiToken, {
+      health: () => this.health(),
+      status: () => this.status(),
+      cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [] }),
+      history: () => this.dcs.readHistory(),
+      requestRoleChange: async (kind, to, from) => {
+        const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: new Date().toISOString() });
+        return ok ? null : 'another switchover/failover request is pending';
+      },
+    }, (l) => this.log('api', l));
+    this.lease.start();
+    void this.dcs.watch((key, value) => this.onWatchEvent(key, value)).catch((err) => this.log('watch', `etcd watch failed (polling continues): ${(err as Error).message}`));
+    this.fenceTimer = setInterval(() => void this.fenceCheck(), 50);
+    this.trigger();
+  }
+
+  /** Called on etcd watch events; member puts only matter when their role-relevant fields change. */
+  onWatchEvent(key: string, value: string | null): void {
+    const sig = value === null ? 'deleted' : memberSignature(value);
+    if (sig !== null) {
+      if (this.signatures.get(key) === sig) return;
+      this.signatures.set(key, sig);
+    }
+    this.trigger();
+  }
+
+  private servingAsPrimary(): boolean {
+    return this.local?.running === true && this.local.inRecovery !== true;
+  }
+
+  private feedWatchdog(): void {
+    if (this.servingAsPrimary()) this.watchdog.feed(this.lease.remainingMs());
+    else this.watchdog.feed(86_400_000);
+  }
+
+  /** Own timer, independent of the cycle (which may be waiting on etcd): stop a primary whose lease deadline passed. */
+  private async fenceCheck(): Promise<void> {
+    if (this.fencing || !this.servingAsPrimary() || this.lease.valid()) return;
+    this.fencing = true;
+    this.log('fence', `fencing: I am ${this.opts.node}, a primary whose lease could not be confirmed in time; stopping postgres now`);
+    try {
+      await this.ctl.stop('immediate');
+      this.watchdog.disarm();
+      this.nodeMemory = { ...this.nodeMemory, expectRunning: false };
+      if (this.local) this.local = { ...this.local, running: false, inRecovery: null };
+    } catch (err) {
+      this.log('fence', `fencing failed: ${(err as Error).message}`);
+    } finally {
+      this.fencing = false;
+      this.trigger();
+    }
+  }
+
+  trigger(): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runCycle(), 0);
+  }
+
+  private async runCycle(): Promise<void> {
+    if (this.running || this.stopping) return;
+    this.running = true;
+    this.again = false;
+    const began = performance.now();
+    try {
+      await this.cycle();
+    } catch (err) {
+      this.log('cycle', `cycle failed: ${(err as Error).message}`, true);
+    } finally {
+      this.running = false;
+      this.cycleEndedAt = performance.now();
+    }
+    if (this.stopping) return;
+    // Extra triggers during a cycle coalesce into one follow-up, never sooner than 20 ms after.
+    const wait = this.again ? 20 : Math.max(20, this.opts.loop - (performance.now() - began));
+    this.timer = setTimeout(() => void this.runCycle(), wait);
+  }
+
+  private async observeLocal(): Promise<void> {
+    const hasData = this.ctl.hasData();
+    const pid = hasData ? this.ctl.postmasterPid() : null;
+    let snap: PgSnapshot | null = null;
+    let controlState: string | null = null;
+    if (pid !== null) {
+      try {
+        snap = await this.probe.snapshot();
+      } catch (err) {
+        this.log('probe', `postgres (pid ${pid}) is not answering: ${(err as Error).message}`, true);
+      }
+    } else {
+      this.probe.close();
+      if (hasData) {
+        try {
+          const cd = await this.ctl.controlData();
+          controlState = cd['Database cluster state'] ?? null;
+        } catch (err) {
+          this.log('probe', `pg_controldata failed: ${(err as Error).message}`, true);
+        }
+      }
+    }
+    const conf = this.ctl.configState();
+    this.snap = snap;
+    this.local = {
+      hasData,
+      running: pid !== null,
+      inRecovery: snap ? snap.inRecovery : null,
+      controlState,
+      streaming: snap?.streaming ?? false,
+      configuredUpstream: conf.upstream,
+      configuredSync: conf.sync,
+      slots: snap?.slots ?? [],
+      systemId: snap?.systemId ?? null,
+    };
+    // synchronous_standby_names counts as applied one cycle after we wrote it (our session has reloaded
+    // by then); WAL written before that position may have been acknowledged without the new standbys.
+    if (snap && !snap.inRecovery) {
+      const names = conf.sync;
+      if (!this.syncApplied || this.syncApplied.names.join(',') !== names.join(',')) {
+        try {
+          const [row] = await this.probe.query<{ s: string }>("SELECT current_setting('synchronous_standby_names') AS s");
+          if (row && row.s === syncStandbyNames(names)) this.syncApplied = { names, atLsn: snap.walLsn ?? 0 };
+        } catch {
+          // next cycle
+        }
+      }
+    } else {
+      this.syncApplied = null;
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    try {
+      const view = await this.dcs.read();
+      this.view = view;
+      this.etcdOk = true;
+      if (view.desired) this.desired = view.desired.value;
+      if (view.config) this.config = view.config;
+      this.log('problems', view.problems.length ? `ignoring unparseable keys (keeping the last good state): ${view.problems.join('; ')}` : 'etcd keys parse cleanly', true);
+      this.log('etcd', 'etcd reachable', true);
+    } catch (err) {
+      this.etcdOk = false;
+      this.log('etcd', `etcd unreachable: ${(err as Error).message}`, true);
+    }
+    await this.observeLocal();
+    const view = this.view;
+    const leaseValid = this.lease.valid();
+    const leaseId = this.lease.status().leaseId;
+
+    if (this.etcdOk && view && leaseValid && leaseId) {
+      try {
+        this.isLeader = view.leader === this.opts.node || (view.leader === null && (await this.dcs.campaign(this.opts.node, leaseId)));
+        if (this.isLeader && view.leader !== this.opts.node) this.log('leader', `became the leader`);
+      } catch (err) {
+        this.isLeader = false;
+        this.log('leader', `campaign failed: ${(err as Error).message}`, true);
+      }
+      if (this.isLeader) await this.leaderStep(view);
+    } else {
+      this.isLeader = false;
+    }
+
+    const members: Record<string, MemberState> = {};
+    for (const [n, v] of Object.entries(view?.members ?? {})) members[n] = v.value;
+    const local = this.local as LocalPg;
+    const decision = decideNode({
+      self: this.opts.node,
+      desired: this.desired,
+      config: this.config,
+      members,
+      initialized: view?.initialized ?? null,
+      etcdOk: this.etcdOk,
+      leaseValid: this.lease.valid(),
+      pg: local,
+      nowMs: performance.now(),
+      memory: this.nodeMemory,
+      failoverTimeoutMs: this.opts.failoverTimeout,
+      rewindAfterMs: this.opts.rewindAfter,
+    });
+    this.nodeMemory = decision.memory;
+    this.nodeMessage = decision.message;
+    this.log('node', decision.message, true);
+    if (decision.actions.length) {
+      const long = decision.actions.some((a) => a.kind === 'basebackup' || a.kind === 'rewind' || a.kind === 'bootstrap');
+      if (long) await this.publish(members);
+      for (const action of decision.actions) {
+        if (!(await this.act(action, members))) break;
+      }
+      await this.observeLocal();
+    }
+    await this.publish(members);
+  }
+
+  private async leaderStep(view: ClusterView): Promise<void> {
+    const d = decideLeader({
+      self: this.opts.node,
+      view,
+      nowMs: performance.now(),
+      nowIso: new Date().toISOString(),
+      failoverTimeoutMs: this.opts.failoverTimeout,
+      memory: this.leaderMemory,
+    });
+    this.leaderMemory = d.memory;
+    this.leaderMessage = d.message;
+    this.log('leader-decision', d.message, true);
+    for (const a of d.actions) await this.leaderAct(a);
+  }
+
+  private async leaderAct(a: LeaderAction): Promise<void> {
+    try {
+      if (a.kind === 'write-desired') {
+        // Deciding took time: only write while our lease still certainly holds.
+        if (!this.lease.valid()) return;
+        const ok = await this.dcs.casDesired(a.expectRevision, a.next, this.opts.node, { history: a.history, consumeRequest: a.consumeRequest });
+        this.log('leader', ok ? `desired state generation ${a.next.generation}: primary ${a.next.primary} (${a.next.reason})` : 'desired state changed under me (CAS lost); deciding again next cycle');
+        if (ok) this.desired = a.next;
+      } else {
+        this.log('leader', a.reason);
+        await this.dropRequest();
+      }
+    } catch (err) {
+      this.log('leader', `leader action ${a.kind} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async dropRequest(): Promise<void> {
+    const d = this.view?.desired;
+    if (!d) return;
+    // Rewriting the same desired value with consumeRequest deletes the request atomically with a revision check.
+    await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true });
+  }
+
+  private settings(upstreamNode: string | null, sync: string[], members: Record<string, MemberState>): PgSettings {
+    const up = upstreamNode ? members[upstreamNode] : undefined;
+    return {
+      node: this.opts.node,
+      listenHost: this.opts.connectHost,
+      port: this.opts.pgPort,
+      socketDir: this.opts.socketDir,
+      allowCidrs: this.opts.allowCidr ?? [defaultCidr(this.opts.connectHost)],
+      upstream: up ? { id: `${up.node}@${up.connectHost}:${up.pgPort}`, host: up.connectHost, port: up.pgPort, password: this.secrets.replicationPassword } : null,
+      sync,
+    };
+  }
+
+  private async act(action: NodeAction, members: Record<string, MemberState>): Promise<boolean> {
+    const ctx: ActionContext = {
+      ctl: this.ctl,
+      probe: this.probe,
+      secrets: this.secrets,
+      dcs: this.dcs,
+      members,
+      settings: (up, sync) => this.settings(up, sync, members),
+      upstreamOf: () => (this.desired && this.desired.primary !== this.opts.node ? this.desired.primary : null),
+      wantSync: () => (this.config?.synchronous && this.desired ? [...this.desired.syncStandbys, ...this.desired.syncPending].sort() : []),
+      systemId: () => this.local?.systemId ?? null,
+      log: (l) => this.log('action', l),
+    };
+    const started = performance.now();
+    try {
+      const effect = await applyNodeAction(action, ctx);
+      if (effect.expectRunning !== undefined) this.nodeMemory = { ...this.nodeMemory, expectRunning: effect.expectRunning };
+      if (effect.needsRewind !== undefined) this.nodeMemory = { ...this.nodeMemory, needsRewind: effect.needsRewind };
+      if (effect.expectRunning === true) this.watchdog.arm(action.kind === 'start' && action.as === 'primary' || action.kind === 'bootstrap' ? this.lease.remainingMs() : 86_400_000);
+      if (effect.expectRunning === false) this.watchdog.disarm();
+      if (action.kind === 'promote') this.watchdog.feed(this.lease.remainingMs());
+      this.log('action', `${action.kind} done in ${Math.round(performance.now() - started)}ms`);
+      return true;
+    } catch (err) {
+      this.log('action', `${action.kind} failed: ${(err as Error).message}`);
+      if (action.kind === 'rewind') this.nodeMemory = { ...this.nodeMemory, rewindFailed: true };
+      return false;
+    }
+  }
+
+  private buildMember(members: Record<string, MemberState>): MemberState {
+    const s = this.snap;
+    const local = this.local;
+    const primary = this.desired ? members[this.desired.primary] : undefined;
+    const role: MemberState['role'] = s ? (s.inRecovery ? 'replica' : 'primary') : 'stopped';
+    const lag = s && s.inRecovery && primary?.walLsn != null && s.replayedLsn != null ? Math.max(0, primary.walLsn - s.replayedLsn) : null;
+    const upstream = role === 'replica' && local?.configuredUpstream ? (local.configuredUpstream.split('@')[0] ?? null) : null;
+    return {
+      node: this.opts.node,
+      connectHost: this.opts.connectHost,
+      pgPort: this.opts.pgPort,
+      apiUrl: this.opts.apiUrl ?? `http://${this.opts.listen.replace(/^0\.0\.0\.0:/, `${this.opts.connectHost}:`)}`,
+      role,
+      pgUp: s !== null,
+      crashed: this.nodeMemory.crashedAt !== null && s === null,
+      timeline: s?.timeline ?? null,
+      systemId: s?.systemId ?? null,
+      walLsn: s?.walLsn ?? null,
+      receivedLsn: s?.receivedLsn ?? null,
+      replayedLsn: s?.replayedLsn ?? null,
+      lagBytes: lag,
+      streaming: s?.streaming ?? false,
+      upstream,
+      replication: s && !s.inRecovery ? s.replication : [],
+      syncApplied: role === 'primary' ? this.syncApplied : null,
+      appliedGeneration: this.desired?.generation ?? 0,
+      noFailover: this.opts.noFailover,
+      message: this.nodeMessage,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  private async publish(members: Record<string, MemberState>): Promise<void> {
+    this.member = this.buildMember(members);
+    const leaseId = this.lease.status().leaseId;
+    if (!this.etcdOk || !leaseId) return;
+    try {
+      await this.dcs.publishMember(this.member, leaseId);
+    } catch (err) {
+      this.log('publish', `publishing member state failed: ${(err as Error).message}`, true);
+    }
+  }
+
+  health(): HealthState {
+    return {
+      self: this.opts.node,
+      member: this.member,
+      desiredPrimary: this.desired?.primary ?? null,
+      leaseValid: this.lease.valid(),
+      cycleAgeMs: performance.now() - this.cycleEndedAt,
+      livenessLimitMs: Math.max(this.opts.ttl * 3, 10_000),
+    };
+  }
+
+  status(): unknown {
+    return {
+      node: this.opts.node,
+      member: this.member,
+      leader: this.isLeader,
+      leaseValid: this.lease.valid(),
+      leaseRemainingMs: Math.round(this.lease.remainingMs()),
+      desiredGeneration: this.desired?.generation ?? null,
+      desiredPrimary: this.desired?.primary ?? null,
+      message: this.nodeMessage,
+      leaderMessage: this.isLeader ? this.leaderMessage : null,
+      etcdReachable: this.etcdOk,
+    };
+  }
+
+  /** Graceful stop: a clean PostgreSQL shutdown ships all WAL to the replicas, then the lease goes so others act at once. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.fenceTimer) clearInterval(this.fenceTimer);
+    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    this.log('shutdown', 'stopping postgres (fast) and releasing the lease');
+    try {
+      await this.ctl.stop('fast');
+    } catch (err) {
+      this.log('shutdown', `clean stop failed, stopping immediately: ${(err as Error).message}`);
+      await this.ctl.stop('immediate').catch(() => undefined);
+    }
+    this.watchdog.disarm();
+    this.probe.close();
+    await this.dcs.resign(this.opts.node).catch(() => undefined);
+    await this.lease.stop(true);
+    this.server?.close();
+    await this.dcs.close();
+  }
+}
+
+function defaultCidr(host: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.\d+$/.exec(host);
+  if (!m) return `${host}/32`;
+  if (m[1] === '127') return '127.0.0.1/32';
+  return `${m[1]}.${m[2]}.${m[3]}.0/24`;
+}

@@ -1,0 +1,113 @@
+// Carries out one node action on the local PostgreSQL; returns what the daemon must remember about it.
+import type { MemberState } from '../common/cluster-keys.js';
+import type { NodeAction } from './decide-node.js';
+import type { Dcs } from './dcs.js';
+import type { Secrets } from './options.js';
+import { slotName, type PgSettings } from './postgres-conf.js';
+import type { PgCtl } from './postgres-ctl.js';
+import type { PgProbe } from './postgres-probe.js';
+
+export interface ActionContext {
+  ctl: PgCtl;
+  probe: PgProbe;
+  secrets: Secrets;
+  dcs: Dcs;
+  members: Readonly<Record<string, MemberState>>;
+  settings: (upstreamNode: string | null, sync: string[]) => PgSettings;
+  /** The node a replica should follow now (the desired primary), or null when we are it. */
+  upstreamOf: () => string | null;
+  wantSync: () => string[];
+  systemId: () => string | null;
+  log: (line: string) => void;
+}
+
+export interface ActionEffect {
+  expectRunning?: boolean;
+  needsRewind?: boolean;
+}
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+function remote(ctx: ActionContext, node: string) {
+  const m = ctx.members[node];
+  if (!m) throw new Error(`${node} has no member state in etcd`);
+  return { host: m.connectHost, port: m.pgPort };
+}
+
+async function createRoles(ctx: ActionContext): Promise<void> {
+  const s = ctx.secrets;
+  await ctx.probe.query(`ALTER ROLE postgres PASSWORD ${literal(s.superuserPassword)}`);
+  await ctx.probe.query(`CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD ${literal(s.replicationPassword)}`);
+  if (s.appPassword) {
+    await ctx.probe.query(`CREATE ROLE pglab WITH LOGIN PASSWORD ${literal(s.appPassword)}`);
+    await ctx.probe.query('CREATE DATABASE pglab OWNER pglab');
+  }
+}
+
+export async function applyNodeAction(action: NodeAction, ctx: ActionContext): Promise<ActionEffect> {
+  switch (action.kind) {
+    case 'bootstrap': {
+      await ctx.ctl.initdb(ctx.secrets.superuserPassword);
+      ctx.ctl.writeConfig(ctx.settings(null, []), false);
+      await ctx.ctl.start();
+      await createRoles(ctx);
+      const [row] = await ctx.probe.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+      if (row && !(await ctx.dcs.markInitialized(row.id))) ctx.log(`etcd already names another system identifier for this cluster than ${row.id}`);
+      return { expectRunning: true };
+    }
+    case 'basebackup': {
+      await ctx.ctl.basebackup(remote(ctx, action.from), ctx.secrets.replicationPassword);
+      ctx.ctl.writeConfig(ctx.settings(action.from, []), true);
+      await ctx.ctl.start();
+      return { expectRunning: true, needsRewind: false };
+    }
+    case 'rewind': {
+      const out = await ctx.ctl.rewind(remote(ctx, action.from), ctx.secrets.superuserPassword);
+      ctx.log(`pg_rewind from ${action.from}: ${out.split('\n').filter(Boolean).slice(-1)[0] ?? 'done'}`);
+      // pg_rewind copied the source's config files: write ours again before starting.
+      ctx.ctl.writeConfig(ctx.settings(action.from, []), true);
+      await ctx.ctl.start();
+      return { expectRunning: true, needsRewind: false };
+    }
+    case 'start': {
+      const standby = action.as === 'replica';
+      const upstream = standby ? ctx.upstreamOf() : null;
+      ctx.ctl.writeConfig(ctx.settings(upstream, standby ? [] : ctx.wantSync()), standby);
+      await ctx.ctl.start();
+      return { expectRunning: true };
+    }
+    case 'stop':
+      await ctx.ctl.stop(action.mode);
+      return { expectRunning: false };
+    case 'promote': {
+      await ctx.ctl.promote();
+      ctx.ctl.writeConfig(ctx.settings(null, ctx.wantSync()), false);
+      await ctx.ctl.reload();
+      return {};
+    }
+    case 'configure': {
+      const standby = action.upstream !== null;
+      const upstreamNode = action.upstream ? (action.upstream.split('@')[0] ?? null) : null;
+      ctx.ctl.writeConfig(ctx.settings(upstreamNode, action.sync), standby);
+      await ctx.ctl.reload();
+      return {};
+    }
+    case 'ensure-slots': {
+      const wanted = action.names.map(slotName);
+      await ctx.probe.query(
+        `SELECT pg_create_physical_replication_slot(n, true) FROM unnest($1::text[]) AS n
+         WHERE n NOT IN (SELECT slot_name FROM pg_replication_slots)`,
+        [wanted],
+      );
+      return {};
+    }
+    case 'wipe':
+      ctx.ctl.wipe();
+      return { expectRunning: false };
+    case 'mark-initialized': {
+      const id = ctx.systemId();
+      if (id && !(await ctx.dcs.markInitialized(id))) ctx.log(`etcd names another system identifier for this cluster than ${id}`);
+      return {};
+    }
+  }
+}
