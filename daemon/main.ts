@@ -1,2 +1,120 @@
-// pgdaemon entry point (placeholder until the daemon lands).
-console.log('pgdaemon: not implemented yet');
+// pgdaemon entry point: parses the command line and hands over to the daemon or an operator command.
+import { Command, CommanderError, Option } from 'commander';
+import { describeError, UserError } from '../common/errors.js';
+import { initCluster, renderStatus, roleChange } from './cli-admin.js';
+import { Daemon } from './daemon.js';
+import { EtcdDcs } from './dcs-etcd.js';
+import { commonSchema, daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from './options.js';
+
+const EXIT_USAGE = 2;
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON file with the same keys as the long options, in camelCase (flags override it)')
+    .option('--cluster <name>', 'cluster name, the etcd prefix /pglab/<name>/ (default pglab)')
+    .option('--etcd <urls>', 'comma-separated etcd endpoints (default http://127.0.0.1:2379)')
+    .option('--etcd-timeout <duration>', 'deadline of every etcd call (default 1s)');
+}
+
+function dcsFor(flags: Record<string, unknown>) {
+  const o = validate(commonSchema.passthrough(), mergeOptions(flags));
+  return { o, dcs: new EtcdDcs({ endpoints: o.etcd, cluster: o.cluster, callTimeoutMs: o.etcdTimeout }) };
+}
+
+async function withDcs(flags: Record<string, unknown>, fn: (dcs: EtcdDcs, o: ReturnType<typeof dcsFor>['o']) => Promise<void>) {
+  const { o, dcs } = dcsFor(flags);
+  try {
+    await fn(dcs, o);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new Error(`etcd at ${o.etcd.join(',')}: ${(err as Error).message}`);
+  } finally {
+    await dcs.close();
+  }
+}
+
+const program = new Command('pgdaemon').description('PostgreSQL high-availability daemon for pglab').exitOverride();
+program.configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'pgdaemon: ')) });
+
+common(program.command('daemon').description('run the daemon on a PostgreSQL node'))
+  .option('--node <name>', 'this node\'s name (pg0)')
+  .option('--data-dir <dir>', 'PostgreSQL data directory the daemon owns')
+  .option('--bin-dir <dir>', 'PostgreSQL binaries (default /usr/lib/postgresql/15/bin)')
+  .option('--pg-port <port>', 'PostgreSQL port (default 5432)')
+  .option('--connect-host <addr>', 'address other nodes and haproxy use to reach this PostgreSQL')
+  .option('--socket-dir <dir>', 'unix socket directory (default /var/run/postgresql)')
+  .option('--pg-log <file>', 'PostgreSQL server log (default <data-dir>.log)')
+  .option('--allow-cidr <cidrs>', 'comma-separated networks allowed by pg_hba (default the connect host\'s /24)')
+  .option('--listen <host:port>', 'HTTP API address (default 0.0.0.0:8008)')
+  .option('--api-url <url>', 'URL others use for this node\'s API (default http://<connect-host>:<port>)')
+  .option('--secrets <file>', 'JSON {superuserPassword, replicationPassword, apiToken[, appPassword]}, mode 0600')
+  .option('--ttl <duration>', 'lease TTL (default 1s)')
+  .option('--loop <duration>', 'cycle interval (default 250ms)')
+  .option('--failover-timeout <duration>', 'grace for a restarting primary and for fresh replica state (default 10s)')
+  .option('--rewind-after <duration>', 'a replica not streaming from a running primary this long is rewound (default 5s)')
+  .option('--fence-margin <duration>', 'stop writes this long before the lease can expire (default 200ms)')
+  .addOption(new Option('--no-failover', 'never promote this node').default(undefined))
+  .action(async (flags: Record<string, unknown>) => {
+    if (flags['failover'] === false) flags['noFailover'] = true;
+    delete flags['failover'];
+    const o = validate(daemonSchema, mergeOptions(flags));
+    const secrets = readSecrets(o.secrets);
+    const dcs = new EtcdDcs({ endpoints: o.etcd, cluster: o.cluster, callTimeoutMs: o.etcdTimeout });
+    const daemon = new Daemon(o, secrets, dcs);
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      daemon.log('signal', `${sig}: shutting down`);
+      void daemon.shutdown().finally(() => process.exit(0));
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    daemon.log('start', `pgdaemon starting: cluster ${o.cluster}, etcd ${o.etcd.join(',')}, ttl ${o.ttl}ms, loop ${o.loop}ms`);
+    await daemon.start();
+  });
+
+common(program.command('init-cluster').description('write the initial desired state of a cluster'))
+  .option('--primary <node>', 'the first primary')
+  .option('--replicas <nodes>', 'comma-separated replicas', '')
+  .option('--sync', 'synchronous replication: no acknowledged commit is lost by a failover')
+  .option('--max-lag-on-failover <size>', 'async mode: do not promote a replica lagging more (default 64MB)', '64MB')
+  .option('--force', 'wipe an existing cluster of that name first')
+  .action(async (flags: Record<string, unknown>) => {
+    const { primary, replicas, sync, force, maxLagOnFailover, ...rest } = flags;
+    if (typeof primary !== 'string') throw new UserError('missing --primary NODE');
+    const lag = parseBytes(String(maxLagOnFailover));
+    if (lag === null) throw new UserError(`invalid --max-lag-on-failover "${String(maxLagOnFailover)}" (e.g. 16MB)`);
+    await withDcs(rest, (dcs, o) =>
+      initCluster(dcs, { cluster: o.cluster, primary, replicas: String(replicas).split(',').map((s) => s.trim()).filter(Boolean), sync: sync === true, force: force === true, maxLagOnFailoverBytes: lag }, console.log),
+    );
+  });
+
+common(program.command('status').description('show the members of a cluster'))
+  .option('--json', 'machine-readable output')
+  .action(async (flags: Record<string, unknown>) => {
+    const { json, ...rest } = flags;
+    await withDcs(rest, async (dcs) => {
+      const view = await dcs.read();
+      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, members: Object.values(view.members).map((m) => m.value), problems: view.problems, history: await dcs.readHistory() }, null, 2));
+      else console.log(renderStatus(view));
+    });
+  });
+
+for (const kind of ['switchover', 'failover'] as const) {
+  common(program.command(kind).description(kind === 'switchover' ? 'move the primary role to a healthy replica, cleanly' : 'force a replica to become primary (no healthy primary)'))
+    .option('--to <node>', kind === 'switchover' ? 'the new primary (default: the best replica)' : 'the new primary')
+    .option('--wait <duration>', 'how long to wait for the result', '30s')
+    .action(async (flags: Record<string, unknown>) => {
+      const { to, wait, ...rest } = flags;
+      const { parseDuration } = await import('../common/duration.js');
+      const waitMs = parseDuration(String(wait), '--wait');
+      await withDcs(rest, (dcs) => roleChange(dcs, kind, typeof to === 'string' ? to : null, waitMs, console.log));
+    });
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  process.stderr.write(`pgdaemon: ${describeError(err)}\n`);
+  process.exit(err instanceof UserError ? EXIT_USAGE : 1);
+});

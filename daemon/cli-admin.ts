@@ -1,0 +1,83 @@
+// The operator commands that talk to etcd directly: init-cluster, status, switchover, failover.
+import type { ClusterConfig, DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
+import { formatLsn } from '../common/cluster-keys.js';
+import { UserError } from '../common/errors.js';
+import type { ClusterView, Dcs } from './dcs.js';
+
+export interface InitArgs {
+  cluster: string;
+  primary: string;
+  replicas: string[];
+  sync: boolean;
+  force: boolean;
+  maxLagOnFailoverBytes: number;
+}
+
+export async function initCluster(dcs: Dcs, a: InitArgs, out: (l: string) => void): Promise<void> {
+  const members = [a.primary, ...a.replicas];
+  if (new Set(members).size !== members.length) throw new UserError(`node names repeat: ${members.join(',')}`);
+  const now = new Date().toISOString();
+  const desired: DesiredState = { generation: 1, primary: a.primary, members, syncStandbys: [], syncPending: [], previousPrimary: null, reason: 'init-cluster', changedAt: now };
+  const config: ClusterConfig = { synchronous: a.sync, maxLagOnFailoverBytes: a.maxLagOnFailoverBytes };
+  const history: HistoryEntry = { generation: 1, kind: 'bootstrap', from: null, to: a.primary, reason: 'init-cluster', decidedBy: 'operator', decidedAt: now, detectedToDecidedMs: null };
+  if (!(await dcs.initCluster(desired, config, history, a.force)))
+    throw new UserError(`cluster "${a.cluster}" already exists in etcd`, 'use --force to wipe it and start over (its data directories must be emptied too)');
+  out(`cluster ${a.cluster}: primary ${a.primary}, replicas ${a.replicas.join(',') || '(none)'}, ${a.sync ? 'synchronous' : 'asynchronous'} replication`);
+}
+
+function row(m: MemberState | undefined, node: string, view: ClusterView): string[] {
+  const desired = view.desired?.value;
+  const want = desired?.primary === node ? 'primary' : 'replica';
+  if (!m) return [node, want, 'gone', '-', '-', '-', '-', '-', 'no member key (daemon down or lease expired)'];
+  const lsn = m.role === 'primary' ? m.walLsn : m.replayedLsn;
+  const flags = [view.leader === node ? 'leader' : '', desired?.syncStandbys.includes(node) ? 'sync' : '', m.noFailover ? 'nofailover' : ''].filter(Boolean).join(',');
+  return [node, want, m.pgUp ? m.role : 'down', String(m.timeline ?? '-'), formatLsn(lsn), m.lagBytes === null ? '-' : String(m.lagBytes), `${m.appliedGeneration}/${desired?.generation ?? '?'}`, flags || '-', m.message];
+}
+
+export function renderStatus(view: ClusterView): string {
+  const desired = view.desired?.value;
+  const nodes = [...new Set([...(desired?.members ?? []), ...Object.keys(view.members)])].sort();
+  const rows = [['NODE', 'WANT', 'ROLE', 'TL', 'LSN', 'LAG', 'GEN', 'FLAGS', 'LAST CYCLE'], ...nodes.map((n) => row(view.members[n]?.value, n, view))];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));
+  const head = desired
+    ? `generation ${desired.generation}: primary ${desired.primary}; leader ${view.leader ?? '(none)'}; ${view.config?.synchronous ? `sync standbys ${desired.syncStandbys.join(',') || '(none)'}` : 'asynchronous'}`
+    : 'cluster not initialized';
+  return [head, ...lines, ...view.problems.map((p) => `problem: ${p}`)].join('\n');
+}
+
+export async function roleChange(
+  dcs: Dcs,
+  kind: 'switchover' | 'failover',
+  to: string | null,
+  waitMs: number,
+  out: (l: string) => void,
+): Promise<void> {
+  const before = await dcs.read();
+  const desired = before.desired?.value;
+  if (!desired) throw new UserError('the cluster is not initialized (or its desired state is unreadable)');
+  if (to && !desired.members.includes(to)) throw new UserError(`${to} is not a member (members: ${desired.members.join(',')})`);
+  if (to === desired.primary) throw new UserError(`${to} is already the primary`);
+  if (kind === 'failover' && !to) throw new UserError('failover needs --to NODE');
+  if (!(await dcs.putRequest({ kind, from: null, to, requestedAt: new Date().toISOString() })))
+    throw new UserError('another switchover/failover request is pending', 'wait for it, or check the leader with pgdaemon status');
+  out(`${kind} requested${to ? ` to ${to}` : ''}; waiting for the leader`);
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const view = await dcs.read().catch(() => null);
+    const d = view?.desired?.value;
+    if (d && d.generation > desired.generation && d.primary !== desired.primary) {
+      const m = view?.members[d.primary]?.value;
+      if (m?.role === 'primary' && m.pgUp) {
+        out(`${d.primary} is the primary now (generation ${d.generation})`);
+        return;
+      }
+    }
+    if (view && !view.request && d && d.generation === desired.generation) {
+      const last = (await dcs.readHistory().catch(() => [])).slice(-1)[0];
+      throw new UserError(`the leader refused the ${kind}`, `see the leader's log line; pgdaemon status shows the members${last ? '' : ''}`);
+    }
+  }
+  throw new UserError(`${kind} not finished after ${waitMs / 1000}s`, 'check pgdaemon status');
+}
