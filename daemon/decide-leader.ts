@@ -105,6 +105,7 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
     };
   }
 
+  if (!view.initialized) return noop(`no action: waiting for ${desired.primary} to bootstrap the cluster`);
   const failure = primaryFailure(desired, primary);
   if (!failure) {
     const sync = syncChange(desired, config.synchronous, view.members);

@@ -2,11 +2,12 @@
 // systemd-nspawn inside the lab namespace, waiting for systemd, stop and kill.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, writeFile, symlink, lstat, readlink, unlink, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, symlink, lstat, readlink, unlink, chmod, chown } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, type RunOptions, type RunResult } from './host-command.js';
 import { findMachineProcesses, type MachineProcess } from './machine-process.js';
+import { imageUser } from './image-users.js';
 import { isMounted, removeTree } from './mounts.js';
 import { paths } from './state-dir.js';
 import { netnsPath } from '../network/netns.js';
@@ -72,8 +73,10 @@ export async function prepareRoot(name: string, image: string): Promise<boolean>
 
 export interface MachineFile {
   path: string;
-  content: string;
+  content: string | Buffer;
   mode?: number;
+  /** A user of the image (looked up in its /etc/passwd) to own the file. */
+  owner?: string;
 }
 
 /** Writes files into the machine's root; returns the paths whose content changed. */
@@ -82,11 +85,16 @@ export async function writeMachineFiles(name: string, files: readonly MachineFil
   const changed: string[] = [];
   for (const f of files) {
     const target = join(root, f.path);
-    const old = await readFile(target, 'utf8').catch(() => undefined);
-    if (old === f.content) continue;
+    const wanted = Buffer.from(f.content);
+    const old = await readFile(target).catch(() => undefined);
+    if (old && old.equals(wanted)) continue;
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, f.content, { mode: f.mode ?? 0o644 });
+    await writeFile(target, wanted, { mode: f.mode ?? 0o644 });
     if (f.mode !== undefined) await chmod(target, f.mode);
+    if (f.owner) {
+      const { uid, gid } = imageUser(root, f.owner);
+      await chown(target, uid, gid);
+    }
     changed.push(f.path);
   }
   return changed;

@@ -8,6 +8,7 @@ import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { baseFiles } from '../lab/roles/base-files.js';
+import { ensureSecrets, readSecrets, secretsExist, type LabSecrets } from '../lab/secrets.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
 import { gatewayIp, machinesOf, type Machine, type Topology } from '../lab/topology.js';
@@ -19,6 +20,9 @@ import { formatDuration } from '../common/duration.js';
 import type { Step } from './graph/step.js';
 
 export const UNCHANGED = 'unchanged';
+
+/** Placeholders so --dry-run can list the files without creating credentials. */
+const DRY_RUN_SECRETS: LabSecrets = { superuserPassword: '…', replicationPassword: '…', appPassword: '…', apiToken: '…' };
 
 export interface MachinesOptions {
   topology: Topology;
@@ -75,6 +79,17 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       },
       describe: () => [`ip netns add ${labName()}`, `ip -n ${labName()} link add ${t.bridge} type bridge`, `ip -n ${labName()} addr add ${gatewayIp(t.subnet)}/24 dev ${t.bridge}`],
     },
+    {
+      id: 'secrets',
+      title: 'Credentials (scram passwords, API token)',
+      needs: ['preflight'],
+      async run() {
+        const existed = secretsExist();
+        await ensureSecrets();
+        return existed ? UNCHANGED : 'generated (state dir, mode 0600)';
+      },
+      describe: () => ['generate passwords and token into <state dir>/secrets/cluster.json (0600) unless present'],
+    },
   ];
 
   for (const m of t.machines) steps.push(machineStep(m, t, image));
@@ -113,9 +128,9 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
   return {
     id: machineStepId(m),
     title: `${m.name} (${m.role}, ${m.ip})`,
-    needs: ['image', 'network'],
+    needs: ['image', 'network', 'secrets'],
     async run(ctx) {
-      const files = [...baseFiles(m, t), ...role.files(m, t)];
+      const files = [...baseFiles(m, t), ...role.files(m, t, { secrets: readSecrets() })];
       const running = machineProcess(m.name)?.leaderPid !== undefined;
       if (!running) {
         const t0 = Date.now();
@@ -134,7 +149,7 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
     },
     describe: () => [
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
-      `write ${[...baseFiles(m, t), ...role.files(m, t)].map((f) => '/' + f.path).join(', ')}`,
+      `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
       `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}`,
       `wait for systemctl is-system-running = running`,

@@ -1,11 +1,17 @@
 // What a machine role contributes to its machines: files, units enabled at boot, a health probe.
 import type { MachineFile } from '../machine.js';
+import type { LabSecrets } from '../secrets.js';
 import type { Machine, Role, Topology } from '../topology.js';
+
+/** What a role may need besides the topology to write its files. */
+export interface RoleContext {
+  secrets: LabSecrets;
+}
 
 export interface RoleModule {
   readonly role: Role;
   /** Configuration written into the machine before boot (and rewritten when it changes). */
-  files(machine: Machine, topology: Topology): MachineFile[];
+  files(machine: Machine, topology: Topology, ctx: RoleContext): MachineFile[];
   /** systemd units enabled at boot; restarted when the role's files change on a running machine. */
   readonly units: readonly string[];
 }

@@ -1,0 +1,53 @@
+// The lab's credentials: generated once, kept in the state dir with mode 0600,
+// handed to pgdaemon, pgbouncer and the clients. Nothing uses trust auth on the bridge.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../common/errors.js';
+import { paths } from './state-dir.js';
+
+export interface LabSecrets {
+  superuserPassword: string;
+  replicationPassword: string;
+  appPassword: string;
+  apiToken: string;
+}
+
+/** The application role and database that pgdaemon creates on bootstrap. */
+export const APP_USER = 'pglab';
+export const APP_DATABASE = 'pglab';
+
+function secretsFile(): string {
+  return join(paths.secrets(), 'cluster.json');
+}
+
+const token = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+export function secretsExist(): boolean {
+  return existsSync(secretsFile());
+}
+
+export function readSecrets(): LabSecrets {
+  const file = secretsFile();
+  if (!existsSync(file)) throw new UserError('the lab has no credentials yet', 'run `pglab machines` first');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LabSecrets;
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`, 'run `pglab destroy` and `pglab machines` to make new ones');
+  }
+}
+
+/** Returns the lab's secrets, creating them on first use. */
+export async function ensureSecrets(): Promise<LabSecrets> {
+  if (existsSync(secretsFile())) return readSecrets();
+  const secrets: LabSecrets = {
+    superuserPassword: token(18),
+    replicationPassword: token(18),
+    appPassword: token(18),
+    apiToken: token(24),
+  };
+  await mkdir(paths.secrets(), { recursive: true, mode: 0o700 });
+  await writeFile(secretsFile(), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  return secrets;
+}

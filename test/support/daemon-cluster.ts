@@ -1,0 +1,318 @@
+// Test harness: a real etcd and three pgdaemons (each managing a real PostgreSQL 15) on 127.0.0.1 in a temp dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const BUNDLE = join(REPO, 'dist', 'daemon', 'pgdaemon.cjs');
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PG_UID = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+const PG_GID = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+
+export const SECRETS = {
+  superuserPassword: 'test-superuser-pw',
+  replicationPassword: 'test-replication-pw',
+  apiToken: 'test-api-token-0123456789',
+  appPassword: 'test-app-pw',
+};
+
+let built = false;
+/** Bundles the daemon once per test process, so the tests run what the lab deploys. */
+export function buildBundle(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, [join(REPO, 'daemon', 'build.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('daemon bundle build failed');
+  built = true;
+}
+
+export interface DaemonNode {
+  name: string;
+  pgPort: number;
+  httpPort: number;
+  dataDir: string;
+  logFile: string;
+  proc: ChildProcess | null;
+}
+
+export interface HarnessOptions {
+  nodes?: number;
+  ttl?: string;
+  loop?: string;
+  extraArgs?: string[];
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
+}
+
+export class DaemonCluster {
+  readonly root: string;
+  readonly nodes: DaemonNode[] = [];
+  readonly etcdPort: number;
+  readonly etcdUrl: string;
+  readonly cluster = 'test';
+  private etcd: ChildProcess | null = null;
+  private readonly secretsFile: string;
+
+  constructor(private readonly opts: HarnessOptions = {}) {
+    this.root = mkdtempSync(join(tmpdir(), 'pgd-'));
+    chownSync(this.root, PG_UID, PG_GID);
+    const base = 21000 + Math.floor(Math.random() * 400) * 20;
+    this.etcdPort = base;
+    this.etcdUrl = `http://127.0.0.1:${base}`;
+    for (let i = 0; i < (opts.nodes ?? 3); i++) {
+      const name = `pg${i}`;
+      const dir = join(this.root, name);
+      mkdirSync(dir);
+      chownSync(dir, PG_UID, PG_GID);
+      this.nodes.push({ name, pgPort: base + 2 + i, httpPort: base + 10 + i, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
+    }
+    this.secretsFile = join(this.root, 'secrets.json');
+    writeFileSync(this.secretsFile, JSON.stringify(SECRETS), { mode: 0o600 });
+    chownSync(this.secretsFile, PG_UID, PG_GID);
+  }
+
+  node(name: string): DaemonNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  startEtcd(): void {
+    const dataDir = join(this.root, 'etcd');
+    const out = openSync(join(this.root, 'etcd.log'), 'a');
+    const peer = `http://127.0.0.1:${this.etcdPort + 1}`;
+    this.etcd = spawn('/usr/bin/etcd', [
+      '--name', 'e0', '--data-dir', dataDir,
+      '--listen-client-urls', this.etcdUrl, '--advertise-client-urls', this.etcdUrl,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `e0=${peer}`, '--heartbeat-interval', '50', '--election-timeout', '500',
+    ], { detached: true, stdio: ['ignore', out, out] });
+    closeSync(out);
+  }
+
+  stopEtcd(): void {
+    if (this.etcd?.pid) killGroup(this.etcd.pid, 'SIGKILL');
+    this.etcd = null;
+  }
+
+  async waitEtcd(): Promise<void> {
+    await waitFor('etcd to answer', async () => (await fetch(`${this.etcdUrl}/health`)).ok, 20_000);
+  }
+
+  /** Runs a pgdaemon CLI command (not the daemon) and returns its exit code and output. */
+  cli(args: string[]): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  initCluster(sync = false, extra: string[] = []): void {
+    const r = this.cli(['init-cluster', '--cluster', this.cluster, '--etcd', this.etcdUrl, '--primary', 'pg0', '--replicas', this.nodes.slice(1).map((n) => n.name).join(','), ...(sync ? ['--sync'] : []), ...extra]);
+    if (r.code !== 0) throw new Error(`init-cluster failed: ${r.stderr}`);
+  }
+
+  daemonArgs(n: DaemonNode): string[] {
+    return [
+      BUNDLE, 'daemon', '--node', n.name, '--cluster', this.cluster, '--etcd', this.etcdUrl,
+      '--data-dir', n.dataDir, '--bin-dir', PG_BIN, '--pg-port', String(n.pgPort), '--connect-host', '127.0.0.1',
+      '--socket-dir', join(this.root, n.name), '--listen', `127.0.0.1:${n.httpPort}`, '--secrets', this.secretsFile,
+      '--ttl', this.opts.ttl ?? '1s', '--loop', this.opts.loop ?? '250ms', ...(this.opts.extraArgs ?? []),
+    ];
+  }
+
+  startDaemon(name: string, extra: string[] = []): void {
+    const n = this.node(name);
+    const out = openSync(n.logFile, 'a');
+    n.proc = spawn(process.execPath, [...this.daemonArgs(n), ...extra], {
+      uid: PG_UID, gid: PG_GID, cwd: join(this.root, name), detached: true, stdio: ['ignore', out, out],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name) },
+    });
+    closeSync(out);
+  }
+
+  startAll(): void {
+    for (const n of this.nodes) this.startDaemon(n.name);
+  }
+
+  /** Sends a signal to the daemon process only (not its PostgreSQL). */
+  signalDaemon(name: string, signal: NodeJS.Signals): void {
+    const pid = this.node(name).proc?.pid;
+    if (pid) process.kill(pid, signal);
+  }
+
+  async stopDaemonGracefully(name: string): Promise<void> {
+    const n = this.node(name);
+    const p = n.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await Promise.race([exited, sleep(30_000)]);
+    n.proc = null;
+  }
+
+  /** Kills the daemon and everything in its process group (its PostgreSQL included). */
+  killDaemonTree(name: string): void {
+    const n = this.node(name);
+    if (n.proc?.pid) killGroup(n.proc.pid, 'SIGKILL');
+    n.proc = null;
+  }
+
+  postmasterPid(name: string): number | null {
+    try {
+      const pid = Number(readFileSync(join(this.node(name).dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return null;
+    }
+  }
+
+  killPostgres(name: string): number {
+    const pid = this.postmasterPid(name);
+    if (!pid) throw new Error(`${name} has no running postmaster`);
+    process.kill(pid, 'SIGKILL');
+    return pid;
+  }
+
+  async http(name: string, path: string, method = 'GET', body?: unknown, token?: string): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`http://127.0.0.1:${this.node(name).httpPort}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(3000),
+    });
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json };
+  }
+
+  client(name: string, connectTimeoutMs = 2000): pg.Client {
+    return new pg.Client({ host: '127.0.0.1', port: this.node(name).pgPort, user: 'postgres', password: SECRETS.superuserPassword, database: 'postgres', connectionTimeoutMillis: connectTimeoutMs, query_timeout: 5000 });
+  }
+
+  async sql<T extends pg.QueryResultRow = Record<string, unknown>>(name: string, text: string, params: unknown[] = []): Promise<T[]> {
+    const c = this.client(name);
+    await c.connect();
+    try {
+      return (await c.query<T>(text, params)).rows;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
+  /** Parsed `pgdaemon status --json`. */
+  status(): { leader: string | null; desired: { primary: string; generation: number; syncStandbys: string[] } | null; members: { node: string; role: string; pgUp: boolean; streaming: boolean; timeline: number | null; upstream: string | null }[] } {
+    const r = this.cli(['status', '--json', '--cluster', this.cluster, '--etcd', this.etcdUrl]);
+    if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as ReturnType<DaemonCluster['status']>;
+  }
+
+  async waitPrimary(name: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(`${name} to be the primary`, async () => (await this.http(name, '/primary')).status === 200, timeoutMs);
+  }
+
+  async waitStreaming(names: string[], timeoutMs = 90_000): Promise<void> {
+    await waitFor(`${names.join(',')} to stream`, async () => {
+      const st = this.status();
+      return names.every((n) => st.members.some((m) => m.node === n && m.role === 'replica' && m.streaming));
+    }, timeoutMs, 250);
+  }
+
+  /** Bootstraps etcd + init-cluster + daemons, and waits for 1 primary + streaming replicas. */
+  async bootstrap(sync = false): Promise<void> {
+    buildBundle();
+    this.startEtcd();
+    await this.waitEtcd();
+    this.initCluster(sync);
+    this.startAll();
+    await this.waitPrimary('pg0', 90_000);
+    await this.waitStreaming(this.nodes.slice(1).map((n) => n.name));
+  }
+
+  daemonLog(name: string): string {
+    try {
+      return readFileSync(this.node(name).logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Kills every process we started (daemons, PostgreSQL, watchdogs, etcd) and removes the temp dir. */
+  async cleanup(keep = false): Promise<void> {
+    for (const n of this.nodes) if (n.proc?.pid) killGroup(n.proc.pid, 'SIGKILL');
+    this.stopEtcd();
+    // PostgreSQL and the fence watchdogs may live in other process groups: find them by our unique temp path.
+    for (let round = 0; round < 3; round++) {
+      const pids = processesMentioning(this.root);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await sleep(200);
+    }
+    if (!keep) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Pids whose command line or working directory mentions `path` (our processes only: the path is a fresh temp dir). */
+export function processesMentioning(path: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${entry}/cwd`);
+      } catch {
+        // no access or gone
+      }
+      if (cmd.includes(path) || cwd.startsWith(path)) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export function exists(p: string): boolean {
+  return existsSync(p);
+}
