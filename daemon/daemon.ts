@@ -65,8 +65,10 @@ export class Daemon {
 
   log(topic: string, line: string, onlyOnChange = false): void {
     if (onlyOnChange) {
-      if (this.lastLogged.get(topic) === line) return;
-      this.lastLogged.set(topic, line);
+      // Numbers (waited ms, LSNs) change every cycle; only a change in wording is news.
+      const shape = line.replace(/\d+(\.\d+)?/g, '#');
+      if (this.lastLogged.get(topic) === shape) return;
+      this.lastLogged.set(topic, shape);
     }
     process.stdout.write(`${new Date().toISOString()} ${this.opts.node} ${line}\n`);
   }
@@ -355,7 +357,8 @@ export class Daemon {
     const s = this.snap;
     const local = this.local;
     const primary = this.desired ? members[this.desired.primary] : undefined;
-    const role: MemberState['role'] = s ? (s.inRecovery ? 'replica' : 'primary') : 'stopped';
+    // Running but not answering, after being primary: still report primary so nobody promotes past us.
+    const role: MemberState['role'] = s ? (s.inRecovery ? 'replica' : 'primary') : local?.running && this.nodeMemory.lastRole === 'primary' ? 'primary' : 'stopped';
     const lag = s && s.inRecovery && primary?.walLsn != null && s.replayedLsn != null ? Math.max(0, primary.walLsn - s.replayedLsn) : null;
     const upstream = role === 'replica' && local?.configuredUpstream ? (local.configuredUpstream.split('@')[0] ?? null) : null;
     return {

@@ -129,7 +129,7 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   const waited = input.nowMs - failing.since;
   const mem: LeaderMemory = { failing };
   if (!failure.immediate && waited < input.failoverTimeoutMs)
-    return noop(`waiting: ${failure.reason} for ${waited}ms (failover after ${input.failoverTimeoutMs}ms)`, mem);
+    return noop(`waiting: ${failure.reason} for ${Math.round(waited)}ms (failover after ${input.failoverTimeoutMs}ms)`, mem);
   // Compare replicas on what they published after the failure, unless one stays silent too long.
   const stale = members.filter((m) => m.node !== desired.primary && m.pgUp && m.role === 'replica' && view.members[m.node]?.modRevision === failing.baseline[m.node]);
   if (stale.length > 0 && waited < input.failoverTimeoutMs)

@@ -25,6 +25,8 @@ export interface NodeMemory {
   /** Our data may hold WAL the new primary lacks (we were primary, or stopped streaming): rewind first. */
   needsRewind: boolean;
   rewindFailed: boolean;
+  /** The role PostgreSQL last answered with, for when it is running but not answering. */
+  lastRole: 'primary' | 'replica' | null;
 }
 export const initialNodeMemory: NodeMemory = {
   expectRunning: false,
@@ -32,6 +34,7 @@ export const initialNodeMemory: NodeMemory = {
   notStreamingSince: null,
   needsRewind: false,
   rewindFailed: false,
+  lastRole: null,
 };
 
 export interface NodeInput {
@@ -100,9 +103,12 @@ export function decideNode(input: NodeInput): NodeDecision {
 
   if (!pg.running && memory.expectRunning) memory = { ...memory, expectRunning: false, crashedAt: nowMs };
   if (pg.running) memory = { ...memory, crashedAt: null };
+  if (pg.inRecovery !== null) memory = { ...memory, lastRole: pg.inRecovery ? 'replica' : 'primary' };
+  if (!pg.running) memory = { ...memory, lastRole: null };
+  const actsAsPrimary = pg.running && (pg.inRecovery === false || (pg.inRecovery === null && memory.lastRole === 'primary'));
 
   // Fencing comes first and needs nothing from etcd: a primary without a valid lease stops now.
-  if (pg.running && pg.inRecovery === false && !input.leaseValid)
+  if (actsAsPrimary && !input.leaseValid)
     return out(`fencing: I am ${self}, a primary without a valid lease; stopping postgres`, { kind: 'stop', mode: 'immediate' });
 
   if (!desired) {
@@ -114,6 +120,14 @@ export function decideNode(input: NodeInput): NodeDecision {
   const upstreamMember = members[desired.primary];
   const wantUpstream = !iAmPrimary && upstreamMember ? upstreamId(upstreamMember) : null;
   const wantSync = input.config?.synchronous ? [...desired.syncStandbys, ...desired.syncPending].sort() : [];
+
+  if (pg.running && pg.inRecovery === null) {
+    if (actsAsPrimary && !iAmPrimary) {
+      memory = { ...memory, needsRewind: true };
+      return out(`demoting: ${desired.primary} is the desired primary and my postgres does not answer; stopping it`, { kind: 'stop', mode: 'immediate' });
+    }
+    return out(`waiting: postgres is running but not answering queries`);
+  }
 
   if (pg.running && pg.inRecovery === false) {
     if (!iAmPrimary) {
@@ -146,9 +160,9 @@ export function decideNode(input: NodeInput): NodeDecision {
     memory = { ...memory, notStreamingSince: since };
     if (runningPrimaryOf(desired, members) && nowMs - since >= input.rewindAfterMs) {
       memory = { ...memory, needsRewind: true, notStreamingSince: null };
-      return out(`rejoining: not streaming from ${desired.primary} for ${nowMs - since}ms; stopping to rewind`, { kind: 'stop', mode: 'fast' });
+      return out(`rejoining: not streaming from ${desired.primary} for ${Math.round(nowMs - since)}ms; stopping to rewind`, { kind: 'stop', mode: 'fast' });
     }
-    return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${nowMs - since}ms`);
+    return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${Math.round(nowMs - since)}ms`);
   }
 
   // PostgreSQL is not running.
@@ -167,7 +181,7 @@ export function decideNode(input: NodeInput): NodeDecision {
   if (iAmPrimary) {
     if (!input.leaseValid) return out(`waiting: not starting as primary without a valid lease`);
     if (memory.crashedAt !== null && nowMs - memory.crashedAt < input.failoverTimeoutMs)
-      return out(`waiting: postgres crashed ${nowMs - memory.crashedAt}ms ago; leaving the leader time to fail over`);
+      return out(`waiting: postgres crashed ${Math.round(nowMs - memory.crashedAt)}ms ago; leaving the leader time to fail over`);
     if (wasPrimary) return out(`starting: I am ${self}, the primary`, { kind: 'start', as: 'primary', upstream: null });
     // We were a replica: start as one, then the running-replica path promotes once it is safe.
     return out(`starting: I am ${self}, the desired primary, starting as a replica first`, { kind: 'start', as: 'replica', upstream: null });

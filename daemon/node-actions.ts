@@ -1,4 +1,5 @@
 // Carries out one node action on the local PostgreSQL; returns what the daemon must remember about it.
+import pg from 'pg';
 import type { MemberState } from '../common/cluster-keys.js';
 import type { NodeAction } from './decide-node.js';
 import type { Dcs } from './dcs.js';
@@ -44,6 +45,17 @@ async function createRoles(ctx: ActionContext): Promise<void> {
   }
 }
 
+async function checkpointRemote(ctx: ActionContext, node: string): Promise<void> {
+  const r = remote(ctx, node);
+  const client = new pg.Client({ host: r.host, port: r.port, user: 'postgres', password: ctx.secrets.superuserPassword, database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 120_000 });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function applyNodeAction(action: NodeAction, ctx: ActionContext): Promise<ActionEffect> {
   switch (action.kind) {
     case 'bootstrap': {
@@ -62,8 +74,12 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       return { expectRunning: true, needsRewind: false };
     }
     case 'rewind': {
+      // A just-promoted primary's pg_control still names the old timeline until its first checkpoint,
+      // and pg_rewind would then wrongly say "no rewind required".
+      await checkpointRemote(ctx, action.from);
       const out = await ctx.ctl.rewind(remote(ctx, action.from), ctx.secrets.superuserPassword);
-      ctx.log(`pg_rewind from ${action.from}: ${out.split('\n').filter(Boolean).slice(-1)[0] ?? 'done'}`);
+      const said = out.split('\n').filter((l) => l.startsWith('pg_rewind:')).join(' | ');
+      ctx.log(`pg_rewind from ${action.from}: ${said || 'done'}`);
       // pg_rewind copied the source's config files: write ours again before starting.
       ctx.ctl.writeConfig(ctx.settings(action.from, []), true);
       await ctx.ctl.start();

@@ -30,6 +30,16 @@ async function run(paths: PgPaths, tool: string, args: string[], timeoutMs: numb
   return res.stdout;
 }
 
+/** Like run, but returns stderr and stdout together (pg_rewind reports on stderr). */
+async function runBoth(paths: PgPaths, tool: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
+  const res = await execa(join(paths.binDir, tool), args, { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore', all: true });
+  if (res.exitCode !== 0 || res.timedOut) {
+    const tail = (res.all ?? '').trim().split('\n').slice(-3).join(' | ');
+    throw new PgToolError(`${tool} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
+  }
+  return res.all ?? '';
+}
+
 export class PgCtl {
   constructor(private readonly paths: PgPaths) {}
 
@@ -79,14 +89,27 @@ export class PgCtl {
     const pid = Number(text.split('\n', 1)[0]);
     if (!Number.isInteger(pid) || pid <= 0) return null;
     try {
-      process.kill(pid, 0);
-      return pid;
+      // A killed postmaster stays a zombie until someone reaps it (not every PID 1 does): that is dead too.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'Z' || state === 'X' ? null : pid;
     } catch {
       return null;
     }
   }
 
+  /**
+   * Removes postmaster.pid when its process is dead or a zombie not yet reaped by PID 1: otherwise
+   * pg_rewind's single-user run and a restart refuse to run. PostgreSQL still checks its shared
+   * memory for orphaned backends on start, so this never lets two servers share a data directory.
+   */
+  clearStalePid(): void {
+    const file = join(this.paths.dataDir, 'postmaster.pid');
+    if (existsSync(file) && this.postmasterPid() === null) rmSync(file, { force: true });
+  }
+
   async start(): Promise<void> {
+    this.clearStalePid();
     await run(this.paths, 'pg_ctl', ['start', '-D', this.paths.dataDir, '-l', this.paths.logFile, '-w', '-t', '120', '-s'], 130_000);
   }
 
@@ -110,8 +133,9 @@ export class PgCtl {
   }
 
   async rewind(from: RemotePg, superuserPassword: string): Promise<string> {
+    this.clearStalePid();
     const src = `host=${from.host} port=${from.port} user=postgres dbname=postgres connect_timeout=5`;
-    return run(this.paths, 'pg_rewind', ['-D', this.paths.dataDir, `--source-server=${src}`], 600_000, { PGPASSWORD: superuserPassword });
+    return runBoth(this.paths, 'pg_rewind', ['-D', this.paths.dataDir, `--source-server=${src}`], 600_000, { PGPASSWORD: superuserPassword });
   }
 
   /** Empties the data directory (not the directory itself: it may be a mount point). */
