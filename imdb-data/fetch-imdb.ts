@@ -149,7 +149,6 @@ async function download(url: string, file: string, part: string, opts: FetchImdb
   }
   const etag = res.headers.etag ?? null;
   const lastModified = res.headers['last-modified'] ?? null;
-  await writeFile(partMetaPath, JSON.stringify({ url, etag, lastModified } satisfies PartMeta));
 
   const offset = resumed ? have : 0;
   const length = Number(res.headers['content-length'] ?? NaN);
@@ -165,8 +164,9 @@ async function download(url: string, file: string, part: string, opts: FetchImdb
   };
   // pipe() hands each chunk to the file as it arrives; on a dropped connection the file is ended, not destroyed,
   // so everything received so far is on disk for the resume.
+  // No await between receiving the response and attaching these handlers: a close in between would go unnoticed.
   const response = res;
-  await new Promise<void>((resolve, reject) => {
+  const body = new Promise<void>((resolve, reject) => {
     const file = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
     let failure: unknown = null;
     const fail = (err: unknown): void => {
@@ -179,7 +179,10 @@ async function download(url: string, file: string, part: string, opts: FetchImdb
       received += chunk.length;
       report(false);
     });
-    response.on('aborted', () => fail(new Error('connection closed early')));
+    // 'close' always comes; `complete` says whether the whole message arrived.
+    response.on('close', () => {
+      if (!response.complete) fail(new Error('connection closed early'));
+    });
     response.on('error', fail);
     file.on('error', reject);
     file.on('finish', () => {
@@ -188,6 +191,9 @@ async function download(url: string, file: string, part: string, opts: FetchImdb
     });
     response.pipe(file);
   });
+  body.catch(() => undefined); // awaited below; keeps a failure during the metadata write from counting as unhandled
+  await writeFile(partMetaPath, JSON.stringify({ url, etag, lastModified } satisfies PartMeta));
+  await body;
   report(true);
   if (total !== null && offset + received !== total) {
     throw new UserError(

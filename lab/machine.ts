@@ -106,7 +106,8 @@ export async function enableUnits(name: string, units: readonly string[]): Promi
   const changed: string[] = [];
   for (const unit of units) {
     const link = join(root, 'etc/systemd/system/multi-user.target.wants', unit);
-    const target = `/lib/systemd/system/${unit}`;
+    // A unit we ship lives in /etc/systemd/system; packaged ones in /lib/systemd/system.
+    const target = existsSync(join(root, 'etc/systemd/system', unit)) ? `/etc/systemd/system/${unit}` : `/lib/systemd/system/${unit}`;
     const current = await lstat(link).then(() => readlink(link)).catch(() => undefined);
     if (current === target) continue;
     if (current !== undefined) await unlink(link);

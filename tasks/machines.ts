@@ -18,6 +18,7 @@ import { labName } from '../lab/state-dir.js';
 import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import type { Step } from './graph/step.js';
+import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
 
 export const UNCHANGED = 'unchanged';
 
@@ -120,6 +121,12 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       describe: () => [`systemctl is-active haproxy in ${h.name}`],
     });
   }
+  steps.push(
+    ...pgdaemonSteps(t, {
+      needsMachines: ['secrets', ...machinesOf(t, 'postgres').map(machineStepId)],
+      needsHaproxy: machinesOf(t, 'haproxy').map((h) => `haproxy:${h.name}`),
+    }),
+  );
   return steps;
 }
 

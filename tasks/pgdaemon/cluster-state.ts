@@ -1,0 +1,59 @@
+// Reads the HA cluster as pgdaemon sees it (its `status --json`, run inside a
+// PostgreSQL node) and judges whether it is healthy.
+import { z } from 'zod';
+import { desiredStateSchema, historyEntrySchema, memberStateSchema, type DesiredState, type HistoryEntry, type MemberState } from '../../common/cluster-keys.js';
+import { execIn, machineProcess } from '../../lab/machine.js';
+import { machinesOf, type Topology } from '../../lab/topology.js';
+import { DAEMON_CONFIG } from './node-files.js';
+import { INSTALL_DIR } from './bundle.js';
+
+const statusSchema = z.object({
+  leader: z.string().nullable(),
+  desired: desiredStateSchema.nullable(),
+  members: z.array(memberStateSchema),
+  problems: z.array(z.string()).default([]),
+  history: z.array(historyEntrySchema).default([]),
+});
+
+export interface ClusterState {
+  leader: string | null;
+  desired: DesiredState | null;
+  members: MemberState[];
+  problems: string[];
+  history: HistoryEntry[];
+}
+
+/** Runs a pgdaemon command in the first running PostgreSQL node that has it installed. */
+export async function pgdaemonCli(t: Topology, args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}) {
+  const node = machinesOf(t, 'postgres').find((m) => machineProcess(m.name)?.leaderPid);
+  if (!node) throw new Error('no PostgreSQL machine is running');
+  return execIn(node.name, ['node', `${INSTALL_DIR}/daemon/pgdaemon.cjs`, ...args, '--config', DAEMON_CONFIG], {
+    timeoutMs: opts.timeoutMs ?? 15_000,
+    allowFailure: opts.allowFailure,
+  });
+}
+
+export async function readClusterState(t: Topology): Promise<ClusterState> {
+  const r = await pgdaemonCli(t, ['status', '--json']);
+  const parsed = statusSchema.safeParse(JSON.parse(r.stdout));
+  if (!parsed.success) throw new Error(`pgdaemon status --json returned an unexpected shape: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/** Why the cluster is not healthy yet, or [] when it is: the desired primary up, every other member streaming. */
+export function clusterProblems(s: ClusterState): string[] {
+  if (!s.desired) return ['the cluster is not initialized (no desired state)'];
+  const problems: string[] = [];
+  const byName = new Map(s.members.map((m) => [m.node, m] as const));
+  for (const name of s.desired.members) {
+    const m = byName.get(name);
+    if (!m) problems.push(`${name}: no member state (daemon not running?)`);
+    else if (name === s.desired.primary) {
+      if (m.role !== 'primary' || !m.pgUp) problems.push(`${name}: should be primary, is ${m.role}${m.pgUp ? '' : ' (postgres down)'}`);
+    } else if (m.role !== 'replica' || !m.streaming) {
+      problems.push(`${name}: should be a streaming replica, is ${m.role}${m.streaming ? '' : ' (not streaming)'}`);
+    }
+  }
+  if (!s.leader) problems.push('no daemon holds the leader key');
+  return problems;
+}
