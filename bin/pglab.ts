@@ -3,6 +3,10 @@ import { Command, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosKill, chaosStop } from '../tasks/chaos.js';
+import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
+import { historyCommand, switchoverCommand } from '../tasks/ha-commands.js';
+import { deploySteps, requireLabRunning } from '../tasks/deploy.js';
+import { labName } from '../lab/state-dir.js';
 import { destroySteps } from '../tasks/destroy.js';
 import { etcdctlCommand, execCommand, logsCommand, shellCommand } from '../tasks/machine-access.js';
 import { machinesSteps } from '../tasks/machines.js';
@@ -90,6 +94,38 @@ async function main(argv: string[]): Promise<number> {
     .argument('[args...]')
     .action(async (args: string[], opts: { topology?: string }) => {
       exitCode = await etcdctlCommand(labTopology(opts.topology), args);
+    });
+
+  topologyOption(program.command('dsn').description('print the connection string through haproxy (last line of output)').option('--replica', 'the replicas port (5433)'))
+    .action((opts: { replica?: boolean; topology?: string }) => {
+      console.log(`# reachable inside the lab namespace (pglab run -- CMD, or nsenter --net=/run/netns/${labName()})`);
+      console.log(labDsn(labTopology(opts.topology), !!opts.replica));
+    });
+
+  topologyOption(program.command('psql').description('psql through haproxy with credentials filled in: pglab psql [--replica] [-- ARGS]').option('--replica', 'connect to a replica (port 5433)'))
+    .argument('[args...]')
+    .action(async (args: string[], opts: { replica?: boolean; topology?: string }) => {
+      exitCode = await psqlCommand(labTopology(opts.topology), !!opts.replica, args);
+    });
+
+  topologyOption(program.command('run').description('run a host command inside the lab network with $PGLAB_DSN set: pglab run -- pgbench …'))
+    .argument('[command...]')
+    .action(async (command: string[], opts: { topology?: string }) => {
+      exitCode = await runCommand(labTopology(opts.topology), command);
+    });
+
+  topologyOption(program.command('switchover').description('planned move of the primary role (to the best replica, or --to NODE)').option('--to <node>', 'the new primary'))
+    .action(async (opts: { to?: string; topology?: string }) => console.log(await switchoverCommand(labTopology(opts.topology), opts.to)));
+
+  topologyOption(program.command('history').description('failovers and switchovers with reasons and timings').option('--json', 'machine-readable output'))
+    .action(async (opts: { json?: boolean; topology?: string }) => console.log(await historyCommand(labTopology(opts.topology), !!opts.json)));
+
+  const deploy = program.command('deploy').description('deploy a component to the running lab');
+  topologyOption(graphOptions(deploy.command('pgdaemon').description('rebuild the daemon bundle, install it, restart node by node (replicas first)')))
+    .action(async (opts: GraphFlags & { topology?: string }) => {
+      const t = labTopology(opts.topology);
+      requireLabRunning(t);
+      exitCode = (await runSteps(deploySteps(t), opts)).code;
     });
 
   const chaos = program.command('chaos').description('break something on purpose');

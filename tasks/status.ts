@@ -3,6 +3,15 @@ import { execIn, machineProcesses } from '../lab/machine.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import type { Topology } from '../lab/topology.js';
 import { existingMachines } from './destroy.js';
+import { formatLsn } from '../common/cluster-keys.js';
+import { readClusterState } from './pgdaemon/cluster-state.js';
+import { DAEMON_UNIT } from './pgdaemon/node-files.js';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)}kB`;
+  return `${(n / 1024 ** 2).toFixed(1)}MB`;
+}
 
 export interface MachineStatus {
   machine: string;
@@ -10,6 +19,8 @@ export interface MachineStatus {
   role: string;
   state: 'running' | 'stopped' | 'absent';
   services: Record<string, string>;
+  /** PostgreSQL nodes, from pgdaemon's published state. */
+  postgres?: { want: string | null; role: string; timeline: number | null; lsn: string; lagBytes: number | null; leader: boolean; message: string };
 }
 
 export async function collectStatus(t: Topology): Promise<MachineStatus[]> {
@@ -20,7 +31,7 @@ export async function collectStatus(t: Topology): Promise<MachineStatus[]> {
       const running = procs.get(m.name)?.leaderPid !== undefined;
       const state = running ? 'running' : existing.has(m.name) ? 'stopped' : 'absent';
       const services: Record<string, string> = {};
-      const units = ROLE_MODULES[m.role].units;
+      const units = [...ROLE_MODULES[m.role].units, ...(m.role === 'postgres' ? [DAEMON_UNIT] : [])];
       if (running && units.length > 0) {
         const r = await execIn(m.name, ['systemctl', 'is-active', ...units], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
         const states = r?.stdout.split('\n') ?? [];
@@ -29,16 +40,31 @@ export async function collectStatus(t: Topology): Promise<MachineStatus[]> {
       return { machine: m.name, ip: m.ip, role: m.role, state, services };
     }),
   );
+  const cluster = rows.some((r) => r.role === 'postgres' && r.services['pgdaemon'] === 'active') ? await readClusterState(t).catch(() => undefined) : undefined;
+  if (cluster) {
+    for (const r of rows) {
+      const m = cluster.members.find((x) => x.node === r.machine);
+      if (r.role !== 'postgres') continue;
+      const want = cluster.desired ? (cluster.desired.primary === r.machine ? 'primary' : 'replica') : null;
+      r.postgres = m
+        ? { want, role: m.role, timeline: m.timeline, lsn: formatLsn(m.walLsn ?? m.replayedLsn), lagBytes: m.lagBytes, leader: cluster.leader === r.machine, message: m.message }
+        : { want, role: 'unknown', timeline: null, lsn: '-', lagBytes: null, leader: false, message: 'no member state in etcd (daemon down?)' };
+    }
+  }
   return rows;
 }
 
 export function formatStatusTable(rows: MachineStatus[]): string {
-  const header = ['MACHINE', 'IP', 'ROLE', 'STATE', 'SERVICES'];
+  const header = ['MACHINE', 'IP', 'ROLE', 'STATE', 'HA ROLE', 'TL', 'LSN', 'LAG', 'SERVICES'];
   const cells = rows.map((r) => [
     r.machine,
     r.ip,
     r.role,
     r.state,
+    r.postgres ? `${r.postgres.role}${r.postgres.want && r.postgres.want !== r.postgres.role ? ` (want ${r.postgres.want})` : ''}${r.postgres.leader ? ' *leader' : ''}` : '-',
+    r.postgres?.timeline?.toString() ?? '-',
+    r.postgres?.lsn ?? '-',
+    r.postgres?.lagBytes === null || r.postgres?.lagBytes === undefined ? '-' : formatBytes(r.postgres.lagBytes),
     Object.entries(r.services).map(([k, v]) => `${k}:${v}`).join(' ') || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));

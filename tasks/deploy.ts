@@ -1,0 +1,17 @@
+// `pglab deploy pgdaemon`: the pgdaemon part of the lab graph, on a running lab.
+import { UserError } from '../common/errors.js';
+import { machineProcess } from '../lab/machine.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
+import type { Step } from './graph/step.js';
+import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
+
+export function requireLabRunning(t: Topology): void {
+  const down = t.machines.filter((m) => !machineProcess(m.name)?.leaderPid).map((m) => m.name);
+  if (down.length > 0) throw new UserError(`not running: ${down.join(', ')}`, 'bring the lab up with `pglab machines` first');
+}
+
+export function deploySteps(t: Topology): Step[] {
+  // On a running lab the machines, etcd and haproxy are there already: mark them done.
+  const done: Step = { id: 'etcd', title: 'etcd cluster (running)', check: true, run: async () => 'running' };
+  return [done, ...pgdaemonSteps(t, { needsMachines: [], needsHaproxy: machinesOf(t, 'haproxy').length ? [] : [] })];
+}

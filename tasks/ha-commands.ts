@@ -1,0 +1,41 @@
+// `pglab switchover` and `pglab history`: operator commands on the HA cluster, via pgdaemon.
+import { UserError } from '../common/errors.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
+import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
+import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+
+export async function switchoverCommand(t: Topology, to: string | undefined): Promise<string> {
+  const nodes = machinesOf(t, 'postgres').map((m) => m.name);
+  if (to !== undefined && !nodes.includes(to)) {
+    throw new UserError(`there is no PostgreSQL node named "${to}"`, `the PostgreSQL nodes are: ${nodes.join(', ')}`);
+  }
+  const before = await readClusterState(t);
+  if (to && before.desired?.primary === to) return `${to} is already the primary: nothing to do`;
+  const t0 = Date.now();
+  const r = await pgdaemonCli(t, ['switchover', ...(to ? ['--to', to] : []), '--wait', '60s'], { timeoutMs: 70_000, allowFailure: true });
+  if (r.exitCode !== 0) {
+    const why = (r.stderr || r.stdout).trim().replace(/^pgdaemon: /, '');
+    throw new UserError(`switchover refused or failed: ${why}`, 'see `pglab status` for the members and their state');
+  }
+  const after = await waitForHealthyCluster(t, { timeoutMs: 60_000, withHaproxy: true });
+  return `switchover done: ${before.desired?.primary} → ${after.desired?.primary} in ${((Date.now() - t0) / 1000).toFixed(1)}s; haproxy follows`;
+}
+
+export async function historyCommand(t: Topology, json: boolean): Promise<string> {
+  const s = await readClusterState(t);
+  if (json) return JSON.stringify(s.history, null, 2);
+  if (s.history.length === 0) return 'no failovers or switchovers yet';
+  const header = ['GEN', 'WHEN', 'KIND', 'FROM', 'TO', 'DECIDED BY', 'DETECT→DECIDE', 'REASON'];
+  const rows = s.history.map((h) => [
+    String(h.generation),
+    h.decidedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    h.kind,
+    h.from ?? '-',
+    h.to,
+    h.decidedBy,
+    h.detectedToDecidedMs === null ? '-' : `${h.detectedToDecidedMs}ms`,
+    h.reason,
+  ]);
+  const widths = header.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
