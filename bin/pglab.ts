@@ -122,10 +122,11 @@ async function main(argv: string[]): Promise<number> {
 
   const deploy = program.command('deploy').description('deploy a component to the running lab');
   topologyOption(graphOptions(deploy.command('pgdaemon').description('rebuild the daemon bundle, install it, restart node by node (replicas first)')))
-    .action(async (opts: GraphFlags & { topology?: string }) => {
+    .option('--restart', 'restart every node even if its build did not change')
+    .action(async (opts: GraphFlags & { topology?: string; restart?: boolean }) => {
       const t = labTopology(opts.topology);
       requireLabRunning(t);
-      exitCode = (await runSteps(deploySteps(t), opts)).code;
+      exitCode = (await runSteps(deploySteps(t, !!opts.restart), opts)).code;
     });
 
   const chaos = program.command('chaos').description('break something on purpose');

@@ -33,9 +33,10 @@ async function readBody(req: IncomingMessage, limit = 4096): Promise<string> {
 export function startApi(listen: string, token: string, backend: ApiBackend, log: (l: string) => void): Promise<Server> {
   const [host, portText] = listen.split(/:(?=\d+$)/) as [string, string];
   const send = (res: ServerResponse, method: string, code: number, body: unknown) => {
-    const text = JSON.stringify(body, null, 1) + '\n';
+    // HEAD and OPTIONS (haproxy's check) get the status line only.
+    const text = method === 'HEAD' || method === 'OPTIONS' ? '' : JSON.stringify(body, null, 1) + '\n';
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(method === 'HEAD' || method === 'OPTIONS' ? undefined : text);
+    res.end(text);
   };
   const server = createServer((req, res) => {
     void (async () => {

@@ -1,7 +1,7 @@
 // `pglab deploy pgdaemon`: the pgdaemon part of the lab graph, on a running lab.
 import { UserError } from '../common/errors.js';
 import { machineProcess } from '../lab/machine.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import type { Topology } from '../lab/topology.js';
 import type { Step } from './graph/step.js';
 import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
 
@@ -10,8 +10,8 @@ export function requireLabRunning(t: Topology): void {
   if (down.length > 0) throw new UserError(`not running: ${down.join(', ')}`, 'bring the lab up with `pglab machines` first');
 }
 
-export function deploySteps(t: Topology): Step[] {
+export function deploySteps(t: Topology, restartAll: boolean): Step[] {
   // On a running lab the machines, etcd and haproxy are there already: mark them done.
   const done: Step = { id: 'etcd', title: 'etcd cluster (running)', check: true, run: async () => 'running' };
-  return [done, ...pgdaemonSteps(t, { needsMachines: [], needsHaproxy: machinesOf(t, 'haproxy').length ? [] : [] })];
+  return [done, ...pgdaemonSteps(t, { needsMachines: [], needsHaproxy: [], restartAll })];
 }

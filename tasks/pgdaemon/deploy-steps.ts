@@ -18,6 +18,8 @@ export interface DeployOptions {
   /** Steps that must finish first (machines, etcd, haproxy) when part of `pglab machines`. */
   needsMachines: string[];
   needsHaproxy: string[];
+  /** Restart every node even when its files did not change (`deploy pgdaemon --restart`). */
+  restartAll?: boolean;
 }
 
 export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
@@ -55,7 +57,7 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
             await execIn(m.name, ['systemctl', 'daemon-reload'], { signal: ctx.signal });
           }
           const active = await execIn(m.name, ['systemctl', 'is-active', DAEMON_UNIT], { allowFailure: true });
-          if (changed.length > 0 || active.stdout.trim() !== 'active') toRestart.add(m.name);
+          if (opts.restartAll || changed.length > 0 || active.stdout.trim() !== 'active') toRestart.add(m.name);
         }
         return updated.length ? `${updated.join(', ')} now at build ${bundle.hash}` : `${UNCHANGED} (build ${bundle.hash})`;
       },
@@ -93,7 +95,9 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
           return `started on ${[...toRestart].join(', ')}`;
         }
         const replicas = [...toRestart].filter((n) => n !== primary);
+        const restarted: string[] = [];
         for (const node of replicas) {
+          restarted.push(node);
           await restart(node, ctx);
           await waitForHealthyCluster(t, { timeoutMs: STEP_TIMEOUT_MS, signal: ctx.signal, onProblem: (p) => ctx.output(`after ${node}: ${p}`) });
         }
@@ -106,10 +110,11 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
             await waitForHealthyCluster(t, { timeoutMs: STEP_TIMEOUT_MS, signal: ctx.signal, onProblem: (p) => ctx.output(p) });
           }
           await restart(primary, ctx);
+          restarted.push(primary);
           await waitForHealthyCluster(t, { timeoutMs: STEP_TIMEOUT_MS, signal: ctx.signal, onProblem: (p) => ctx.output(`after ${primary}: ${p}`) });
         }
         toRestart.clear();
-        return `restarted ${[...replicas, ...(primary && replicas.length < pgNodes.length ? [primary] : [])].join(', ')} in ${formatDuration(Date.now() - t0)}`;
+        return `restarted ${restarted.join(', ')} in ${formatDuration(Date.now() - t0)}`;
       },
       describe: () => ['systemctl restart pgdaemon on each changed node: replicas first, then switchover and the old primary'],
     },

@@ -1,0 +1,183 @@
+// Loads the IMDb files into MongoDB as `titles` and `people` documents: unordered batched inserts, indexes after, then rename into place.
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { MongoBulkWriteError, MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import { UserError } from '../common/errors.js';
+import { BadLineLog, DEFAULT_MAX_BAD_LINES, type BadLine } from './bad-lines.js';
+import { MONGO_INDEXES, personDocument, titleDocument, type PersonDocument, type TitleDocument } from './mongo-model.js';
+import { findSourceFiles, gzipUserError, isGzipError, type SourceFile } from './source-files.js';
+import { mergeTitles, rowsOf } from './title-merge.js';
+import { ImdbToValuesTransform, type Row } from './values-transform.js';
+
+export interface LoadMongoOptions {
+  /** e.g. mongodb://10.42.0.40:27017/?replicaSet=rs0 */
+  uri: string;
+  sourceDir: string;
+  /** Database name (default `imdb`). */
+  database?: string;
+  /** Documents per insertMany (default 1000). */
+  batchSize?: number;
+  /** insertMany calls in flight per collection (default 4). */
+  inFlight?: number;
+  /** At most ~4 calls a second per collection, plus one at the end. */
+  onProgress?: (collection: string, documents: number) => void;
+  signal?: AbortSignal;
+  maxBadLines?: number;
+  /** How long to look for a server before giving up (default 10 s). */
+  serverSelectionTimeoutMS?: number;
+}
+
+export interface LoadMongoResult {
+  collections: { collection: string; documents: number; ms: number; indexMs: number }[];
+  ms: number;
+  badLines: BadLine[];
+  /** Rows in title files whose tconst is not in title.basics: skipped, counted per file. */
+  orphans: Record<string, number>;
+}
+
+const PROGRESS_MS = 250;
+
+function rowStream(source: SourceFile, badLines: BadLineLog, signal: AbortSignal | undefined): AsyncIterable<Row> {
+  const values = new ImdbToValuesTransform(source.spec, source.path, badLines);
+  const gunzip = createGunzip();
+  const input = createReadStream(source.path, { signal });
+  // Errors of the first two stages are re-raised on the last one, which is the one being iterated.
+  input.on('error', (err) => values.destroy(err));
+  gunzip.on('error', (err) => values.destroy(isGzipError(err) ? gzipUserError(source.path, err) : err));
+  input.pipe(gunzip).pipe(values);
+  return rowsOf(values as AsyncIterable<Row[]>);
+}
+
+/** Inserts documents in unordered batches with a few batches in flight; ordered=false lets the server parallelise and not stop at one bad document. */
+async function insertAll<T extends Document>(
+  collection: Collection<T>,
+  docs: AsyncIterable<T>,
+  opts: LoadMongoOptions,
+  name: string,
+): Promise<number> {
+  const batchSize = opts.batchSize ?? 1000;
+  const inFlight = new Set<Promise<void>>();
+  let count = 0;
+  let lastReport = 0;
+  let batch: T[] = [];
+  const send = async (items: T[]): Promise<void> => {
+    const p = collection
+      .insertMany(items as never, { ordered: false })
+      .then(() => {
+        count += items.length;
+        const now = Date.now();
+        if (opts.onProgress && now - lastReport >= PROGRESS_MS) {
+          lastReport = now;
+          opts.onProgress(name, count);
+        }
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= (opts.inFlight ?? 4)) await Promise.race(inFlight);
+  };
+  try {
+    for await (const doc of docs) {
+      opts.signal?.throwIfAborted();
+      batch.push(doc);
+      if (batch.length >= batchSize) {
+        await send(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await send(batch);
+    await Promise.all(inFlight);
+  } catch (err) {
+    await Promise.allSettled(inFlight);
+    if (err instanceof MongoBulkWriteError) {
+      const first = Array.isArray(err.writeErrors) ? err.writeErrors[0] : err.writeErrors;
+      throw new Error(`inserting into ${name} failed for ${Array.isArray(err.writeErrors) ? err.writeErrors.length : 1} documents (first: ${first?.errmsg ?? err.message})`, { cause: err });
+    }
+    throw err;
+  }
+  opts.onProgress?.(name, count);
+  return count;
+}
+
+async function* mapAsync<A, B>(items: AsyncIterable<A>, fn: (a: A) => B): AsyncGenerator<B> {
+  for await (const a of items) yield fn(a);
+}
+
+/** The two document streams of the model, read from the source files; `orphans` is complete once `titles` is exhausted. */
+export async function readMongoDocuments(
+  sourceDir: string,
+  badLines: BadLineLog = new BadLineLog(DEFAULT_MAX_BAD_LINES),
+  signal?: AbortSignal,
+): Promise<{ titles: AsyncIterable<TitleDocument>; people: AsyncIterable<PersonDocument>; orphans: Record<string, number> }> {
+  const sources = await findSourceFiles(sourceDir);
+  const rows = (file: string): AsyncIterable<Row> => rowStream(sources.find((s) => s.spec.file === file)!, badLines, signal);
+  const orphans: Record<string, number> = {};
+  const merged = mergeTitles(
+    {
+      basics: rows('title.basics.tsv.gz'),
+      ratings: rows('title.ratings.tsv.gz'),
+      crew: rows('title.crew.tsv.gz'),
+      episode: rows('title.episode.tsv.gz'),
+      akas: rows('title.akas.tsv.gz'),
+      principals: rows('title.principals.tsv.gz'),
+    },
+    orphans,
+  );
+  return { titles: mapAsync(merged, titleDocument), people: mapAsync(rows('name.basics.tsv.gz'), personDocument), orphans };
+}
+
+async function finish(db: Db, staging: string, target: 'titles' | 'people'): Promise<number> {
+  const started = Date.now();
+  await db.collection(staging).createIndexes(MONGO_INDEXES[target]);
+  // renameCollection with dropTarget replaces the old collection in one step: readers never see a half-loaded one.
+  await db.renameCollection(staging, target, { dropTarget: true });
+  return Date.now() - started;
+}
+
+export async function loadMongo(opts: LoadMongoOptions): Promise<LoadMongoResult> {
+  const started = Date.now();
+  await findSourceFiles(opts.sourceDir); // a missing file is reported before connecting
+  const badLines = new BadLineLog(opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES);
+  const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000, appName: 'pglab imdb load' });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new UserError(
+      `cannot reach MongoDB at ${opts.uri}: ${(err as Error).message}`,
+      'are the mongo machines up? check `pglab status`; until then load PostgreSQL only (`pglab imdb load --target postgres`)',
+    );
+  }
+  const onAbort = (): void => void client.close(true).catch(() => undefined);
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    const db = client.db(opts.database ?? 'imdb');
+    for (const name of ['titles_load', 'people_load']) await db.collection(name).drop().catch(() => undefined); // leftovers of an interrupted load
+
+    const { titles, people, orphans } = await readMongoDocuments(opts.sourceDir, badLines, opts.signal);
+    const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+      const t = Date.now();
+      const value = await fn();
+      return [value, Date.now() - t];
+    };
+    const [[titleCount, titleMs], [peopleCount, peopleMs]] = await Promise.all([
+      time(() => insertAll(db.collection('titles_load'), titles, opts, 'titles')),
+      time(() => insertAll(db.collection('people_load'), people, opts, 'people')),
+    ]);
+    const titleIndexMs = await finish(db, 'titles_load', 'titles');
+    const peopleIndexMs = await finish(db, 'people_load', 'people');
+    return {
+      collections: [
+        { collection: 'titles', documents: titleCount, ms: titleMs, indexMs: titleIndexMs },
+        { collection: 'people', documents: peopleCount, ms: peopleMs, indexMs: peopleIndexMs },
+      ],
+      ms: Date.now() - started,
+      badLines: badLines.lines,
+      orphans,
+    };
+  } catch (err) {
+    if (opts.signal?.aborted) throw new UserError('MongoDB load cancelled; the previously loaded collections are unchanged');
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await client.close().catch(() => undefined);
+  }
+}
