@@ -2,7 +2,10 @@
 import { Command, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
-import { chaosKill, chaosStop } from '../tasks/chaos.js';
+import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
+import { summarizeRuns } from '../chaos/analyze-run.js';
+import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
+import { parseDuration } from '../common/duration.js';
 import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
 import { historyCommand, switchoverCommand } from '../tasks/ha-commands.js';
 import { deploySteps, requireLabRunning } from '../tasks/deploy.js';
@@ -129,13 +132,44 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(deploySteps(t, !!opts.restart), opts)).code;
     });
 
-  const chaos = program.command('chaos').description('break something on purpose');
-  topologyOption(chaos.command('kill').description("SIGKILL a machine's PID 1, like pulling its plug"))
-    .argument('<machine>')
-    .action(async (machine: string, opts: { topology?: string }) => console.log(await chaosKill(labTopology(opts.topology), machine)));
-  topologyOption(chaos.command('stop').description('shut a machine down cleanly'))
-    .argument('<machine>')
-    .action(async (machine: string, opts: { topology?: string }) => console.log(await chaosStop(labTopology(opts.topology), machine)));
+  topologyOption(
+    graphOptions(
+      program
+        .command('chaos')
+        .description(`break something while checked writers run; report the write gap and lost writes. Faults: ${faultHelp()}`)
+        .argument('<fault>')
+        .argument('[machine]', 'the machine to break (default: the current primary)')
+        .option('--writers <n>', 'concurrent writer clients', '8')
+        .option('--warmup <duration>', 'writing time before the fault', '2s')
+        .option('--after <duration>', 'writing time after a new primary is up', '2s')
+        .option('--repeat <n>', 'runs, for min/median/max', '1')
+        .option('--json', 'print the report as JSON (last line)'),
+    ),
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; json?: boolean }) => {
+    const t = labTopology(opts.topology);
+    chaosPreconditions(t);
+    const count = (v: string, name: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(`--${name} must be a whole number from 1 to 1000 (got "${v}")`);
+      return n;
+    };
+    const result: ChaosResult = { fault: fault as ChaosResult['fault'], runs: [], gap: null };
+    const steps = chaosSteps(t, { fault, target: machine, writers: count(opts.writers, 'writers'), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: count(opts.repeat, 'repeat') }, result);
+    const r = await runSteps(steps, opts);
+    result.gap = summarizeRuns(result.runs);
+    if (!opts.dryRun) console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
+    exitCode = r.code;
+  });
+
+  for (const [verb, what, fn] of [
+    ['kill', "SIGKILL a machine's PID 1, like pulling its plug", killCommand],
+    ['stop', 'shut a machine down cleanly', stopCommand],
+    ['start', 'boot a stopped machine', startCommand],
+  ] as const) {
+    topologyOption(program.command(verb).description(what))
+      .argument('<machine>')
+      .action(async (machine: string, opts: { topology?: string }) => console.log(await fn(labTopology(opts.topology), machine)));
+  }
 
   program
     .command('doctor')

@@ -1,17 +1,192 @@
-// `pglab chaos kill|stop MACHINE`: break a machine on purpose. (The checked
-// workload and failover report come with the chaos issue; this is the fault.)
-import { killMachine, stopMachine } from '../lab/machine.js';
-import type { Topology } from '../lab/topology.js';
+// `pglab chaos FAULT [MACHINE]`: break something while checked writers run
+// through haproxy, bring it back, and report the write gap, lost acknowledged
+// writes and split-brain acks.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../common/errors.js';
+import { formatDuration } from '../common/duration.js';
+import { analyzeRun, summarizeRuns, type RunReport } from '../chaos/analyze-run.js';
+import { missingAcked, prepareTable, startWriters } from '../chaos/checked-writer.js';
+import { imageDir } from '../lab/image.js';
+import { execIn, killMachine, stopMachine } from '../lab/machine.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
+import { labClientConfig, requireLabNetns } from './client-access.js';
+import type { Step } from './graph/step.js';
 import { requireRunning } from './machine-access.js';
+import { ensureMachine } from './machines.js';
+import { pgdaemonCli } from './pgdaemon/cluster-state.js';
+import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
-export async function chaosKill(t: Topology, name: string): Promise<string> {
-  requireRunning(name, t);
-  killMachine(name);
-  return `${name}: SIGKILL sent to its PID 1 (power loss); \`pglab machines\` boots it again`;
+export const FAULTS = ['kill', 'stop', 'postgres-kill', 'switchover'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+const FAULT_HELP: Record<Fault, string> = {
+  kill: "SIGKILL the machine's PID 1 (power loss)",
+  stop: 'shut the machine down cleanly',
+  'postgres-kill': 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)',
+  switchover: 'planned switchover away from the primary (target ignored)',
+};
+
+export function faultHelp(): string {
+  return FAULTS.map((f) => `${f}: ${FAULT_HELP[f]}`).join('; ');
 }
 
-export async function chaosStop(t: Topology, name: string): Promise<string> {
-  requireRunning(name, t);
-  await stopMachine(name);
-  return `${name}: shut down cleanly; \`pglab machines\` boots it again`;
+export interface ChaosOptions {
+  fault: string;
+  target?: string;
+  writers: number;
+  warmupMs: number;
+  afterMs: number;
+  repeat: number;
+}
+
+export interface ChaosResult {
+  fault: Fault;
+  runs: (RunReport & { target: string })[];
+  gap: ReturnType<typeof summarizeRuns>;
+}
+
+function parseFault(f: string): Fault {
+  if ((FAULTS as readonly string[]).includes(f)) return f as Fault;
+  throw new UserError(`unknown fault "${f}"`, `faults are: ${faultHelp()}`);
+}
+
+async function inject(t: Topology, fault: Fault, target: string): Promise<void> {
+  switch (fault) {
+    case 'kill':
+      killMachine(target);
+      return;
+    case 'stop':
+      await stopMachine(target);
+      return;
+    case 'postgres-kill':
+      await execIn(target, ['sh', '-c', 'kill -9 $(head -1 /var/lib/postgresql/pglab/postmaster.pid)']);
+      return;
+    case 'switchover':
+      await pgdaemonCli(t, ['switchover', '--wait', '60s'], { timeoutMs: 70_000 });
+      return;
+    default: {
+      const never: never = fault;
+      throw new Error(`unhandled fault ${String(never)}`);
+    }
+  }
+}
+
+/** One chaos run as steps: healthy → writers + fault → heal → verify. */
+export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult): Step[] {
+  const fault = parseFault(opts.fault);
+  if (opts.target !== undefined) requireRunning(opts.target, t);
+  const connection = labClientConfig(t);
+  const steps: Step[] = [];
+  for (let run = 1; run <= opts.repeat; run++) {
+    const p = (s: string) => (opts.repeat > 1 ? `${s}:${run}` : s);
+    let target = opts.target ?? '';
+    let faultAt = 0;
+    let log: Awaited<ReturnType<ReturnType<typeof startWriters>['stop']>> | undefined;
+    steps.push(
+      {
+        id: p('healthy'),
+        title: `Cluster healthy before the fault${opts.repeat > 1 ? ` (run ${run})` : ''}`,
+        needs: run > 1 ? [`verify:${run - 1}`] : [],
+        check: true,
+        async run(ctx) {
+          const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (m) => ctx.output(m) });
+          target = opts.target ?? (s.desired?.primary as string);
+          await prepareTable(connection);
+          return `primary ${s.desired?.primary}; target ${target}`;
+        },
+      },
+      {
+        id: p('fault'),
+        title: `${opts.writers} writers through haproxy, then ${fault}`,
+        needs: [p('healthy')],
+        check: true,
+        async run(ctx) {
+          const t0 = performance.now();
+          const writers = startWriters({ connection, clients: opts.writers, t0 });
+          try {
+            await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
+            faultAt = performance.now() - t0;
+            ctx.output(`${fault} ${target}`);
+            await inject(t, fault, target);
+            // Keep writing until the cluster has a healthy primary again, then a little longer.
+            await waitForHealthyPrimary(t, fault === 'postgres-kill' || fault === 'switchover' ? undefined : target, ctx.signal, (m) => ctx.output(m));
+            await sleep(opts.afterMs, undefined, { signal: ctx.signal });
+          } finally {
+            log = await writers.stop();
+          }
+          return `${log.acks.length} acked, ${log.failures.length} failed attempts`;
+        },
+      },
+      {
+        id: p('heal'),
+        title: 'Heal: bring the machine back, wait until it rejoins',
+        needs: [p('fault')],
+        check: true,
+        async run(ctx) {
+          const m = t.machines.find((x) => x.name === target);
+          const booted = m && (fault === 'kill' || fault === 'stop') ? await ensureMachine(m, t, imageDir(), ctx.signal) : 'nothing to restart';
+          const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
+          return `${target}: ${booted}; ${target} is ${s.desired?.primary === target ? 'primary' : 'a streaming replica'}`;
+        },
+      },
+      {
+        id: p('verify'),
+        title: 'Check every acknowledged write on the primary',
+        needs: [p('heal')],
+        check: true,
+        async run() {
+          if (!log) throw new Error('no write log');
+          const lost = await missingAcked(connection, log.acks);
+          const report = analyzeRun(log, faultAt, lost);
+          result.runs.push({ ...report, target });
+          return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
+        },
+      },
+    );
+  }
+  return steps;
+}
+
+/** Waits for a healthy primary other than `notOn` (if given), through pgdaemon's view. */
+async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, signal: AbortSignal, say: (m: string) => void): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    signal.throwIfAborted();
+    const r = await pgdaemonCli(t, ['status', '--json'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    try {
+      const s = JSON.parse(r?.stdout ?? '') as { desired: { primary: string } | null; members: { node: string; role: string; pgUp: boolean }[] };
+      const p = s.desired?.primary;
+      const m = s.members.find((x) => x.node === p);
+      if (p && p !== notOn && m?.role === 'primary' && m.pgUp) return;
+      say(`waiting for a new primary (desired ${p ?? '-'})`);
+    } catch {
+      say('waiting for pgdaemon status');
+    }
+    await sleep(200);
+  }
+  throw new Error('no healthy primary 60s after the fault');
+}
+
+export function formatChaos(r: ChaosResult): string {
+  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FIRST ACK AFTER', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY'];
+  const rows = r.runs.map((x, i) => [
+    String(i + 1),
+    x.target,
+    x.writeGapMs === null ? '-' : `${(x.writeGapMs / 1000).toFixed(2)}s`,
+    x.firstAckAfterFaultMs === null ? '-' : `${(x.firstAckAfterFaultMs / 1000).toFixed(2)}s`,
+    String(x.acked),
+    String(x.failedAttempts),
+    String(x.lostAcked),
+    String(x.splitBrainAcks),
+    `${x.primaryBefore ?? '-'} → ${x.primaryAfter ?? '-'}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const table = [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const g = r.gap;
+  return `${table}\n${g ? `write gap over ${r.runs.length} run(s): min ${(g.min / 1000).toFixed(2)}s, median ${(g.median / 1000).toFixed(2)}s, max ${(g.max / 1000).toFixed(2)}s` : ''}`;
+}
+
+export function chaosPreconditions(t: Topology): void {
+  requireLabNetns();
+  if (machinesOf(t, 'haproxy').length === 0) throw new UserError('chaos runs write through haproxy, and the topology has none');
 }

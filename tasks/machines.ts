@@ -130,30 +130,34 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
   return steps;
 }
 
+/** Boots a machine if it is not running, or rewrites its configuration if it is. Idempotent. */
+export async function ensureMachine(m: Machine, t: Topology, image: string, signal?: AbortSignal): Promise<string> {
+  const role = ROLE_MODULES[m.role];
+  const files = [...baseFiles(m, t), ...role.files(m, t, { secrets: readSecrets() })];
+  const running = machineProcess(m.name)?.leaderPid !== undefined;
+  if (!running) {
+    const t0 = Date.now();
+    const fresh = await prepareRoot(m.name, image);
+    await writeMachineFiles(m.name, files);
+    await enableUnits(m.name, role.units);
+    await boot(m.name, t.bridge);
+    await waitForSystem(m.name, 60_000, signal);
+    return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
+  }
+  const changed = [...(await writeMachineFiles(m.name, files)), ...(await enableUnits(m.name, role.units))];
+  if (changed.length === 0) return UNCHANGED;
+  // A running machine whose configuration changed: restart what reads it.
+  if (role.units.length > 0) await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal });
+  return `reconfigured (${changed.join(', ')})`;
+}
+
 function machineStep(m: Machine, t: Topology, image: string): Step {
   const role = ROLE_MODULES[m.role];
   return {
     id: machineStepId(m),
     title: `${m.name} (${m.role}, ${m.ip})`,
     needs: ['image', 'network', 'secrets'],
-    async run(ctx) {
-      const files = [...baseFiles(m, t), ...role.files(m, t, { secrets: readSecrets() })];
-      const running = machineProcess(m.name)?.leaderPid !== undefined;
-      if (!running) {
-        const t0 = Date.now();
-        const fresh = await prepareRoot(m.name, image);
-        await writeMachineFiles(m.name, files);
-        await enableUnits(m.name, role.units);
-        await boot(m.name, t.bridge);
-        await waitForSystem(m.name, 60_000, ctx.signal);
-        return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
-      }
-      const changed = [...(await writeMachineFiles(m.name, files)), ...(await enableUnits(m.name, role.units))];
-      if (changed.length === 0) return UNCHANGED;
-      // A running machine whose configuration changed: restart what reads it.
-      if (role.units.length > 0) await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal: ctx.signal });
-      return `reconfigured (${changed.join(', ')})`;
-    },
+    run: (ctx) => ensureMachine(m, t, image, ctx.signal),
     describe: () => [
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,

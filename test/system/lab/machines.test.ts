@@ -58,7 +58,7 @@ describe('pglab machines (real lab)', () => {
   });
 
   it('shows a killed machine as stopped and brings it back on the next run', async () => {
-    const kill = await pglab(['chaos', 'kill', 'etcd1']);
+    const kill = await pglab(['kill', 'etcd1']);
     expect(kill.code, kill.out).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expect((await status()).find((m) => m.machine === 'etcd1')?.state).toBe('stopped');

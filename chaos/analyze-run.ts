@@ -1,0 +1,76 @@
+// Judges one chaos run from the writers' log: how long writes were impossible,
+// which acknowledged writes were lost, and whether two nodes took writes at once.
+import type { Ack, WriteLog } from './checked-writer.js';
+
+export interface RunReport {
+  faultAtMs: number;
+  /** Longest time with no acknowledged write, from the last ack before the fault to the first after. */
+  writeGapMs: number | null;
+  firstAckAfterFaultMs: number | null;
+  acked: number;
+  failedAttempts: number;
+  lostAcked: number;
+  /** Acks from a node after another node had already acked later writes: two primaries at once. */
+  splitBrainAcks: number;
+  primaryBefore: string | null;
+  primaryAfter: string | null;
+}
+
+export function analyzeRun(log: WriteLog, faultAtMs: number, lost: readonly number[]): RunReport {
+  const acks = [...log.acks].sort((a, b) => a.ackAt - b.ackAt);
+  const before = acks.filter((a) => a.ackAt < faultAtMs);
+  const after = acks.filter((a) => a.ackAt >= faultAtMs);
+  const lastBefore = before.at(-1);
+  const firstAfter = after[0];
+  const primaryBefore = lastBefore?.node ?? null;
+  const primaryAfter = after.at(-1)?.node ?? null;
+  let gap: number | null = null;
+  if (firstAfter) {
+    // The largest hole between consecutive acks from just before the fault on.
+    const from = lastBefore ? [lastBefore, ...after] : after;
+    gap = 0;
+    for (let i = 1; i < from.length; i++) gap = Math.max(gap, (from[i] as Ack).ackAt - (from[i - 1] as Ack).ackAt);
+    if (lastBefore) gap = Math.max(gap, firstAfter.ackAt - lastBefore.ackAt);
+  }
+  return {
+    faultAtMs,
+    writeGapMs: gap,
+    firstAckAfterFaultMs: firstAfter ? firstAfter.ackAt - faultAtMs : null,
+    acked: acks.length,
+    failedAttempts: log.failures.length,
+    lostAcked: lost.length,
+    splitBrainAcks: countSplitBrain(acks),
+    primaryBefore,
+    primaryAfter,
+  };
+}
+
+/**
+ * Once a node has acknowledged a write that was *sent* after another node's
+ * ack, the older node must never acknowledge again: if it does, both accepted
+ * writes in overlapping windows.
+ */
+export function countSplitBrain(acks: readonly Ack[]): number {
+  const sorted = [...acks].sort((a, b) => a.ackAt - b.ackAt);
+  const retired = new Set<string>();
+  let current: string | null = null;
+  let count = 0;
+  for (const a of sorted) {
+    if (a.node === current) continue;
+    if (retired.has(a.node)) {
+      count++;
+      continue;
+    }
+    if (current !== null) retired.add(current);
+    current = a.node;
+  }
+  return count;
+}
+
+export function summarizeRuns(reports: readonly RunReport[]): { min: number; median: number; max: number } | null {
+  const gaps = reports.map((r) => r.writeGapMs).filter((g): g is number => g !== null).sort((a, b) => a - b);
+  if (gaps.length === 0) return null;
+  const mid = Math.floor(gaps.length / 2);
+  const median = gaps.length % 2 ? (gaps[mid] as number) : ((gaps[mid - 1] as number) + (gaps[mid] as number)) / 2;
+  return { min: gaps[0] as number, median, max: gaps.at(-1) as number };
+}

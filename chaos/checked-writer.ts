@@ -1,0 +1,103 @@
+// Writers that insert unique ids through haproxy and remember exactly which
+// inserts were acknowledged, by which server, and when: the evidence a chaos
+// run is judged on.
+import pg from 'pg';
+
+export const CHAOS_TABLE = 'pglab_chaos_writes';
+
+export interface Ack {
+  id: number;
+  client: number;
+  /** ms since the run's start (monotonic). */
+  sentAt: number;
+  ackAt: number;
+  /** The server that committed it (inet_server_addr()). */
+  node: string;
+}
+
+export interface Failure {
+  client: number;
+  at: number;
+  error: string;
+}
+
+export interface WriteLog {
+  acks: Ack[];
+  failures: Failure[];
+}
+
+export interface WriterOptions {
+  connection: pg.ClientConfig;
+  clients: number;
+  /** Monotonic origin shared with the fault injector. */
+  t0: number;
+  /** Pause between inserts of one client; 0 = as fast as it can. */
+  pauseMs?: number;
+}
+
+const now = (t0: number) => performance.now() - t0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function prepareTable(connection: pg.ClientConfig): Promise<void> {
+  const c = new pg.Client(connection);
+  await c.connect();
+  try {
+    await c.query(`DROP TABLE IF EXISTS ${CHAOS_TABLE}`);
+    await c.query(`CREATE TABLE ${CHAOS_TABLE} (id bigint PRIMARY KEY, client int NOT NULL, node inet DEFAULT inet_server_addr(), at timestamptz DEFAULT clock_timestamp())`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Starts the writers; `stop()` ends them and returns everything they saw. */
+export function startWriters(opts: WriterOptions): { stop: () => Promise<WriteLog> } {
+  const log: WriteLog = { acks: [], failures: [] };
+  let running = true;
+  const loops = Array.from({ length: opts.clients }, (_, client) => writerLoop(client, opts, log, () => running));
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      log.acks.sort((a, b) => a.ackAt - b.ackAt);
+      return log;
+    },
+  };
+}
+
+async function writerLoop(client: number, opts: WriterOptions, log: WriteLog, running: () => boolean): Promise<void> {
+  let seq = 0;
+  let conn: pg.Client | undefined;
+  while (running()) {
+    try {
+      if (!conn) {
+        conn = new pg.Client({ ...opts.connection, connectionTimeoutMillis: 1000, query_timeout: 2000 });
+        conn.on('error', () => undefined); // a dropped connection surfaces on the next query
+        await conn.connect();
+      }
+      const id = client * 1_000_000_000 + ++seq;
+      const sentAt = now(opts.t0);
+      const r = await conn.query<{ node: string }>(`INSERT INTO ${CHAOS_TABLE} (id, client) VALUES ($1, $2) RETURNING host(inet_server_addr()) AS node`, [id, client]);
+      log.acks.push({ id, client, sentAt, ackAt: now(opts.t0), node: r.rows[0]?.node ?? '?' });
+      if (opts.pauseMs) await sleep(opts.pauseMs);
+    } catch (err) {
+      log.failures.push({ client, at: now(opts.t0), error: (err as Error).message });
+      await conn?.end().catch(() => undefined);
+      conn = undefined;
+      await sleep(50);
+    }
+  }
+  await conn?.end().catch(() => undefined);
+}
+
+/** Which acknowledged ids are missing from the table now (read from the current primary). */
+export async function missingAcked(connection: pg.ClientConfig, acks: readonly Ack[]): Promise<number[]> {
+  const c = new pg.Client(connection);
+  await c.connect();
+  try {
+    const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
+    const present = new Set(r.rows.map((row) => Number(row.id)));
+    return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
+  } finally {
+    await c.end();
+  }
+}
