@@ -1,0 +1,16 @@
+// Writes benchmark results to a directory as JSON (the full data, histograms included) and as an HTML page with charts.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BenchResult } from './bench-types.js';
+import { benchHtml } from './html-report.js';
+
+export async function writeBenchReport(input: BenchResult | BenchResult[], dir: string): Promise<{ json: string; html: string }> {
+  const results = Array.isArray(input) ? input : [input];
+  await mkdir(dir, { recursive: true });
+  const stamp = (results[0]?.startedAt ?? new Date().toISOString()).replace(/[:.]/g, '-');
+  const json = join(dir, `bench-${stamp}.json`);
+  const html = join(dir, `bench-${stamp}.html`);
+  await writeFile(json, `${JSON.stringify({ results }, null, 2)}\n`);
+  await writeFile(html, benchHtml(results));
+  return { json, html };
+}
