@@ -2,7 +2,7 @@
 // through haproxy, bring it back, and report the write gap, lost acknowledged
 // writes and split-brain acks.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../common/errors.js';
+import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { analyzeRun, summarizeRuns, type RunReport } from '../chaos/analyze-run.js';
 import { missingAcked, prepareTable, startWriters } from '../chaos/checked-writer.js';
@@ -11,19 +11,22 @@ import { execIn, killMachine, stopMachine } from '../lab/machine.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
+import { runGraph } from './graph/scheduler.js';
+import { deploySteps } from './deploy.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
 import { pgdaemonCli } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
-export const FAULTS = ['kill', 'stop', 'postgres-kill', 'switchover'] as const;
+export const FAULTS = ['kill', 'stop', 'postgres-kill', 'switchover', 'deploy'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const FAULT_HELP: Record<Fault, string> = {
   kill: "SIGKILL the machine's PID 1 (power loss)",
   stop: 'shut the machine down cleanly',
   'postgres-kill': 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)',
-  switchover: 'planned switchover away from the primary (target ignored)',
+  switchover: 'planned switchover to MACHINE (default: the best replica)',
+  deploy: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`',
 };
 
 export function faultHelp(): string {
@@ -62,8 +65,16 @@ async function inject(t: Topology, fault: Fault, target: string): Promise<void> 
       await execIn(target, ['sh', '-c', 'kill -9 $(head -1 /var/lib/postgresql/pglab/postmaster.pid)']);
       return;
     case 'switchover':
-      await pgdaemonCli(t, ['switchover', '--wait', '60s'], { timeoutMs: 70_000 });
+      await pgdaemonCli(t, ['switchover', ...(target ? ['--to', target] : []), '--wait', '60s'], { timeoutMs: 70_000 });
       return;
+    case 'deploy': {
+      const results = await runGraph(deploySteps(t, true));
+      for (const [id, r] of results) {
+        if (r.status === 'failed') throw new Error(`rolling deploy failed at ${id}: ${describeError(r.error)}`);
+        if (r.status === 'skipped') throw new Error(`rolling deploy skipped ${id}: ${r.reason}`);
+      }
+      return;
+    }
     default: {
       const never: never = fault;
       throw new Error(`unhandled fault ${String(never)}`);
@@ -90,7 +101,8 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (m) => ctx.output(m) });
-          target = opts.target ?? (s.desired?.primary as string);
+          // A switchover's target is where the primary goes; other faults hit the primary by default.
+          target = opts.target ?? (fault === 'switchover' || fault === 'deploy' ? '' : (s.desired?.primary as string));
           await prepareTable(connection);
           return `primary ${s.desired?.primary}; target ${target}`;
         },
@@ -109,7 +121,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             ctx.output(`${fault} ${target}`);
             await inject(t, fault, target);
             // Keep writing until the cluster has a healthy primary again, then a little longer.
-            await waitForHealthyPrimary(t, fault === 'postgres-kill' || fault === 'switchover' ? undefined : target, ctx.signal, (m) => ctx.output(m));
+            await waitForHealthyPrimary(t, fault === 'kill' || fault === 'stop' ? target : undefined, ctx.signal, (m) => ctx.output(m));
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
             log = await writers.stop();
@@ -126,6 +138,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const m = t.machines.find((x) => x.name === target);
           const booted = m && (fault === 'kill' || fault === 'stop') ? await ensureMachine(m, t, imageDir(), ctx.signal) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
+          if (!target) return `primary ${s.desired?.primary}; every member streaming`;
           return `${target}: ${booted}; ${target} is ${s.desired?.primary === target ? 'primary' : 'a streaming replica'}`;
         },
       },
@@ -138,7 +151,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           if (!log) throw new Error('no write log');
           const lost = await missingAcked(connection, log.acks);
           const report = analyzeRun(log, faultAt, lost);
-          result.runs.push({ ...report, target });
+          result.runs.push({ ...report, target: target || '-' });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },

@@ -29,6 +29,7 @@ describe('pgdaemon cluster (async replication)', () => {
   afterAll(async () => {
     etcd?.close();
     await c.cleanup(process.env['KEEP_DAEMON_TEST_DIR'] === '1');
+    if (process.env['KEEP_DAEMON_TEST_DIR'] === '1') console.log('kept', c.root);
   });
 
   it('bootstraps one primary and two streaming replicas with scram roles', async () => {
