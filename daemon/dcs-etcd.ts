@@ -1,6 +1,6 @@
 // The Dcs on etcd v3: one range read per cycle, leases managed by hand (no auto keepalive), CAS by transaction.
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, EtcdLeaseInvalidError, isRecoverableError, type Lease, type Watcher } from 'etcd3';
 import {
   clusterKeys,
   type ClusterConfig,
@@ -80,7 +80,7 @@ export class EtcdDcs implements Dcs {
       const res = await lease.keepaliveOnce(this.deadline());
       return Number(res.TTL) > 0;
     } catch (err) {
-      if ((err as Error).name === 'EtcdLeaseInvalidError') {
+      if (err instanceof EtcdLeaseInvalidError || /requested lease not found/.test((err as Error).message)) {
         this.leases.delete(leaseId);
         return false;
       }
