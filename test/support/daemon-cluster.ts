@@ -174,6 +174,13 @@ export class DaemonCluster {
     n.proc = null;
   }
 
+  /** kill -9 of the daemon (with its process group) and of its PostgreSQL, which pg_ctl put in its own session. */
+  killNode(name: string): void {
+    const pid = this.postmasterPid(name);
+    if (pid) process.kill(pid, 'SIGKILL');
+    this.killDaemonTree(name);
+  }
+
   postmasterPid(name: string): number | null {
     try {
       const pid = Number(readFileSync(join(this.node(name).dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);

@@ -1,0 +1,125 @@
+// Measures loadPostgres against `psql \copy` of the same (decompressed) files on the same PostgreSQL, and sample generation time.
+// Run: npx tsx bench/imdb-load-vs-copy.ts [--scale 0.05] [--rounds 2] [--concurrency 4] [--json out.json]
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { execa } from 'execa';
+import { generateSample } from '../imdb-data/generate-sample.js';
+import { IMDB_FILES } from '../imdb-data/imdb-files.js';
+import { loadPostgres } from '../imdb-data/load-postgres.js';
+import { mapLimit } from '../imdb-data/map-limit.js';
+import { quoteIdent } from '../imdb-data/schema-sql.js';
+import { PG_BIN, startLocalPostgres, type LocalPostgres } from '../test/support/local-postgres.js';
+
+interface Run {
+  method: string;
+  round: number;
+  ms: number;
+  mbPerSec: number;
+  rowsPerSec: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '0.05' },
+    seed: { type: 'string', default: '42' },
+    rounds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '4' },
+    json: { type: 'string' },
+  },
+});
+const scale = Number(args.scale);
+const rounds = Number(args.rounds);
+const concurrency = Number(args.concurrency);
+
+const mb = (bytes: number): number => bytes / 1e6;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const v = await fn();
+  return [v, performance.now() - t];
+}
+
+/** The original lab's baseline: all-text tables, CSV mode with a quote character that never occurs, \N as null. */
+async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number): Promise<void> {
+  await pg.query('DROP SCHEMA IF EXISTS base CASCADE', [], 'bench');
+  await pg.query('CREATE SCHEMA base', [], 'bench');
+  const files = [...IMDB_FILES].sort((a, b) => b.fullRows - a.fullRows);
+  for (const spec of files) {
+    await pg.query(`CREATE TABLE base.${spec.table} (${spec.columns.map((c) => `${quoteIdent(c.name)} text`).join(', ')})`, [], 'bench');
+  }
+  const conn = `host=127.0.0.1 port=${pg.port} user=postgres dbname=bench`;
+  await mapLimit(files, parallel, async (spec) => {
+    const path = join(plainDir, spec.file.replace(/\.gz$/, ''));
+    const copy = `\\copy base.${spec.table} FROM '${path}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', NULL '\\N', HEADER)`;
+    await execa(join(PG_BIN, 'psql'), [conn, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', copy], { env: { PGPASSWORD: pg.password } });
+  });
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'pglab-measure-'));
+  // Same server settings for every method; durability on, as on the lab's nodes.
+  const pg = await startLocalPostgres({ settings: { fsync: 'on', full_page_writes: 'on', max_wal_size: '8GB', shared_buffers: '512MB' } });
+  try {
+    await pg.createDatabase('bench');
+    const small = join(work, 'sample-0.01');
+    const [, genSmallMs] = await timed(() => generateSample({ outDir: small, scale: 0.01, seed: Number(args.seed) }));
+    const gzDir = join(work, 'sample');
+    const [generated, genMs] = await timed(() => generateSample({ outDir: gzDir, scale, seed: Number(args.seed) }));
+    const plainDir = join(work, 'plain');
+    await execa('mkdir', ['-p', plainDir]);
+    let bytes = 0;
+    for (const spec of IMDB_FILES) {
+      const out = join(plainDir, spec.file.replace(/\.gz$/, ''));
+      await pipeline(createReadStream(join(gzDir, spec.file)), createGunzip(), createWriteStream(out));
+      bytes += (await stat(out)).size;
+    }
+    const rows = generated.files.reduce((n, f) => n + f.rows, 0);
+    const gzBytes = generated.files.reduce((n, f) => n + f.bytes, 0);
+    console.log(`sample: scale ${scale}, ${rows.toLocaleString('en-US')} rows, ${mb(bytes).toFixed(1)} MB decompressed (${mb(gzBytes).toFixed(1)} MB gzip), generated in ${(genMs / 1000).toFixed(1)} s`);
+    console.log(`sample generation at scale 0.01: ${(genSmallMs / 1000).toFixed(2)} s`);
+
+    const runs: Run[] = [];
+    const record = (method: string, round: number, ms: number): void => {
+      const run = { method, round, ms: Math.round(ms), mbPerSec: mb(bytes) / (ms / 1000), rowsPerSec: rows / (ms / 1000) };
+      runs.push(run);
+      console.log(`${method.padEnd(44)} round ${round}: ${(ms / 1000).toFixed(2)} s  ${run.mbPerSec.toFixed(1)} MB/s  ${Math.round(run.rowsPerSec).toLocaleString('en-US')} rows/s`);
+    };
+    const methods: [string, () => Promise<unknown>][] = [
+      [`psql \\copy, ${concurrency} files in parallel`, () => psqlCopy(pg, plainDir, concurrency)],
+      [`loadPostgres, concurrency ${concurrency}, no indexes`, () => loadPostgres({ connection: pg.connection('bench'), sourceDir: gzDir, indexes: false, concurrency })],
+      ['psql \\copy, one file after another', () => psqlCopy(pg, plainDir, 1)],
+      ['loadPostgres, concurrency 1, no indexes', () => loadPostgres({ connection: pg.connection('bench'), sourceDir: gzDir, indexes: false, concurrency: 1 })],
+    ];
+    // Methods alternate within a round so that drift (caches, checkpoints) hits all of them alike.
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, fn] of methods) {
+        await pg.query('CHECKPOINT', [], 'bench');
+        const [, ms] = await timed(fn);
+        record(name, round, ms);
+      }
+    }
+    await pg.query('CHECKPOINT', [], 'bench');
+    const [, indexedMs] = await timed(() => loadPostgres({ connection: pg.connection('bench'), sourceDir: gzDir, indexes: true, concurrency }));
+    record(`loadPostgres, concurrency ${concurrency}, with keys + indexes`, 1, indexedMs);
+
+    const best = (method: string): number => Math.min(...runs.filter((r) => r.method === method).map((r) => r.ms));
+    const ratio = (ours: string, theirs: string): string => (best(theirs) / best(ours)).toFixed(2);
+    console.log(`\nratio (throughput loadPostgres / psql \\copy, best of ${rounds}):`);
+    console.log(`  parallel:   ${ratio(methods[1]![0], methods[0]![0])}×`);
+    console.log(`  sequential: ${ratio(methods[3]![0], methods[2]![0])}×`);
+    if (args.json) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(args.json, JSON.stringify({ scale, rows, bytes, gzBytes, genMs, genSmallMs, runs }, null, 2));
+    }
+  } finally {
+    await pg.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRun, countSplitBrain, summarizeRuns } from '../../../chaos/analyze-run.js';
+import type { Ack } from '../../../chaos/checked-writer.js';
+
+const ack = (id: number, ackAt: number, node: string): Ack => ({ id, client: 0, sentAt: ackAt - 1, ackAt, node });
+
+describe('analyzeRun', () => {
+  const acks = [ack(1, 100, 'pg0'), ack(2, 200, 'pg0'), ack(3, 1900, 'pg1'), ack(4, 2000, 'pg1')];
+
+  it('measures the write gap from the last ack before the fault to the first after', () => {
+    const r = analyzeRun({ acks, failures: [] }, 250, []);
+    expect(r.writeGapMs).toBe(1700);
+    expect(r.firstAckAfterFaultMs).toBe(1650);
+    expect(r.primaryBefore).toBe('pg0');
+    expect(r.primaryAfter).toBe('pg1');
+  });
+
+  it('counts acknowledged writes that are missing afterwards', () => {
+    expect(analyzeRun({ acks, failures: [] }, 250, [2]).lostAcked).toBe(1);
+  });
+
+  it('reports no gap when nothing was acknowledged after the fault', () => {
+    expect(analyzeRun({ acks: acks.slice(0, 2), failures: [] }, 250, []).writeGapMs).toBeNull();
+  });
+});
+
+describe('countSplitBrain', () => {
+  it('is zero when the primary changes once', () => {
+    expect(countSplitBrain([ack(1, 1, 'pg0'), ack(2, 2, 'pg1'), ack(3, 3, 'pg1')])).toBe(0);
+  });
+
+  it('counts acks from an old primary after the new one acknowledged', () => {
+    expect(countSplitBrain([ack(1, 1, 'pg0'), ack(2, 2, 'pg1'), ack(3, 3, 'pg0'), ack(4, 4, 'pg1')])).toBe(1);
+  });
+});
+
+describe('summarizeRuns', () => {
+  it('gives min, median and max of the write gaps', () => {
+    const runs = [300, 100, 200, 400].map((g) => ({ ...analyzeRun({ acks: [], failures: [] }, 0, []), writeGapMs: g }));
+    expect(summarizeRuns(runs)).toEqual({ min: 100, median: 250, max: 400 });
+  });
+});
