@@ -10,12 +10,13 @@ describe('pgdaemon cluster (synchronous replication)', () => {
     await c.bootstrap(true);
   });
   afterAll(async () => {
-    await c.cleanup();
+    await c.cleanup(process.env['KEEP_DAEMON_TEST_DIR'] === '1');
+    if (process.env['KEEP_DAEMON_TEST_DIR'] === '1') console.log('kept', c.root);
   });
 
   it('keeps synchronous_standby_names in step with the healthy replicas', async () => {
     await waitFor('both replicas to be synchronous standbys', async () => c.status().desired?.syncStandbys.length === 2, 30_000);
-    const [row] = await c.sql<{ s: string }>('pg0', 'SHOW synchronous_standby_names');
+    const [row] = await c.sql<{ s: string }>('pg0', "SELECT current_setting('synchronous_standby_names') AS s");
     expect(row?.s).toBe('FIRST 2 ("pg1", "pg2")');
     const states = await c.sql<{ application_name: string; sync_state: string }>('pg0', 'SELECT application_name, sync_state FROM pg_stat_replication ORDER BY 1');
     expect(states.map((s) => `${s.application_name}:${s.sync_state}`)).toEqual(['pg1:sync', 'pg2:sync']);
