@@ -4,6 +4,8 @@ import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
 import { summarizeRuns } from '../chaos/analyze-run.js';
+import { benchSteps, formatBenchTable } from '../tasks/bench.js';
+import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
 import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
@@ -18,6 +20,18 @@ import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+
+function positive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number (got "${v}")`);
+  return n;
+}
+
+function whole(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be a whole number (got "${v}")`);
+  return n;
+}
 
 function graphOptions(cmd: Command): Command {
   return cmd
@@ -122,6 +136,57 @@ async function main(argv: string[]): Promise<number> {
 
   topologyOption(program.command('history').description('failovers and switchovers with reasons and timings').option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean; topology?: string }) => console.log(await historyCommand(labTopology(opts.topology), !!opts.json)));
+
+  const imdb = program.command('imdb').description('the IMDb data set: fetch or generate, load, verify');
+  graphOptions(imdb.command('sample').description('generate a deterministic IMDb-shaped sample offline'))
+    .option('--scale <n>', 'fraction of the full data set (1 ≈ full IMDb)', String(DEFAULT_SCALE))
+    .option('--seed <n>', 'random seed', String(DEFAULT_SEED))
+    .action(async (opts: GraphFlags & { scale: string; seed: string }) => {
+      exitCode = (await runSteps(sampleSteps(positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts)).code;
+    });
+  graphOptions(imdb.command('fetch').description('download the seven IMDb files into the cache (resumes, checks gzip)'))
+    .option('--files <list>', 'only these files, e.g. title.ratings.tsv.gz', collect)
+    .option('--base-url <url>', 'where to download from')
+    .action(async (opts: GraphFlags & { files?: string[]; baseUrl?: string }) => {
+      exitCode = (await runSteps(fetchSteps(opts.files, opts.baseUrl), opts)).code;
+    });
+  topologyOption(graphOptions(imdb.command('load').description('load the data into the cluster through haproxy')))
+    .option('--target <db>', 'postgres (mongo needs MongoDB machines)', 'postgres')
+    .option('--source <src>', 'sample or fetched', 'sample')
+    .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
+    .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
+    .option('--no-indexes', 'bare tables, no keys or indexes (like the original lab)')
+    .action(async (opts: GraphFlags & { topology?: string; target: string; source: string; scale: string; seed: string; indexes: boolean }) => {
+      const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
+      const report: { text?: string } = {};
+      exitCode = (await runSteps(loadSteps(labTopology(opts.topology), opts.target, dir, opts.indexes, report), opts)).code;
+      if (report.text) console.log(report.text);
+    });
+  topologyOption(imdb.command('verify').description('row counts and spot checks against the source files'))
+    .option('--target <db>', 'postgres', 'postgres')
+    .option('--source <src>', 'sample or fetched', 'sample')
+    .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
+    .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
+    .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string }) => {
+      if (opts.target !== 'postgres') throw new UserError(`--target ${opts.target}: only postgres can be verified here`);
+      const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')));
+      console.log(r.text);
+      exitCode = r.ok ? 0 : 1;
+    });
+
+  topologyOption(graphOptions(program.command('bench').description('run the IMDb workloads; table on screen, JSON + HTML report in the state dir')))
+    .option('--target <db>', 'postgres | mongo | all', 'postgres')
+    .option('--clients <n>', 'concurrent clients', '8')
+    .option('--duration <d>', 'measured time per workload', '10s')
+    .option('--warmup <d>', 'unmeasured time per workload first', '2s')
+    .option('--workloads <list>', 'comma-separated subset', collect)
+    .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[] }) => {
+      const out: Parameters<typeof benchSteps>[2] = { results: [] };
+      const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients'), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
+      exitCode = (await runSteps(steps, opts)).code;
+      if (out.results.length) console.log(formatBenchTable(out.results));
+      if (out.files) console.log(`report: ${out.files.html}\njson:   ${out.files.json}`);
+    });
 
   const deploy = program.command('deploy').description('deploy a component to the running lab');
   topologyOption(graphOptions(deploy.command('pgdaemon').description('rebuild the daemon bundle, install it, restart node by node (replicas first)')))
