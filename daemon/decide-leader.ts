@@ -160,9 +160,13 @@ export function syncChange(
   }
   const primary = members[desired.primary]?.value;
   if (!primary || primary.role !== 'primary' || !primary.pgUp) return null;
+  // Judge standbys by the primary's own pg_stat_replication, not by the replicas' reports: when the
+  // primary dies, replicas stop streaming before its member key expires, and emptying the sync set
+  // then would leave no promotable standby. A dead primary's stale report changes nothing.
   const healthy = (node: string) => {
     const m = members[node]?.value;
-    return !!m && m.pgUp && m.role === 'replica' && m.streaming && m.upstream === desired.primary && !m.noFailover;
+    const rep = primary.replication.find((r) => r.name === node);
+    return !!m && !m.noFailover && !!rep && rep.state === 'streaming';
   };
   const stays = desired.syncStandbys.filter(healthy);
   let pending = desired.syncPending.filter(healthy);
