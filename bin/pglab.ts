@@ -27,9 +27,9 @@ function positive(v: string, flag: string): number {
   return n;
 }
 
-function whole(v: string, flag: string): number {
+function whole(v: string, flag: string, min = 0): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be a whole number (got "${v}")`);
+  if (!Number.isInteger(n) || n < min || n > 1_000_000) throw new UserError(`${flag} must be a whole number of at least ${min} (got "${v}")`);
   return n;
 }
 
@@ -182,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--workloads <list>', 'comma-separated subset', collect)
     .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[] }) => {
       const out: Parameters<typeof benchSteps>[2] = { results: [] };
-      const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients'), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
+      const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients', 1), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
       exitCode = (await runSteps(steps, opts)).code;
       if (out.results.length) console.log(formatBenchTable(out.results));
       if (out.files) console.log(`report: ${out.files.html}\njson:   ${out.files.json}`);
@@ -213,15 +213,11 @@ async function main(argv: string[]): Promise<number> {
   ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; json?: boolean }) => {
     const t = labTopology(opts.topology);
     chaosPreconditions(t);
-    const count = (v: string, name: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(`--${name} must be a whole number from 1 to 1000 (got "${v}")`);
-      return n;
-    };
-    const result: ChaosResult = { fault: fault as ChaosResult['fault'], runs: [], gap: null };
-    const steps = chaosSteps(t, { fault, target: machine, writers: count(opts.writers, 'writers'), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: count(opts.repeat, 'repeat') }, result);
+    const result: ChaosResult = { fault: fault as ChaosResult['fault'], runs: [], gap: null, newPrimaryAck: null };
+    const steps = chaosSteps(t, { fault, target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1) }, result);
     const r = await runSteps(steps, opts);
     result.gap = summarizeRuns(result.runs);
+    result.newPrimaryAck = summarizeRuns(result.runs, (x) => x.firstAckOnNewPrimaryMs);
     if (!opts.dryRun) console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
     exitCode = r.code;
   });

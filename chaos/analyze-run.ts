@@ -7,6 +7,8 @@ export interface RunReport {
   /** Longest time with no acknowledged write, from the last ack before the fault to the first after. */
   writeGapMs: number | null;
   firstAckAfterFaultMs: number | null;
+  /** From the fault to the first write acknowledged by a node other than the primary before it. */
+  firstAckOnNewPrimaryMs: number | null;
   acked: number;
   failedAttempts: number;
   lostAcked: number;
@@ -24,6 +26,7 @@ export function analyzeRun(log: WriteLog, faultAtMs: number, lost: readonly numb
   const firstAfter = after[0];
   const primaryBefore = lastBefore?.node ?? null;
   const primaryAfter = after.at(-1)?.node ?? null;
+  const firstOnNew = after.find((a) => a.node !== primaryBefore);
   let gap: number | null = null;
   if (firstAfter) {
     // The largest hole between consecutive acks from just before the fault on.
@@ -36,6 +39,7 @@ export function analyzeRun(log: WriteLog, faultAtMs: number, lost: readonly numb
     faultAtMs,
     writeGapMs: gap,
     firstAckAfterFaultMs: firstAfter ? firstAfter.ackAt - faultAtMs : null,
+    firstAckOnNewPrimaryMs: firstOnNew ? firstOnNew.ackAt - faultAtMs : null,
     acked: acks.length,
     failedAttempts: log.failures.length,
     lostAcked: lost.length,
@@ -67,8 +71,11 @@ export function countSplitBrain(acks: readonly Ack[]): number {
   return count;
 }
 
-export function summarizeRuns(reports: readonly RunReport[]): { min: number; median: number; max: number } | null {
-  const gaps = reports.map((r) => r.writeGapMs).filter((g): g is number => g !== null).sort((a, b) => a - b);
+export function summarizeRuns(
+  reports: readonly RunReport[],
+  pick: (r: RunReport) => number | null = (r) => r.writeGapMs,
+): { min: number; median: number; max: number } | null {
+  const gaps = reports.map(pick).filter((g): g is number => g !== null).sort((a, b) => a - b);
   if (gaps.length === 0) return null;
   const mid = Math.floor(gaps.length / 2);
   const median = gaps.length % 2 ? (gaps[mid] as number) : ((gaps[mid - 1] as number) + (gaps[mid] as number)) / 2;

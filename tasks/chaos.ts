@@ -46,6 +46,7 @@ export interface ChaosResult {
   fault: Fault;
   runs: (RunReport & { target: string })[];
   gap: ReturnType<typeof summarizeRuns>;
+  newPrimaryAck: ReturnType<typeof summarizeRuns>;
 }
 
 function parseFault(f: string): Fault {
@@ -181,12 +182,12 @@ async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, sig
 }
 
 export function formatChaos(r: ChaosResult): string {
-  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FIRST ACK AFTER', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY'];
+  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FAULT → ACK ON NEW PRIMARY', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY'];
   const rows = r.runs.map((x, i) => [
     String(i + 1),
     x.target,
     x.writeGapMs === null ? '-' : `${(x.writeGapMs / 1000).toFixed(2)}s`,
-    x.firstAckAfterFaultMs === null ? '-' : `${(x.firstAckAfterFaultMs / 1000).toFixed(2)}s`,
+    x.firstAckOnNewPrimaryMs === null ? '-' : `${(x.firstAckOnNewPrimaryMs / 1000).toFixed(2)}s`,
     String(x.acked),
     String(x.failedAttempts),
     String(x.lostAcked),
@@ -195,8 +196,9 @@ export function formatChaos(r: ChaosResult): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const table = [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
-  const g = r.gap;
-  return `${table}\n${g ? `write gap over ${r.runs.length} run(s): min ${(g.min / 1000).toFixed(2)}s, median ${(g.median / 1000).toFixed(2)}s, max ${(g.max / 1000).toFixed(2)}s` : ''}`;
+  const line = (what: string, g: ChaosResult['gap']) =>
+    g ? `${what} over ${r.runs.length} run(s): min ${(g.min / 1000).toFixed(2)}s, median ${(g.median / 1000).toFixed(2)}s, max ${(g.max / 1000).toFixed(2)}s` : '';
+  return [table, line('write gap', r.gap), line('fault → first ack on the new primary', r.newPrimaryAck)].filter(Boolean).join('\n');
 }
 
 export function chaosPreconditions(t: Topology): void {

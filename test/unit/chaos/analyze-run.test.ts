@@ -11,8 +11,16 @@ describe('analyzeRun', () => {
     const r = analyzeRun({ acks, failures: [] }, 250, []);
     expect(r.writeGapMs).toBe(1700);
     expect(r.firstAckAfterFaultMs).toBe(1650);
+    expect(r.firstAckOnNewPrimaryMs).toBe(1650);
     expect(r.primaryBefore).toBe('pg0');
     expect(r.primaryAfter).toBe('pg1');
+  });
+
+  it('times the first ack on the new primary, not a late ack from the old one', () => {
+    const late = [ack(1, 100, 'pg0'), ack(2, 260, 'pg0'), ack(3, 900, 'pg1')];
+    const r = analyzeRun({ acks: late, failures: [] }, 250, []);
+    expect(r.firstAckAfterFaultMs).toBe(10);
+    expect(r.firstAckOnNewPrimaryMs).toBe(650);
   });
 
   it('counts acknowledged writes that are missing afterwards', () => {
