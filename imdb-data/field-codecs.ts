@@ -47,9 +47,12 @@ function isRating(s: string): boolean {
   return Number(s) <= 10;
 }
 
-/** Element of a PostgreSQL array literal: quoted when the array parser would otherwise misread it. */
+/**
+ * Element of a PostgreSQL array literal: quoted when the array parser would otherwise misread it.
+ * Whitespace means ASCII whitespace only, as in PostgreSQL's array parser (copy-encoder.ts must agree byte for byte).
+ */
 function arrayElement(e: string): string {
-  if (e !== '' && !/[{}",\\\s]/.test(e) && e.toLowerCase() !== 'null') return e;
+  if (e !== '' && !/[{}",\\ \t\n\r\v\f]/.test(e) && e.toLowerCase() !== 'null') return e;
   return `"${e.replace(/["\\]/g, '\\$&')}"`;
 }
 

@@ -1,13 +1,14 @@
-// Streams decompressed IMDb TSV text line by line: header check, line numbers, bad-line reporting; subclasses decide the output.
-import { StringDecoder } from 'node:string_decoder';
+// Streams decompressed IMDb TSV bytes line by line: header check, line numbers, UTF-8 check, bad-line reporting; subclasses decide the output.
+import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { UserError } from '../common/errors.js';
 import type { BadLineLog } from './bad-lines.js';
-import { Invalid } from './field-codecs.js';
 import { headerLine, type ImdbFileSpec } from './imdb-files.js';
 
 /** A line longer than this is not IMDb data (the longest real lines are a few kB); stop instead of buffering the file. */
-const MAX_LINE_CHARS = 8 * 1024 * 1024;
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 export abstract class ImdbLineTransform extends Transform {
   /** Good data rows seen so far. */
@@ -16,8 +17,8 @@ export abstract class ImdbLineTransform extends Transform {
   bytes = 0;
   /** Physical line number of the last line read (the header is line 1). */
   lineNo = 0;
-  private carry = '';
-  private readonly decoder = new StringDecoder('utf8');
+  /** Bytes of an incomplete last line, waiting for the next chunk. */
+  private carry: Buffer | null = null;
 
   constructor(
     protected readonly spec: ImdbFileSpec,
@@ -29,15 +30,18 @@ export abstract class ImdbLineTransform extends Transform {
     super(options);
   }
 
-  /** Handles one data line; returns Invalid to have it reported and skipped. */
-  protected abstract acceptLine(line: string, lineNo: number): Invalid | undefined;
+  /**
+   * Handles one data line, buf[start, end) without its line end; returns a reason to have it reported and skipped.
+   * Lines are only passed on when they are valid UTF-8.
+   */
+  protected abstract acceptLine(buf: Buffer, start: number, end: number, lineNo: number): string | undefined;
   /** Called after each input chunk: push what was accumulated. */
   protected abstract flushBatch(): void;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     try {
-      this.consume(this.decoder.write(chunk), false);
+      this.consume(this.carry ? Buffer.concat([this.carry, chunk]) : chunk, false);
       this.flushBatch();
       callback();
     } catch (err) {
@@ -47,7 +51,7 @@ export abstract class ImdbLineTransform extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.consume(this.decoder.end(), true);
+      if (this.carry) this.consume(this.carry, true);
       if (this.lineNo === 0) throw new UserError(`${this.label}: the file is empty (no header line)`, 'fetch or generate it again');
       this.flushBatch();
       callback();
@@ -56,34 +60,34 @@ export abstract class ImdbLineTransform extends Transform {
     }
   }
 
-  private consume(text: string, final: boolean): void {
-    const buf = this.carry === '' ? text : this.carry + text;
+  private consume(buf: Buffer, final: boolean): void {
+    const lastNl = buf.lastIndexOf(NEWLINE);
+    const end = final ? buf.length : lastNl + 1;
+    // One native check per chunk; only a chunk with a broken sequence is checked again line by line.
+    const utf8 = isUtf8(buf.subarray(0, end));
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf('\n', start);
-      if (nl === -1) break;
-      this.line(buf.slice(start, nl));
+    while (start < end) {
+      let nl = buf.indexOf(NEWLINE, start);
+      if (nl === -1 || nl >= end) nl = end;
+      this.line(buf, start, nl, utf8);
       start = nl + 1;
     }
-    this.carry = start === 0 ? buf : buf.slice(start);
-    if (final && this.carry !== '') {
-      this.line(this.carry); // last line without a trailing newline
-      this.carry = '';
-    }
-    if (this.carry.length > MAX_LINE_CHARS) {
+    this.carry = end < buf.length ? buf.subarray(end) : null;
+    if (this.carry && this.carry.length > MAX_LINE_BYTES) {
       throw new UserError(
-        `${this.label}:${this.lineNo + 1}: a line longer than ${MAX_LINE_CHARS} characters — this is not an IMDb TSV file`,
+        `${this.label}:${this.lineNo + 1}: a line longer than ${MAX_LINE_BYTES} bytes — this is not an IMDb TSV file`,
         'fetch or generate the file again',
       );
     }
   }
 
-  private line(raw: string): void {
+  private line(buf: Buffer, start: number, rawEnd: number, utf8: boolean): void {
     this.lineNo++;
     // Windows line ends are tolerated: IMDb does not write them, but an edited file might.
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const end = rawEnd > start && buf[rawEnd - 1] === CR ? rawEnd - 1 : rawEnd;
     if (this.lineNo === 1) {
-      const header = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      let header = buf.toString('utf8', start, end);
+      if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
       const expected = headerLine(this.spec);
       if (header !== expected) {
         throw new UserError(
@@ -93,8 +97,8 @@ export abstract class ImdbLineTransform extends Transform {
       }
       return;
     }
-    const bad = this.acceptLine(line, this.lineNo);
-    if (bad) this.badLines.add({ file: this.label, line: this.lineNo, reason: bad.reason });
+    const bad = !utf8 && !isUtf8(buf.subarray(start, end)) ? 'not valid UTF-8' : this.acceptLine(buf, start, end, this.lineNo);
+    if (bad !== undefined) this.badLines.add({ file: this.label, line: this.lineNo, reason: bad });
     else this.rows++;
   }
 }

@@ -1,6 +1,6 @@
-// IMDb TSV (decompressed) in, batches of typed rows out (object mode); used by verify and the MongoDB loader.
+// IMDb TSV (decompressed) in, batches of typed rows out (object mode); used by the MongoDB loader.
 import type { BadLineLog } from './bad-lines.js';
-import type { FieldValue, Invalid } from './field-codecs.js';
+import { Invalid, type FieldValue } from './field-codecs.js';
 import type { ImdbFileSpec } from './imdb-files.js';
 import { ImdbLineTransform } from './line-transform.js';
 import { lineToValues } from './tsv-row.js';
@@ -14,9 +14,9 @@ export class ImdbToValuesTransform extends ImdbLineTransform {
     super(spec, label, badLines, { readableObjectMode: true, readableHighWaterMark: 4 });
   }
 
-  protected acceptLine(line: string): Invalid | undefined {
-    const values = lineToValues(this.spec, line);
-    if (!Array.isArray(values)) return values;
+  protected acceptLine(buf: Buffer, start: number, end: number): string | undefined {
+    const values = lineToValues(this.spec, buf.toString('utf8', start, end));
+    if (values instanceof Invalid) return values.reason;
     this.batch.push(values);
     return undefined;
   }

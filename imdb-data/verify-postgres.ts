@@ -8,11 +8,11 @@ import { UserError } from '../common/errors.js';
 import { BadLineLog } from './bad-lines.js';
 import { Invalid, type FieldValue } from './field-codecs.js';
 import type { ImdbFileSpec } from './imdb-files.js';
-import { ImdbLineTransform } from './line-transform.js';
+import { ImdbToCopyTransform } from './copy-transform.js';
 import { mapLimit } from './map-limit.js';
 import { DEFAULT_SCHEMA, qualified, quoteIdent } from './schema-sql.js';
 import { findSourceFiles, gzipUserError, isGzipError, type SourceFile } from './source-files.js';
-import { lineToCopy, lineToValues } from './tsv-row.js';
+import { lineToValues } from './tsv-row.js';
 
 export interface VerifyCheck {
   name: string;
@@ -27,18 +27,29 @@ export interface VerifyPostgresOptions {
   schema?: string;
 }
 
-/** Counts the lines the loader would load (same validation) and remembers the first and last of them. */
-class ScanTransform extends ImdbLineTransform {
+/** Counts the lines the loader would load (the same transform, output discarded) and remembers the first and last of them. */
+class ScanTransform extends ImdbToCopyTransform {
   first: string | undefined;
   last: string | undefined;
-  protected acceptLine(line: string): Invalid | undefined {
-    const copy = lineToCopy(this.spec, line);
-    if (copy instanceof Invalid) return copy;
-    this.first ??= line;
-    this.last = line;
-    return undefined;
+  protected override acceptLine(buf: Buffer, start: number, end: number): string | undefined {
+    const bad = super.acceptLine(buf, start, end);
+    if (bad === undefined) {
+      // Decoding every line would double the cost; the last good line is only decoded when it is final.
+      if (this.first === undefined) this.first = buf.toString('utf8', start, end);
+      this.lastBuf = buf;
+      this.lastStart = start;
+      this.lastEnd = end;
+    }
+    return bad;
   }
-  protected flushBatch(): void {}
+  private lastBuf: Buffer | undefined;
+  private lastStart = 0;
+  private lastEnd = 0;
+  protected override flushBatch(): void {
+    if (this.lastBuf) this.last = this.lastBuf.toString('utf8', this.lastStart, this.lastEnd);
+    this.lastBuf = undefined;
+    super.flushBatch();
+  }
 }
 
 async function scan(source: SourceFile): Promise<ScanTransform> {

@@ -50,6 +50,19 @@ describe('ImdbToCopyTransform', () => {
     ]);
   });
 
+  it('reports a line that is not valid UTF-8 instead of letting COPY fail the whole table', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('tconst\taverageRating\tnumVotes\ntt0000001\t5.7\t20'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('\ntt0000002\t5.5\t281\n'),
+    ]);
+    const t = new ImdbToCopyTransform(ratings, 'r.tsv.gz', new BadLineLog());
+    let out = '';
+    await pipeline(Readable.from([bytes]), t, new Writable({ write: (c, _e, cb) => ((out += c.toString()), cb()) }));
+    expect(out).toBe('tt0000002\t5.5\t281\n');
+    expect(t.rows).toBe(1);
+  });
+
   it('accepts CRLF line ends, a BOM, and a last line without newline', async () => {
     const { out } = await run(ratings, '\ufefftconst\taverageRating\tnumVotes\r\ntt0000001\t5.7\t2090\r\ntt0000002\t5.5\t281');
     expect(out).toBe('tt0000001\t5.7\t2090\ntt0000002\t5.5\t281\n');
