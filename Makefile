@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-serve
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover bench-daemon clean
 
 all: host-deps build machines imdb bench
 
@@ -36,12 +36,18 @@ deploy: build
 imdb: build
 	$(PGLAB) imdb sample
 	$(PGLAB) imdb load --target postgres
+	$(PGLAB) imdb verify --target postgres
 
 bench: build
 	$(PGLAB) bench --target postgres
 
 chaos: build
-	$(PGLAB) chaos kill pg0
+	$(PGLAB) chaos kill
+
+# Failover and switchover through haproxy under checked writers, 10 runs each.
+bench-failover: build
+	$(PGLAB) chaos kill --repeat 10
+	$(PGLAB) chaos switchover --repeat 10
 
 status: build
 	$(PGLAB) status
