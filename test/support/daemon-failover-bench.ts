@@ -42,6 +42,8 @@ async function allHealthy(c: DaemonCluster): Promise<string> {
   }, 180_000, 250);
 }
 
+const knownLost = new Set<number>();
+
 async function oneRun(c: DaemonCluster, kind: 'postgres' | 'node', writer: CheckedWriter): Promise<RunResult> {
   const from = await allHealthy(c);
   await sleep(1500); // steady writes before the fault
@@ -53,7 +55,10 @@ async function oneRun(c: DaemonCluster, kind: 'postgres' | 'node', writer: Check
   const result: RunResult = { kind, from, to: first.node, ms: first.at - t0, lost: 0 };
   if (kind === 'node') c.startDaemon(from);
   await allHealthy(c);
-  result.lost = (await writer.lost(first.node)).length;
+  // Count only ids lost by this fault: earlier runs' losses stay lost.
+  const lost = await writer.lost(first.node);
+  result.lost = lost.filter((id) => !knownLost.has(id)).length;
+  for (const id of lost) knownLost.add(id);
   console.log(`  kill ${kind === 'postgres' ? 'postgres' : 'daemon+postgres'} of ${from}: first write on ${first.node} after ${result.ms} ms; acknowledged writes lost: ${result.lost}`);
   return result;
 }
