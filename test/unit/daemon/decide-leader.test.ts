@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { decideLeader, initialLeaderMemory, syncChange, type LeaderInput } from '../../../daemon/decide-leader.js';
+import type { ClusterView } from '../../../daemon/dcs.js';
+import { deepFreeze, desired, member, primaryMember, syncConfig, view } from './fixtures.js';
+
+function input(v: ClusterView, over: Partial<LeaderInput> = {}): LeaderInput {
+  return deepFreeze({ self: 'pg1', view: v, nowMs: 1000, nowIso: '2026-01-01T00:00:01.000Z', failoverTimeoutMs: 10_000, memory: initialLeaderMemory, ...over });
+}
+
+const healthy = () => [primaryMember('pg0'), member('pg1'), member('pg2')];
+
+describe('decideLeader', () => {
+  it('does nothing while the cluster is not initialized', () => {
+    expect(decideLeader(input(view(null, []))).message).toBe('no action: cluster not initialized (run pgdaemon init-cluster)');
+  });
+
+  it('keeps its hands off an unreadable desired state', () => {
+    const d = decideLeader(input(view(null, healthy(), { desiredUnreadable: true, problems: ['desired: not JSON ("xx")'] })));
+    expect(d.actions).toEqual([]);
+    expect(d.message).toBe('no action: desired state is unreadable (desired: not JSON ("xx")); waiting for an operator to repair it');
+  });
+
+  it('does not fail over while the first primary bootstraps', () => {
+    const d = decideLeader(input(view(desired(), [member('pg1', { pgUp: false, role: 'stopped' })], { initialized: null })));
+    expect(d).toMatchObject({ actions: [], message: 'no action: waiting for pg0 to bootstrap the cluster' });
+  });
+
+  it('reports a healthy primary in one line', () => {
+    const d = decideLeader(input(view(desired(), healthy())));
+    expect(d).toMatchObject({ actions: [], message: 'no action: I am pg1, the leader; pg0 is the primary' });
+  });
+
+  it('when the primary\'s member key is gone, waits for fresh replica state, then fails over to the most advanced replica', () => {
+    const ms = [member('pg1', { receivedLsn: 1000 }), member('pg2', { receivedLsn: 2000 })];
+    const first = decideLeader(input(view(desired(), ms)));
+    expect(first.actions).toEqual([]);
+    expect(first.message).toBe('waiting: member key of pg0 is gone (its lease expired); waiting for fresh state from pg1,pg2');
+    // Both replicas published again (new revisions): now compare them.
+    const second = decideLeader(input(view(desired(), ms, { revisions: { pg1: '11', pg2: '12' } }), { memory: first.memory, nowMs: 1300 }));
+    expect(second.message).toBe('failing over from pg0 to pg2: member key of pg0 is gone (its lease expired)');
+    expect(second.actions).toHaveLength(1);
+    const a = second.actions[0];
+    if (a?.kind !== 'write-desired') throw new Error('expected write-desired');
+    expect(a.expectRevision).toBe('5');
+    expect(a.next).toMatchObject({ generation: 2, primary: 'pg2', previousPrimary: 'pg0', syncStandbys: [], syncPending: [] });
+    expect(a.history).toMatchObject({ kind: 'failover', from: 'pg0', to: 'pg2', decidedBy: 'pg1', detectedToDecidedMs: 300 });
+  });
+
+  it('fails over with stale replica state once the failover timeout passed', () => {
+    const ms = [member('pg1'), member('pg2')];
+    const first = decideLeader(input(view(desired(), ms)));
+    const later = decideLeader(input(view(desired(), ms), { memory: first.memory, nowMs: 11_001 }));
+    expect(later.message).toBe('failing over from pg0 to pg1: member key of pg0 is gone (its lease expired)');
+  });
+
+  it('fails over at once when the primary reports its postgres crashed', () => {
+    const ms = [primaryMember('pg0', { pgUp: false, role: 'stopped', crashed: true }), member('pg1'), member('pg2')];
+    const first = decideLeader(input(view(desired(), ms)));
+    expect(first.message).toBe('waiting: pg0 reports its postgres crashed; waiting for fresh state from pg1,pg2');
+    const second = decideLeader(input(view(desired(), ms, { revisions: { pg1: '11', pg2: '11' } }), { memory: first.memory }));
+    expect(second.message).toBe('failing over from pg0 to pg1: pg0 reports its postgres crashed');
+  });
+
+  it('gives a primary that is merely down (restarting) the failover timeout', () => {
+    const ms = [primaryMember('pg0', { pgUp: false, role: 'stopped' }), member('pg1'), member('pg2')];
+    const first = decideLeader(input(view(desired(), ms, { revisions: { pg1: '11' } })));
+    expect(first.message).toBe('waiting: pg0 is down, not a running primary for 0ms (failover after 10000ms)');
+    expect(first.actions).toEqual([]);
+  });
+
+  it('says why no replica can be promoted', () => {
+    const ms = [member('pg1', { noFailover: true }), member('pg2', { pgUp: false, role: 'stopped' })];
+    const first = decideLeader(input(view(desired(), ms)));
+    const d = decideLeader(input(view(desired(), ms), { memory: first.memory, nowMs: 20_000 }));
+    expect(d.actions).toEqual([]);
+    expect(d.message).toBe('no failover candidate: member key of pg0 is gone (its lease expired); pg1: tagged nofailover; pg2: postgres is not running');
+  });
+
+  it('does not fail over to a replica that is not a synchronous standby in sync mode', () => {
+    const ms = [member('pg1'), member('pg2')];
+    const first = decideLeader(input(view(desired({ syncStandbys: ['pg2'] }), ms, { config: syncConfig })));
+    const v = view(desired({ syncStandbys: ['pg2'] }), ms, { config: syncConfig, revisions: { pg1: '11', pg2: '11' } });
+    expect(decideLeader(input(v, { memory: first.memory })).message).toBe('failing over from pg0 to pg2: member key of pg0 is gone (its lease expired)');
+  });
+
+  it('carries out a switchover request to a named healthy replica', () => {
+    const v = view(desired(), healthy(), { request: { kind: 'switchover', from: null, to: 'pg2', requestedAt: 'x' } });
+    const d = decideLeader(input(v));
+    expect(d.message).toBe('switchover: making pg2 the primary instead of pg0');
+    expect(d.actions[0]).toMatchObject({ kind: 'write-desired', consumeRequest: true, next: { primary: 'pg2', previousPrimary: 'pg0', generation: 2 }, history: { kind: 'switchover', to: 'pg2' } });
+  });
+
+  it('refuses a switchover to a replica that may not be promoted, and drops the request', () => {
+    const ms = [primaryMember('pg0'), member('pg1'), member('pg2', { noFailover: true })];
+    const d = decideLeader(input(view(desired(), ms, { request: { kind: 'switchover', from: null, to: 'pg2', requestedAt: 'x' } })));
+    expect(d.message).toBe('refusing switchover to pg2: tagged nofailover');
+    expect(d.actions).toEqual([{ kind: 'drop-request', reason: 'switchover to pg2 refused: pg2 tagged nofailover' }]);
+  });
+
+  it('refuses a switchover when the primary is unhealthy (that is a failover)', () => {
+    const ms = [primaryMember('pg0', { pgUp: false, role: 'stopped' }), member('pg1')];
+    const d = decideLeader(input(view(desired(), ms, { request: { kind: 'switchover', from: null, to: null, requestedAt: 'x' } })));
+    expect(d.message).toBe('refusing switchover: the primary is not healthy');
+  });
+
+  it('carries out a forced failover to a running replica even in sync mode', () => {
+    const ms = [member('pg1'), member('pg2')];
+    const v = view(desired(), ms, { config: syncConfig, request: { kind: 'failover', from: null, to: 'pg1', requestedAt: 'x' } });
+    const d = decideLeader(input(v));
+    expect(d.message).toBe('failover: making pg1 the primary instead of pg0');
+  });
+});
+
+describe('syncChange', () => {
+  const streamingTo = (...names: string[]) => names.map((name) => ({ name, state: 'streaming', syncState: 'async', flushLsn: 500, replayLsn: 500 }));
+  const members = (p: ReturnType<typeof primaryMember>) => deepFreeze({ pg0: { value: p }, pg1: { value: member('pg1') }, pg2: { value: member('pg2') } });
+
+  it('first lists a streaming replica as pending', () => {
+    const p = primaryMember('pg0', { replication: streamingTo('pg1') });
+    expect(syncChange(desired(), true, members(p))).toEqual({ syncStandbys: [], syncPending: ['pg1'] });
+  });
+
+  it('makes a pending standby promotable once it flushed past the point the setting took effect', () => {
+    const d = desired({ syncPending: ['pg1'] });
+    const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600 } });
+    expect(syncChange(d, true, members(notYet))).toBeNull();
+    const caught = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400 } });
+    expect(syncChange(d, true, members(caught))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });
+  });
+
+  it('drops a standby the primary no longer streams to', () => {
+    const d = desired({ syncStandbys: ['pg1', 'pg2'] });
+    const p = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1', 'pg2'], atLsn: 1 } });
+    expect(syncChange(d, true, members(p))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });
+  });
+
+  it('changes nothing when the primary is not running (its standbys keep their promotability)', () => {
+    const d = desired({ syncStandbys: ['pg1', 'pg2'] });
+    expect(syncChange(d, true, members(primaryMember('pg0', { pgUp: false, role: 'stopped' })))).toBeNull();
+  });
+
+  it('clears the sync set in async mode', () => {
+    expect(syncChange(desired({ syncStandbys: ['pg1'] }), false, members(primaryMember()))).toEqual({ syncStandbys: [], syncPending: [] });
+  });
+});

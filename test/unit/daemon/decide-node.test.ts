@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { MemberState } from '../../../common/cluster-keys.js';
+import { decideNode, initialNodeMemory, promotionBlocker, type LocalPg, type NodeInput } from '../../../daemon/decide-node.js';
+import { asyncConfig, deepFreeze, desired, member, primaryMember, syncConfig } from './fixtures.js';
+
+const runningPrimary: LocalPg = { hasData: true, running: true, inRecovery: false, controlState: null, streaming: false, configuredUpstream: null, configuredSync: [], slots: ['pg1', 'pg2'], systemId: '73' };
+const runningReplica: LocalPg = { ...runningPrimary, inRecovery: true, streaming: true, configuredUpstream: 'pg0@10.42.0.10:5432', slots: [] };
+const stopped = (controlState: string): LocalPg => ({ ...runningPrimary, running: false, inRecovery: null, controlState, slots: [], systemId: null });
+const empty: LocalPg = { ...stopped('x'), hasData: false, controlState: null };
+
+function byName(...ms: MemberState[]): Record<string, MemberState> {
+  return Object.fromEntries(ms.map((m) => [m.node, m]));
+}
+const cluster = () => byName(primaryMember('pg0'), member('pg1'), member('pg2'));
+
+function input(over: Partial<NodeInput>): NodeInput {
+  return deepFreeze({
+    self: 'pg0',
+    desired: desired(),
+    config: asyncConfig,
+    members: cluster(),
+    initialized: '73',
+    etcdOk: true,
+    leaseValid: true,
+    pg: runningPrimary,
+    nowMs: 100_000,
+    memory: initialNodeMemory,
+    failoverTimeoutMs: 10_000,
+    rewindAfterMs: 5_000,
+    ...over,
+  });
+}
+
+describe('decideNode', () => {
+  it('reports a settled primary in one line', () => {
+    expect(decideNode(input({}))).toMatchObject({ actions: [], message: 'no action: I am pg0, the primary with the lease' });
+  });
+
+  it('fences a primary without a valid lease, even with no desired state at all', () => {
+    const d = decideNode(input({ leaseValid: false, desired: null, etcdOk: false }));
+    expect(d.message).toBe('fencing: I am pg0, a primary without a valid lease; stopping postgres');
+    expect(d.actions).toEqual([{ kind: 'stop', mode: 'immediate' }]);
+  });
+
+  it('fences a primary that stopped answering queries when its lease lapses', () => {
+    const hung: LocalPg = { ...runningPrimary, inRecovery: null };
+    const d = decideNode(input({ pg: hung, leaseValid: false, memory: { ...initialNodeMemory, lastRole: 'primary' } }));
+    expect(d.actions).toEqual([{ kind: 'stop', mode: 'immediate' }]);
+  });
+
+  it('demotes cleanly when another node is the desired primary, and remembers to rewind', () => {
+    const d = decideNode(input({ desired: desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' }) }));
+    expect(d.message).toBe('demoting: pg1 is the desired primary (generation 2); stopping postgres cleanly');
+    expect(d.actions).toEqual([{ kind: 'stop', mode: 'fast' }]);
+    expect(d.memory.needsRewind).toBe(true);
+  });
+
+  it('keeps synchronous_standby_names and slots in step on the primary', () => {
+    const d = decideNode(input({ config: syncConfig, desired: desired({ syncStandbys: ['pg2'], syncPending: ['pg1'] }), pg: { ...runningPrimary, slots: ['pg1'] } }));
+    expect(d.message).toBe('reconfiguring: I am pg0, the primary with the lease');
+    expect(d.actions).toEqual([{ kind: 'configure', upstream: null, sync: ['pg1', 'pg2'] }, { kind: 'ensure-slots', names: ['pg1', 'pg2'] }]);
+  });
+
+  it('bootstraps with initdb only as the desired primary of a never-initialized cluster', () => {
+    expect(decideNode(input({ pg: empty, initialized: null })).actions).toEqual([{ kind: 'bootstrap' }]);
+    expect(decideNode(input({ pg: empty, initialized: null, leaseValid: false })).message).toBe('waiting: not bootstrapping without a valid lease');
+    const again = decideNode(input({ pg: empty, initialized: '73' }));
+    expect(again.actions).toEqual([]);
+    expect(again.message).toBe('cannot bootstrap: pg0 has an empty data directory but the cluster was already initialized; waiting for a failover');
+  });
+
+  it('clones a replica from the running primary, and waits while there is none', () => {
+    expect(decideNode(input({ self: 'pg1', pg: empty })).actions).toEqual([{ kind: 'basebackup', from: 'pg0' }]);
+    const d = decideNode(input({ self: 'pg1', pg: empty, members: byName(primaryMember('pg0', { pgUp: false, role: 'stopped' })) }));
+    expect(d).toMatchObject({ actions: [], message: 'waiting: no running primary to clone from (desired primary pg0)' });
+  });
+
+  it('promotes the desired primary only after the old primary acknowledged stepping down', () => {
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    const notSeen = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(primaryMember('pg0', { appliedGeneration: 1 }), member('pg1')) }));
+    expect(notSeen).toMatchObject({ actions: [], message: 'waiting to promote: pg0 has not yet seen generation 2' });
+    const stillPrimary = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(primaryMember('pg0', { appliedGeneration: 2 }), member('pg1')) }));
+    expect(stillPrimary.message).toBe('waiting to promote: pg0 is still running as primary');
+    const steppedDown = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(member('pg0', { appliedGeneration: 2, role: 'stopped', pgUp: false }), member('pg1')) }));
+    expect(steppedDown).toMatchObject({ actions: [{ kind: 'promote' }], message: 'promoting: I am pg1, the desired primary (generation 2)' });
+    // The old primary's key is gone: its lease expired, so it fenced itself.
+    const gone = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(member('pg1')) }));
+    expect(gone.actions).toEqual([{ kind: 'promote' }]);
+    expect(decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(member('pg1')), leaseValid: false })).actions).toEqual([]);
+  });
+
+  it('points primary_conninfo at a new primary without a restart', () => {
+    const d2 = desired({ primary: 'pg2', generation: 2 });
+    const d = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica }));
+    expect(d.actions).toEqual([{ kind: 'configure', upstream: 'pg2@10.42.0.12:5432', sync: [] }]);
+    expect(d.message).toBe('following pg2: pointing primary_conninfo at pg2@10.42.0.12:5432');
+  });
+
+  it('rewinds a replica that cannot stream from a running primary for too long', () => {
+    const notStreaming = { ...runningReplica, streaming: false };
+    const first = decideNode(input({ self: 'pg1', pg: notStreaming }));
+    expect(first.message).toBe('no action: I am pg1, a replica of pg0, not streaming for 0ms');
+    const later = decideNode(input({ self: 'pg1', pg: notStreaming, memory: first.memory, nowMs: 105_001 }));
+    expect(later.actions).toEqual([{ kind: 'stop', mode: 'fast' }]);
+    expect(later.memory.needsRewind).toBe(true);
+  });
+
+  it('rejoins an old primary with pg_rewind, and re-clones when rewind failed', () => {
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    const ms = byName(member('pg0', { role: 'stopped', pgUp: false }), primaryMember('pg1'));
+    expect(decideNode(input({ desired: d2, pg: stopped('in production'), members: ms })).actions).toEqual([{ kind: 'rewind', from: 'pg1' }]);
+    expect(decideNode(input({ desired: d2, pg: stopped('shut down'), members: byName(member('pg1')) })).message).toBe('waiting: need to rewind but pg1 is not a running primary yet');
+    const failed = decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: { ...initialNodeMemory, rewindFailed: true } }));
+    expect(failed.actions).toEqual([{ kind: 'wipe' }]);
+  });
+
+  it('starts a stopped replica without rewinding when it was a replica', () => {
+    const d = decideNode(input({ self: 'pg1', pg: stopped('shut down in recovery') }));
+    expect(d.actions).toEqual([{ kind: 'start', as: 'replica', upstream: 'pg0@10.42.0.10:5432' }]);
+  });
+
+  it('does not restart a crashed primary in place before the leader had time to fail over', () => {
+    const crashed = decideNode(input({ pg: stopped('in production'), memory: { ...initialNodeMemory, expectRunning: true } }));
+    expect(crashed.memory.crashedAt).toBe(100_000);
+    expect(crashed.message).toBe('waiting: postgres crashed 0ms ago; leaving the leader time to fail over');
+    const later = decideNode(input({ pg: stopped('in production'), memory: crashed.memory, nowMs: 110_001 }));
+    expect(later.actions).toEqual([{ kind: 'start', as: 'primary', upstream: null }]);
+  });
+
+  it('never starts as primary without a valid lease', () => {
+    expect(decideNode(input({ pg: stopped('shut down'), leaseValid: false })).message).toBe('waiting: not starting as primary without a valid lease');
+  });
+
+  it('leaves postgres alone when no desired state was ever read', () => {
+    const d = decideNode(input({ self: 'pg1', desired: null, etcdOk: false, pg: runningReplica }));
+    expect(d).toMatchObject({ actions: [], message: 'no action: etcd is unreachable and no desired state was ever read; leaving postgres running' });
+  });
+
+  it('ignores a node that is not a member', () => {
+    expect(decideNode(input({ self: 'pg7', pg: empty })).message).toBe('no action: pg7 is not a member of the cluster (members: pg0,pg1,pg2)');
+  });
+});
+
+describe('promotionBlocker', () => {
+  it('ignores replicas that never were primary', () => {
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    expect(promotionBlocker(d2, byName(member('pg2', { appliedGeneration: 1 })), 'pg1')).toBeNull();
+  });
+});
