@@ -7,11 +7,12 @@ import type { ImdbFileSpec } from './imdb-files.js';
 import { ImdbLineTransform } from './line-transform.js';
 import { lineToCopy } from './tsv-row.js';
 
-const MIN_OUT = 256 * 1024;
+/** Output is sized from the input chunk; this is only the floor. */
+const MIN_OUT = 64 * 1024;
 
 export class ImdbToCopyTransform extends ImdbLineTransform {
   private readonly plan: EncoderPlan;
-  private out: Buffer = Buffer.allocUnsafe(MIN_OUT);
+  private out: Buffer = Buffer.allocUnsafe(0);
   private pos = 0;
   /** Lines that needed the string path (for tests and curiosity: should be a small share). */
   slowLines = 0;
@@ -45,11 +46,17 @@ export class ImdbToCopyTransform extends ImdbLineTransform {
     return undefined;
   }
 
+  /** One output buffer per input chunk, about its size: few allocations, and no big buffer held for a small push. */
+  protected override startChunk(inputBytes: number): void {
+    this.out = Buffer.allocUnsafe(Math.max(MIN_OUT, inputBytes + (inputBytes >> 3)));
+    this.pos = 0;
+  }
+
   protected flushBatch(): void {
     if (this.pos === 0) return;
-    // The pushed bytes belong to the consumer now; continue in a fresh buffer.
+    // The pushed bytes belong to the consumer now; the next chunk gets a fresh buffer.
     this.push(this.out.subarray(0, this.pos));
-    this.out = Buffer.allocUnsafe(Math.max(MIN_OUT, this.out.length));
+    this.out = Buffer.allocUnsafe(0);
     this.pos = 0;
   }
 }

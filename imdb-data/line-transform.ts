@@ -37,6 +37,8 @@ export abstract class ImdbLineTransform extends Transform {
   protected abstract acceptLine(buf: Buffer, start: number, end: number, lineNo: number): string | undefined;
   /** Called after each input chunk: push what was accumulated. */
   protected abstract flushBatch(): void;
+  /** Called before the lines of a chunk are handed out, with the chunk's size. */
+  protected startChunk(_inputBytes: number): void {}
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
@@ -63,6 +65,7 @@ export abstract class ImdbLineTransform extends Transform {
   private consume(buf: Buffer, final: boolean): void {
     const lastNl = buf.lastIndexOf(NEWLINE);
     const end = final ? buf.length : lastNl + 1;
+    this.startChunk(end);
     // One native check per chunk; only a chunk with a broken sequence is checked again line by line.
     const utf8 = isUtf8(buf.subarray(0, end));
     let start = 0;

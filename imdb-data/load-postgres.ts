@@ -81,7 +81,8 @@ async function copyTable(
     await client.query(createTableSql(schema, source.spec));
     const columns = source.spec.columns.map((c) => quoteIdent(c.name)).join(', ');
     const copy = client.query(copyFrom(`COPY ${qualified(schema, source.spec.table)} (${columns}) FROM STDIN WITH (FREEZE)`));
-    const gunzip = createGunzip();
+    // Big output chunks: per-chunk overhead (callbacks, buffers, CopyData messages) is paid 16× less than at 16 kB.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     try {
       await pipeline(createReadStream(source.path, { highWaterMark: 256 * 1024 }), gunzip, transform, copy, { signal });
     } catch (err) {
