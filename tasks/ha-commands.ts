@@ -22,7 +22,7 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
 }
 
 export async function historyCommand(t: Topology, json: boolean): Promise<string> {
-  const s = await readClusterState(t);
+  const s = await readClusterState(t, { history: true });
   if (json) return JSON.stringify(s.history, null, 2);
   if (s.history.length === 0) return 'no failovers or switchovers yet';
   const header = ['GEN', 'WHEN', 'KIND', 'FROM', 'TO', 'DECIDED BY', 'DETECT→DECIDE', 'REASON'];

@@ -6,6 +6,7 @@ import { execIn, machineProcess } from '../../lab/machine.js';
 import { machinesOf, type Topology } from '../../lab/topology.js';
 import { DAEMON_CONFIG } from './node-files.js';
 import { INSTALL_DIR } from './bundle.js';
+import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
 
 const statusSchema = z.object({
   leader: z.string().nullable(),
@@ -33,11 +34,34 @@ export async function pgdaemonCli(t: Topology, args: string[], opts: { allowFail
   });
 }
 
-export async function readClusterState(t: Topology): Promise<ClusterState> {
-  const r = await pgdaemonCli(t, ['status', '--json']);
-  const parsed = statusSchema.safeParse(JSON.parse(r.stdout));
-  if (!parsed.success) throw new Error(`pgdaemon status --json returned an unexpected shape: ${parsed.error.issues[0]?.message}`);
+function parseState(json: unknown, source: string): ClusterState {
+  const parsed = statusSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${source} returned an unexpected shape: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
+}
+
+/**
+ * The cluster as the daemons see it. Inside the lab namespace this asks the
+ * daemons' HTTP API (/cluster, the state of their last cycle): fast and cheap.
+ * Outside it, or when no daemon answers, it runs `pgdaemon status --json` in a
+ * node, which reads etcd directly.
+ */
+export async function readClusterState(t: Topology, opts: { history?: boolean } = {}): Promise<ClusterState> {
+  if (process.env.PGLAB_IN_NETNS) {
+    for (const m of machinesOf(t, 'postgres')) {
+      if (!machineProcess(m.name)?.leaderPid) continue;
+      try {
+        const base = `http://${m.ip}:${DAEMON_HTTP_PORT}`;
+        const cluster = (await (await fetch(`${base}/cluster`, { signal: AbortSignal.timeout(1500) })).json()) as Record<string, unknown>;
+        const history = opts.history ? ((await (await fetch(`${base}/history`, { signal: AbortSignal.timeout(1500) })).json()) as unknown) : [];
+        return parseState({ ...cluster, history }, `${m.name}'s /cluster`);
+      } catch {
+        /* that daemon is down or restarting: ask the next one */
+      }
+    }
+  }
+  const r = await pgdaemonCli(t, ['status', '--json']);
+  return parseState(JSON.parse(r.stdout), 'pgdaemon status --json');
 }
 
 /** Why the cluster is not healthy yet, or [] when it is: the desired primary up, every other member streaming. */
