@@ -58,6 +58,7 @@ common(program.command('daemon').description('run the daemon on a PostgreSQL nod
     if (flags['failover'] === false) flags['noFailover'] = true;
     delete flags['failover'];
     const o = validate(daemonSchema, mergeOptions(flags));
+    if (process.getuid?.() === 0) throw new UserError('pgdaemon daemon must not run as root (PostgreSQL refuses to)', 'run it as the postgres user, e.g. User=postgres in its systemd unit');
     const secrets = readSecrets(o.secrets);
     const dcs = new EtcdDcs({ endpoints: o.etcd, cluster: o.cluster, callTimeoutMs: o.etcdTimeout });
     const daemon = new Daemon(o, secrets, dcs);

@@ -1,5 +1,5 @@
 // Daemon and CLI options: a JSON config file merged with command-line flags (flags win), validated by zod.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../common/duration.js';
 import { UserError } from '../common/errors.js';
@@ -105,8 +105,10 @@ export type Secrets = z.infer<typeof secretsSchema>;
 export function readSecrets(file: string): Secrets {
   let text: string;
   try {
+    if ((statSync(file).mode & 0o077) !== 0) throw new UserError(`secrets file ${file} is readable by group or others`, `chmod 600 ${file}`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`cannot read secrets file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   let data: unknown;

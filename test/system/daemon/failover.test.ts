@@ -132,6 +132,39 @@ describe('pgdaemon cluster (async replication)', () => {
     expect(await writer.lost(now)).toEqual([]);
   });
 
+  it('stopping the primary\'s daemon (SIGTERM) stops postgres cleanly and hands over at once, losing no rows', async () => {
+    const old = await primaryNow();
+    await c.waitStreaming(c.nodes.map((n) => n.name).filter((n) => n !== old), 60_000);
+    const writer = new CheckedWriter(c, 2, 'term_writes');
+    await writer.createTable(old);
+    writer.start();
+    await waitFor('some writes', async () => writer.acked.length > 20, 10_000);
+    const stoppedAt = Date.now();
+    await c.stopDaemonGracefully(old);
+    expect(c.postmasterPid(old)).toBeNull();
+    const next = await waitFor('writes on a new primary', async () => writer.acked.find((a) => a.node !== old && a.at > stoppedAt)?.node, 20_000);
+    await writer.stop();
+    expect(await writer.lost(next)).toEqual([]);
+    expect(c.daemonLog(old)).toContain('SIGTERM: shutting down');
+    c.startDaemon(old);
+    await c.waitStreaming([old], 90_000);
+  });
+
+  it('kill -9 of the primary\'s daemon alone: its watchdog stops postgres, and a new primary is elected', async () => {
+    const old = await primaryNow();
+    await c.waitStreaming(c.nodes.map((n) => n.name).filter((n) => n !== old), 60_000);
+    const pid = c.postmasterPid(old);
+    expect(pid).not.toBeNull();
+    c.signalDaemon(old, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor('the orphaned postgres to be stopped', async () => c.postmasterPid(old) === null, 5_000, 20);
+    expect(Date.now() - killedAt).toBeLessThan(1000);
+    const next = await primaryNow();
+    expect(next).not.toBe(old);
+    c.startDaemon(old);
+    await c.waitStreaming([old], 90_000);
+  });
+
   it('switches over on request with no lost rows', async () => {
     const old = await primaryNow();
     const target = c.nodes.map((n) => n.name).find((n) => n !== old) as string;

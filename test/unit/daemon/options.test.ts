@@ -8,7 +8,7 @@ import { daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from '.
 const dir = mkdtempSync(join(tmpdir(), 'pgd-opts-'));
 const file = (name: string, text: string) => {
   const p = join(dir, name);
-  writeFileSync(p, text);
+  writeFileSync(p, text, { mode: 0o600 });
   return p;
 };
 const minimal = { node: 'pg0', dataDir: '/d', connectHost: '10.42.0.10', secrets: '/s' };
@@ -52,6 +52,9 @@ describe('daemon options', () => {
   it('reads the secrets file and says what is wrong with it', () => {
     const ok = file('s.json', JSON.stringify({ superuserPassword: 'aaaaaaaa', replicationPassword: 'bbbbbbbb', apiToken: 'cccccccccccccccc' }));
     expect(readSecrets(ok).apiToken).toBe('cccccccccccccccc');
+    const open = join(dir, 'open.json');
+    writeFileSync(open, '{}', { mode: 0o644 });
+    expect(userError(() => readSecrets(open))).toMatch(/secrets file .*open.json is readable by group or others/);
     expect(userError(() => readSecrets(file('t.json', JSON.stringify({ superuserPassword: 'aaaaaaaa', replicationPassword: 'bbbbbbbb' }))))).toMatch(/secrets file .*t.json: apiToken Required/);
   });
 
