@@ -12,10 +12,15 @@ export const DEFAULT_MAX_BAD_LINES = 1000;
 
 export class BadLineLog {
   readonly lines: BadLine[] = [];
-  constructor(readonly limit: number = DEFAULT_MAX_BAD_LINES) {}
+  constructor(
+    readonly limit: number = DEFAULT_MAX_BAD_LINES,
+    /** Told of every bad line before the limit is checked (a worker thread forwards them to the loader). */
+    private readonly onAdd?: (bad: BadLine) => void,
+  ) {}
 
   add(bad: BadLine): void {
     this.lines.push(bad);
+    this.onAdd?.(bad);
     if (this.lines.length > this.limit) {
       const first = this.lines[0]!;
       throw new UserError(

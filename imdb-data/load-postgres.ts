@@ -1,15 +1,13 @@
 // Loads the seven IMDb files into PostgreSQL: parallel streaming COPY into fresh tables, indexes after, ANALYZE, then an atomic swap.
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { BadLineLog, DEFAULT_MAX_BAD_LINES, type BadLine } from './bad-lines.js';
-import { ImdbToCopyTransform } from './copy-transform.js';
+import { copyTable, type CopiedTable, type CopyJob } from './copy-table.js';
+import { CopyWorkerPool } from './copy-worker-pool.js';
 import { mapLimit } from './map-limit.js';
-import { createTableSql, DEFAULT_SCHEMA, indexSql, qualified, quoteIdent } from './schema-sql.js';
-import { findSourceFiles, gzipUserError, isGzipError, type SourceFile } from './source-files.js';
+import { connectPg } from './pg-connect.js';
+import { DEFAULT_SCHEMA, indexSql, qualified, quoteIdent } from './schema-sql.js';
+import { findSourceFiles, type SourceFile } from './source-files.js';
 
 export interface LoadPostgresOptions {
   connection: pg.ClientConfig;
@@ -25,89 +23,38 @@ export interface LoadPostgresOptions {
   schema?: string;
   /** Malformed lines tolerated (skipped and reported) before the load fails. Default 1000. */
   maxBadLines?: number;
+  /**
+   * Parse each table in its own worker thread, spreading the parsing over the cores like `psql \copy` processes.
+   * Default false: on the 2-core lab host it measured slower than one thread (docs/imdb.md).
+   */
+  workers?: boolean;
 }
 
-export interface LoadedTable {
-  table: string;
-  file: string;
-  rows: number;
-  /** Decompressed source bytes. */
-  bytes: number;
-  /** Time of the COPY. */
-  ms: number;
-  /** Time of the primary key and indexes (0 without indexes). */
+export interface LoadedTable extends CopiedTable {
+  /** Time of the primary key, indexes and ANALYZE of this table. */
   indexMs: number;
 }
 
 export interface LoadPostgresResult {
   tables: LoadedTable[];
   ms: number;
+  /** Wall time of the phases: all COPYs; keys, indexes and ANALYZE; the swap. */
+  phases: { copyMs: number; indexMs: number; swapMs: number };
   badLines: BadLine[];
 }
 
-const PROGRESS_MS = 250;
 /** Any fixed number works; it keeps two loads of the same database from interleaving. */
 const LOAD_LOCK_KEY = 0x706c6162; // "plab"
 
-async function connect(config: pg.ClientConfig, clients: Set<pg.Client>): Promise<pg.Client> {
-  const client = new pg.Client({ application_name: 'pglab imdb load', ...config });
-  clients.add(client);
-  client.on('error', () => undefined); // surfaced by the query that fails; an idle error must not crash the process
-  try {
-    await client.connect();
-  } catch (err) {
-    const target = `${config.host ?? 'localhost'}:${config.port ?? 5432}`;
-    throw new UserError(`cannot connect to PostgreSQL at ${target}: ${(err as Error).message}`, 'is the cluster up? check `pglab status`');
-  }
-  return client;
-}
-
-async function copyTable(
-  source: SourceFile,
-  schema: string,
-  config: pg.ClientConfig,
-  clients: Set<pg.Client>,
-  badLines: BadLineLog,
-  active: Map<string, ImdbToCopyTransform>,
-  signal: AbortSignal | undefined,
-): Promise<Omit<LoadedTable, 'indexMs'>> {
-  const client = await connect(config, clients);
-  const started = Date.now();
-  const transform = new ImdbToCopyTransform(source.spec, source.path, badLines);
-  active.set(source.spec.table, transform);
-  try {
-    // Create and fill in one transaction so COPY can FREEZE: rows are written already frozen, no vacuum pass later.
-    await client.query('BEGIN');
-    await client.query(createTableSql(schema, source.spec));
-    const columns = source.spec.columns.map((c) => quoteIdent(c.name)).join(', ');
-    const copy = client.query(copyFrom(`COPY ${qualified(schema, source.spec.table)} (${columns}) FROM STDIN WITH (FREEZE)`));
-    // Big output chunks: per-chunk overhead (callbacks, buffers, CopyData messages) is paid 16× less than at 16 kB.
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    try {
-      await pipeline(createReadStream(source.path, { highWaterMark: 256 * 1024 }), gunzip, transform, copy, { signal });
-    } catch (err) {
-      if (isGzipError(err)) throw gzipUserError(source.path, err);
-      if (err instanceof UserError || signal?.aborted) throw err;
-      throw new Error(`COPY of ${source.path} into ${schema}.${source.spec.table} failed near line ${transform.lineNo}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    await client.query('COMMIT');
-  } finally {
-    active.delete(source.spec.table);
-    clients.delete(client);
-    await client.end().catch(() => undefined);
-  }
-  return { table: source.spec.table, file: source.spec.file, rows: transform.rows, bytes: transform.bytes, ms: Date.now() - started };
-}
-
-async function indexTable(source: SourceFile, schema: string, config: pg.ClientConfig, clients: Set<pg.Client>): Promise<number> {
-  const client = await connect(config, clients);
+async function indexTable(source: SourceFile, schema: string, config: pg.ClientConfig, indexes: boolean, signal?: AbortSignal): Promise<number> {
+  const client = await connectPg(config, 'pglab imdb load');
+  const onAbort = (): void => void client.end().catch(() => undefined);
+  signal?.addEventListener('abort', onAbort);
   const started = Date.now();
   try {
     // Index builds sort; more memory means fewer passes over temp files.
     await client.query(`SET maintenance_work_mem = '256MB'`);
-    for (const sql of indexSql(schema, source.spec)) {
+    for (const sql of indexes ? indexSql(schema, source.spec) : []) {
       try {
         await client.query(sql);
       } catch (err) {
@@ -123,7 +70,7 @@ async function indexTable(source: SourceFile, schema: string, config: pg.ClientC
     }
     await client.query(`ANALYZE ${qualified(schema, source.spec.table)}`);
   } finally {
-    clients.delete(client);
+    signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
   }
   return Date.now() - started;
@@ -133,23 +80,24 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
   const started = Date.now();
   const schema = opts.schema ?? DEFAULT_SCHEMA;
   const staging = `${schema}_load`;
-  const concurrency = opts.concurrency ?? 4;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const maxBadLines = opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES;
   // Biggest first, so the longest COPY starts at once and the small ones fill in around it.
   const sources = (await findSourceFiles(opts.sourceDir)).sort((a, b) => b.size - a.size);
-  const badLines = new BadLineLog(opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES);
-  const clients = new Set<pg.Client>();
-  const active = new Map<string, ImdbToCopyTransform>();
-  const onAbort = (): void => {
-    for (const c of clients) void c.end().catch(() => undefined); // a closed connection rolls back whatever it was doing
+  const badLines = new BadLineLog(maxBadLines);
+  // One controller for everything started here: the caller's abort, or our own on the first failure.
+  const stop = new AbortController();
+  let endAdmin = (): void => undefined;
+  const onCallerAbort = (): void => {
+    stop.abort(opts.signal?.reason);
+    endAdmin(); // a cancelled load may be stuck in any query; closing rolls it back (the next load drops the staging schema)
   };
-  opts.signal?.addEventListener('abort', onAbort);
-  const ticker = opts.onProgress
-    ? setInterval(() => {
-        for (const [table, t] of active) opts.onProgress!(table, t.rows, t.bytes);
-      }, PROGRESS_MS)
-    : undefined;
+  opts.signal?.addEventListener('abort', onCallerAbort);
+  const pool = opts.workers ? new CopyWorkerPool(concurrency) : null;
+  const progress = (table: string) => (rows: number, bytes: number) => opts.onProgress?.(table, rows, bytes);
 
-  const admin = await connect(opts.connection, clients);
+  const admin = await connectPg(opts.connection, 'pglab imdb load');
+  endAdmin = (): void => void admin.end().catch(() => undefined);
   try {
     const { rows } = await admin.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOAD_LOCK_KEY]);
     if (!rows[0]?.locked) throw new UserError('another IMDb load is running against this database', 'wait for it to finish, then run the load again');
@@ -157,41 +105,47 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
     await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(staging)} CASCADE`);
     await admin.query(`CREATE SCHEMA ${quoteIdent(staging)}`);
 
+    const copyStarted = Date.now();
     const copied = await mapLimit(sources, concurrency, async (source) => {
-      const result = await copyTable(source, staging, opts.connection, clients, badLines, active, opts.signal);
-      opts.onProgress?.(result.table, result.rows, result.bytes);
-      return result;
+      const job: CopyJob = { file: source.spec.file, path: source.path, schema: staging, connection: opts.connection };
+      const onProgress = progress(source.spec.table);
+      try {
+        if (!pool) return await copyTable(job, badLines, onProgress, stop.signal);
+        return await pool.run(job, maxBadLines, { onProgress, onBad: (bad) => badLines.add(bad) });
+      } catch (err) {
+        stop.abort(err); // the other tables stop too
+        throw err;
+      }
     });
-    const indexMs = opts.indexes
-      ? await mapLimit(sources, concurrency, (source) => indexTable(source, staging, opts.connection, clients))
-      : await mapLimit(sources, concurrency, async (source) => {
-          const client = await connect(opts.connection, clients);
-          try {
-            await client.query(`ANALYZE ${qualified(staging, source.spec.table)}`);
-          } finally {
-            clients.delete(client);
-            await client.end().catch(() => undefined);
-          }
-          return 0;
-        });
-    opts.signal?.throwIfAborted();
+    const copyMs = Date.now() - copyStarted;
+    await pool?.destroy();
 
+    // Indexes and ANALYZE after all the data: measured faster on 2 cores than starting them while big COPYs still run.
+    const indexStarted = Date.now();
+    const indexMs = await mapLimit(sources, concurrency, (source) => indexTable(source, staging, opts.connection, opts.indexes, stop.signal));
+    const indexPhaseMs = Date.now() - indexStarted;
+    stop.signal.throwIfAborted();
+    const loaded: LoadedTable[] = copied.map((c, i) => ({ ...c, indexMs: indexMs[i] ?? 0 }));
+
+    const swapStarted = Date.now();
     // The swap is one transaction: readers see either the old tables or the new ones, never a mix.
     await admin.query('BEGIN');
     await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
     await admin.query(`ALTER SCHEMA ${quoteIdent(staging)} RENAME TO ${quoteIdent(schema)}`);
     await admin.query('COMMIT');
+    const swapMs = Date.now() - swapStarted;
 
-    const tables = copied.map((c, i) => ({ ...c, indexMs: indexMs[i] ?? 0 }));
-    return { tables, ms: Date.now() - started, badLines: badLines.lines };
+    return { tables: loaded, ms: Date.now() - started, phases: { copyMs, indexMs: indexPhaseMs, swapMs }, badLines: badLines.lines };
   } catch (err) {
-    await admin.query('ROLLBACK').catch(() => undefined);
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(staging)} CASCADE`).catch(() => undefined);
+    await pool?.destroy();
+    if (!opts.signal?.aborted) {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(staging)} CASCADE`).catch(() => undefined);
+    }
     if (opts.signal?.aborted) throw new UserError('IMDb load cancelled; the previously loaded data is unchanged');
     throw err;
   } finally {
-    if (ticker) clearInterval(ticker);
-    opts.signal?.removeEventListener('abort', onAbort);
-    for (const c of clients) await c.end().catch(() => undefined);
+    opts.signal?.removeEventListener('abort', onCallerAbort);
+    await admin.end().catch(() => undefined);
   }
 }

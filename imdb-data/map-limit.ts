@@ -3,21 +3,20 @@
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  let failed = false;
+  // The first failure in time is the cause; later ones are usually its consequences (e.g. jobs aborted because of it).
+  let failure: { error: unknown } | undefined;
   async function worker(): Promise<void> {
-    while (!failed && next < items.length) {
+    while (!failure && next < items.length) {
       const i = next++;
       try {
         results[i] = await fn(items[i]!, i);
       } catch (err) {
-        failed = true;
-        throw err;
+        failure ??= { error: err };
+        return;
       }
     }
   }
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, () => worker());
-  const settled = await Promise.allSettled(workers);
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, () => worker()));
+  if (failure) throw failure.error;
   return results;
 }
