@@ -33,6 +33,7 @@ export class Daemon {
   private lastLogged = new Map<string, string>();
   private cycleEndedAt = performance.now();
   private syncApplied: MemberState['syncApplied'] = null;
+  private syncSeen: { names: string[]; at: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private fenceTimer: NodeJS.Timeout | null = null;
   private running = false;
@@ -52,7 +53,7 @@ export class Daemon {
     private readonly dcs: Dcs,
   ) {
     this.ctl = new PgCtl({ binDir: opts.binDir, dataDir: opts.dataDir, logFile: opts.pgLog ?? `${opts.dataDir}.log` });
-    this.probe = new PgProbe({ socketDir: opts.socketDir, port: opts.pgPort, timeoutMs: Math.max(500, Math.min(2000, opts.ttl)) });
+    this.probe = new PgProbe({ socketDir: opts.socketDir, port: opts.pgPort, timeoutMs: Math.max(500, Math.min(2000, opts.ttl)), onLost: () => this.trigger() });
     this.watchdog = new FenceWatchdog(opts.binDir, opts.dataDir);
     this.lease = new LeaseKeeper(dcs, {
       ttlMs: opts.ttl,
@@ -94,7 +95,8 @@ export class Daemon {
   /** Called on etcd watch events; member puts only matter when their role-relevant fields change. */
   onWatchEvent(key: string, value: string | null): void {
     const sig = value === null ? 'deleted' : memberSignature(value);
-    if (sig !== null) {
+    // While a failover is pending the leader waits for fresh replica positions: every publish counts.
+    if (sig !== null && this.leaderMemory.failing === null) {
       if (this.signatures.get(key) === sig) return;
       this.signatures.set(key, sig);
     }
@@ -199,13 +201,19 @@ export class Daemon {
       if (!this.syncApplied || this.syncApplied.names.join(',') !== names.join(',')) {
         try {
           const [row] = await this.probe.query<{ s: string }>("SELECT current_setting('synchronous_standby_names') AS s");
-          if (row && row.s === syncStandbyNames(names)) this.syncApplied = { names, atLsn: snap.walLsn ?? 0 };
+          const now = performance.now();
+          if (row && row.s === syncStandbyNames(names)) {
+            // Seen in our session; give every walsender 200 ms to reload too before taking the position.
+            if (!this.syncSeen || this.syncSeen.names.join(',') !== names.join(',')) this.syncSeen = { names, at: now };
+            else if (now - this.syncSeen.at >= 200) this.syncApplied = { names, atLsn: snap.walLsn ?? 0 };
+          }
         } catch {
           // next cycle
         }
       }
     } else {
       this.syncApplied = null;
+      this.syncSeen = null;
     }
   }
 

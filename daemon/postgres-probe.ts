@@ -45,7 +45,8 @@ interface ProbeRow {
 export class PgProbe {
   private client: pg.Client | null = null;
 
-  constructor(private readonly conn: { socketDir: string; port: number; timeoutMs: number }) {}
+  /** `onLost` fires when an established connection ends without us closing it (the server died): check at once. */
+  constructor(private readonly conn: { socketDir: string; port: number; timeoutMs: number; onLost?: () => void }) {}
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
@@ -59,6 +60,11 @@ export class PgProbe {
       application_name: 'pgdaemon',
     });
     client.on('error', () => this.drop(client)); // a dead server surfaces on the next query
+    client.on('end', () => {
+      if (this.client !== client) return; // we closed it
+      this.drop(client);
+      this.conn.onLost?.();
+    });
     try {
       await client.connect();
     } catch (err) {

@@ -73,10 +73,14 @@ export class CheckedWriter {
     await Promise.all(this.loops);
   }
 
-  /** Acknowledged ids missing on `node` (the final primary). */
+  /**
+   * Acknowledged ids missing on `node` (the final primary). Only acks received before the query
+   * started count: the writer may still be running, and later commits are not in the query's snapshot.
+   */
   async lost(node: string): Promise<number[]> {
+    const cutoff = Date.now();
     const rows = await this.cluster.sql<{ id: string }>(node, `SELECT id FROM ${this.table}`);
     const have = new Set(rows.map((r) => Number(r.id)));
-    return this.acked.filter((a) => !have.has(a.id)).map((a) => a.id);
+    return this.acked.filter((a) => a.at < cutoff && !have.has(a.id)).map((a) => a.id);
   }
 }
