@@ -98,10 +98,10 @@ async function main(): Promise<void> {
       (await loadPostgres({ connection: pg.connection('bench'), sourceDir: gzDir, indexes, concurrency: c, workers })).phases.copyMs;
     const methods: [string, () => Promise<number | void>][] = [
       [`psql \\copy, ${concurrency} files in parallel`, () => psqlCopy(pg, plainDir, concurrency)],
-      [`loadPostgres, concurrency ${concurrency} (default)`, ours(concurrency, false)],
-      [`loadPostgres, concurrency ${concurrency}, worker threads`, ours(concurrency, true)],
+      [`loadPostgres, concurrency ${concurrency} (default: worker threads)`, ours(concurrency, true)],
+      [`loadPostgres, concurrency ${concurrency}, one thread`, ours(concurrency, false)],
       ['psql \\copy, one file after another', () => psqlCopy(pg, plainDir, 1)],
-      ['loadPostgres, concurrency 1', ours(1, false)],
+      ['loadPostgres, concurrency 1 (worker thread)', ours(1, true)],
     ];
     // Methods alternate within a round so that drift (caches, checkpoints, other load on the host) hits all alike.
     for (let round = 1; round <= rounds; round++) {
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       }
     }
     await pg.query('CHECKPOINT', [], 'bench');
-    const [indexedCopyMs, indexedMs] = await timed(ours(concurrency, false, true));
+    const [indexedCopyMs, indexedMs] = await timed(ours(concurrency, true, true));
     record(`loadPostgres, concurrency ${concurrency}, with keys + indexes`, 1, indexedMs, indexedCopyMs);
 
     const best = (method: string, key: 'ms' | 'copyMs' = 'ms'): number =>

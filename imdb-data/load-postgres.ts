@@ -24,8 +24,8 @@ export interface LoadPostgresOptions {
   /** Malformed lines tolerated (skipped and reported) before the load fails. Default 1000. */
   maxBadLines?: number;
   /**
-   * Parse each table in its own worker thread, spreading the parsing over the cores like `psql \copy` processes.
-   * Default false: on the 2-core lab host it measured slower than one thread (docs/imdb.md).
+   * Parse each table in its own worker thread (default true), spreading the parsing over the cores like `psql \copy`
+   * processes. In one thread, that thread competes with every COPY backend for the CPU and starves them (docs/imdb.md).
    */
   workers?: boolean;
 }
@@ -93,7 +93,7 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
     endAdmin(); // a cancelled load may be stuck in any query; closing rolls it back (the next load drops the staging schema)
   };
   opts.signal?.addEventListener('abort', onCallerAbort);
-  const pool = opts.workers ? new CopyWorkerPool(concurrency) : null;
+  const pool = opts.workers === false ? null : new CopyWorkerPool(concurrency);
   const progress = (table: string) => (rows: number, bytes: number) => opts.onProgress?.(table, rows, bytes);
 
   const admin = await connectPg(opts.connection, 'pglab imdb load');
