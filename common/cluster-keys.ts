@@ -20,6 +20,8 @@ export function clusterKeys(cluster: string) {
     initialized: `${prefix}initialized`,
     /** A pending switchover/failover request (RoleChangeRequest JSON), consumed by the leader. */
     request: `${prefix}request`,
+    /** The last request the leader refused: {request, reason, at}, so the CLI can say why. */
+    refusal: `${prefix}refusal`,
     memberPrefix: `${prefix}members/`,
     /** MemberState JSON; bound to that member's lease, so it vanishes when the member stops renewing. */
     member: (node: string) => `${prefix}members/${node}`,
@@ -114,6 +116,11 @@ export const roleChangeRequestSchema = z
   })
   .strict();
 export type RoleChangeRequest = z.infer<typeof roleChangeRequestSchema>;
+
+export const refusalSchema = z
+  .object({ request: roleChangeRequestSchema, reason: z.string(), at: z.string() })
+  .strict();
+export type Refusal = z.infer<typeof refusalSchema>;
 
 export const historyEntrySchema = z
   .object({

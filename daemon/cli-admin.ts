@@ -4,6 +4,9 @@ import { formatLsn } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import type { ClusterView, Dcs } from './dcs.js';
 
+/** The cluster said no (refused or timed out): a user-facing message, but exit code 1, not a usage error. */
+export class OperationFailed extends UserError {}
+
 export interface InitArgs {
   cluster: string;
   primary: string;
@@ -59,7 +62,8 @@ export async function roleChange(
   if (to && !desired.members.includes(to)) throw new UserError(`${to} is not a member (members: ${desired.members.join(',')})`);
   if (to === desired.primary) throw new UserError(`${to} is already the primary`);
   if (kind === 'failover' && !to) throw new UserError('failover needs --to NODE');
-  if (!(await dcs.putRequest({ kind, from: null, to, requestedAt: new Date().toISOString() })))
+  const requestedAt = new Date().toISOString();
+  if (!(await dcs.putRequest({ kind, from: null, to, requestedAt })))
     throw new UserError('another switchover/failover request is pending', 'wait for it, or check the leader with pgdaemon status');
   out(`${kind} requested${to ? ` to ${to}` : ''}; waiting for the leader`);
   const deadline = Date.now() + waitMs;
@@ -75,9 +79,9 @@ export async function roleChange(
       }
     }
     if (view && !view.request && d && d.generation === desired.generation) {
-      const last = (await dcs.readHistory().catch(() => [])).slice(-1)[0];
-      throw new UserError(`the leader refused the ${kind}`, `see the leader's log line; pgdaemon status shows the members${last ? '' : ''}`);
+      const refusal = view.refusal && view.refusal.request.requestedAt === requestedAt ? view.refusal.reason : null;
+      throw new OperationFailed(refusal ?? `the leader refused the ${kind}`, 'pgdaemon status shows the members and their last cycle messages');
     }
   }
-  throw new UserError(`${kind} not finished after ${waitMs / 1000}s`, 'check pgdaemon status');
+  throw new OperationFailed(`${kind} not finished after ${waitMs / 1000}s`, 'is a daemon running and elected leader? check pgdaemon status');
 }

@@ -4,6 +4,7 @@ import {
   desiredStateSchema,
   historyEntrySchema,
   memberStateSchema,
+  refusalSchema,
   roleChangeRequestSchema,
   type ClusterKeys,
   type HistoryEntry,
@@ -39,6 +40,7 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
     config: null,
     initialized: null,
     request: null,
+    refusal: null,
     members: {},
     problems: [],
     desiredUnreadable: false,
@@ -63,6 +65,10 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
     } else if (kv.key === keys.request) {
       const r = parseJson(roleChangeRequestSchema, kv.value);
       if (r.ok) view.request = r.value;
+      else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key === keys.refusal) {
+      const r = parseJson(refusalSchema, kv.value);
+      if (r.ok) view.refusal = r.value;
       else view.problems.push(`${name}: ${r.error}`);
     } else if (kv.key.startsWith(keys.memberPrefix)) {
       const node = kv.key.slice(keys.memberPrefix.length);

@@ -304,18 +304,19 @@ export class Daemon {
         if (ok) this.desired = a.next;
       } else {
         this.log('leader', a.reason);
-        await this.dropRequest();
+        await this.dropRequest(a.reason);
       }
     } catch (err) {
       this.log('leader', `leader action ${a.kind} failed: ${(err as Error).message}`);
     }
   }
 
-  private async dropRequest(): Promise<void> {
+  private async dropRequest(reason: string): Promise<void> {
     const d = this.view?.desired;
-    if (!d) return;
-    // Rewriting the same desired value with consumeRequest deletes the request atomically with a revision check.
-    await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true });
+    const request = this.view?.request;
+    if (!d || !request) return;
+    // Rewriting the same desired value deletes the request atomically, under the same leader and revision checks.
+    await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true, refusal: { request, reason, at: new Date().toISOString() } });
   }
 
   private settings(upstreamNode: string | null, sync: string[], members: Record<string, MemberState>): PgSettings {

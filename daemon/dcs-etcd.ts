@@ -122,6 +122,7 @@ export class EtcdDcs implements Dcs {
     const ops = [this.client.put(this.keys.desired).value(JSON.stringify(next))];
     if (extras.history) ops.push(this.client.put(this.keys.history(extras.history.generation)).value(JSON.stringify(extras.history)));
     const del = extras.consumeRequest ? [this.client.delete().key(this.keys.request)] : [];
+    if (extras.refusal) ops.push(this.client.put(this.keys.refusal).value(JSON.stringify(extras.refusal)));
     const res = await this.client
       .if(this.keys.desired, 'Mod', '==', expectRevision)
       .and(this.keys.leader, 'Value', '==', leader)

@@ -4,6 +4,7 @@ import type {
   DesiredState,
   HistoryEntry,
   MemberState,
+  Refusal,
   RoleChangeRequest,
 } from '../common/cluster-keys.js';
 
@@ -20,6 +21,7 @@ export interface ClusterView {
   config: ClusterConfig | null;
   initialized: string | null;
   request: RoleChangeRequest | null;
+  refusal: Refusal | null;
   members: Record<string, Versioned<MemberState>>;
   /** One line per key that held something we could not parse ("desired: not JSON"). Never acted upon. */
   problems: string[];
@@ -31,6 +33,8 @@ export interface CasExtras {
   history?: HistoryEntry;
   /** Delete the pending switchover/failover request in the same transaction. */
   consumeRequest?: boolean;
+  /** Record why the pending request was refused (in the same transaction). */
+  refusal?: Refusal;
 }
 
 /**

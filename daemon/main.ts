@@ -1,7 +1,7 @@
 // pgdaemon entry point: parses the command line and hands over to the daemon or an operator command.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
-import { initCluster, renderStatus, roleChange } from './cli-admin.js';
+import { initCluster, OperationFailed, renderStatus, roleChange } from './cli-admin.js';
 import { Daemon } from './daemon.js';
 import { EtcdDcs } from './dcs-etcd.js';
 import { commonSchema, daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from './options.js';
@@ -97,7 +97,7 @@ common(program.command('status').description('show the members of a cluster'))
     const { json, ...rest } = flags;
     await withDcs(rest, async (dcs) => {
       const view = await dcs.read();
-      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, members: Object.values(view.members).map((m) => m.value), problems: view.problems, history: await dcs.readHistory() }, null, 2));
+      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, members: Object.values(view.members).map((m) => m.value), lastRefusal: view.refusal, problems: view.problems, history: await dcs.readHistory() }, null, 2));
       else console.log(renderStatus(view));
     });
   });
@@ -117,5 +117,5 @@ for (const kind of ['switchover', 'failover'] as const) {
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   process.stderr.write(`pgdaemon: ${describeError(err)}\n`);
-  process.exit(err instanceof UserError ? EXIT_USAGE : 1);
+  process.exit(err instanceof UserError && !(err instanceof OperationFailed) ? EXIT_USAGE : 1);
 });

@@ -186,6 +186,19 @@ describe('pgdaemon cluster (async replication)', () => {
     expect(history.at(-1)).toMatchObject({ kind: 'switchover', to: target });
   });
 
+  it('refuses a role change that cannot work and records why', async () => {
+    const primary = await primaryNow();
+    const other = c.nodes.map((n) => n.name).find((n) => n !== primary) as string;
+    const r = await c.http(other, '/switchover', 'POST', { from: other }, SECRETS.apiToken);
+    expect(r.status).toBe(202);
+    const refusal = await waitFor('the refusal', async () => (c.status() as unknown as { lastRefusal: { reason: string } | null }).lastRefusal, 10_000);
+    expect(refusal.reason).toBe(`switchover from ${other} refused: the primary is ${primary}`);
+    expect(await primaryNow()).toBe(primary);
+    const cli = c.cli(['failover', '--to', primary, '--cluster', c.cluster, '--etcd', c.etcdUrl]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(new RegExp(`^pgdaemon: ${primary} is already the primary`));
+  });
+
   it('keeps the last good state and changes nothing when the desired-state key holds garbage', async () => {
     const primary = await primaryNow();
     const key = clusterKeys(c.cluster).desired;

@@ -69,6 +69,7 @@ export function view(d: DesiredState | null, members: MemberState[], over: Parti
     config: asyncConfig,
     initialized: '7300000000000000001',
     request: null,
+    refusal: null,
     members: ms,
     problems: [],
     desiredUnreadable: false,
