@@ -1,7 +1,7 @@
 // Shows a running step graph with Listr2: a live spinner list with timings on a
 // TTY, one line per step otherwise (CI, pipes, --plain). Listr2 only renders;
 // the order comes from the scheduler, which each Listr task mirrors.
-import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
 import { describeError } from '../../common/errors.js';
 import { formatDuration } from '../../common/duration.js';
 import { runGraph, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
@@ -55,8 +55,9 @@ export async function runGraphWithListr(steps: readonly Step[], opts: RenderOpti
           m.task = task;
           for (const e of m.pending.splice(0)) apply(m, e);
           const outcome = await m.outcome;
+          // The step's own duration: Listr's timer would count the wait for dependencies too.
           if (outcome.status === 'succeeded') {
-            task.title = outcome.message ? `${m.title}: ${outcome.message}` : m.title;
+            task.title = `${outcome.message ? `${m.title}: ${outcome.message}` : m.title} (${formatDuration(outcome.ms)})`;
           } else if (outcome.status === 'skipped') {
             task.skip(`${m.title} (skipped: ${outcome.reason})`);
           } else {
@@ -70,7 +71,7 @@ export async function runGraphWithListr(steps: readonly Step[], opts: RenderOpti
       exitOnError: false,
       registerSignalListeners: false,
       renderer: 'default',
-      rendererOptions: { timer: PRESET_TIMER, collapseErrors: false, collapseSkips: false, showErrorMessage: true },
+      rendererOptions: { collapseErrors: false, collapseSkips: false, showErrorMessage: true },
       // A failure is reported by the caller's summary; Listr must not throw it again.
       collectErrors: false,
     } as ConstructorParameters<typeof Listr>[1],
