@@ -49,7 +49,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** The original lab's baseline: all-text tables, CSV mode with a quote character that never occurs, \N as null. */
-async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number): Promise<void> {
+async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number, gzDir?: string): Promise<void> {
   await pg.query('DROP SCHEMA IF EXISTS base CASCADE', [], 'bench');
   await pg.query('CREATE SCHEMA base', [], 'bench');
   const files = [...IMDB_FILES].sort((a, b) => b.fullRows - a.fullRows);
@@ -58,8 +58,9 @@ async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number): 
   }
   const conn = `host=127.0.0.1 port=${pg.port} user=postgres dbname=bench`;
   await mapLimit(files, parallel, async (spec) => {
-    const path = join(plainDir, spec.file.replace(/\.gz$/, ''));
-    const copy = `\\copy base.${spec.table} FROM '${path}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', NULL '\\N', HEADER)`;
+    // From the decompressed file, or (gzDir) streamed through zcat like loadPostgres streams through gunzip.
+    const from = gzDir ? `PROGRAM 'zcat ${join(gzDir, spec.file)}'` : `'${join(plainDir, spec.file.replace(/\.gz$/, ''))}'`;
+    const copy = `\\copy base.${spec.table} FROM ${from} WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', NULL '\\N', HEADER)`;
     await execa(join(PG_BIN, 'psql'), [conn, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', copy], { env: { PGPASSWORD: pg.password } });
   });
 }
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
       [`loadPostgres, concurrency ${concurrency}, one thread`, ours(concurrency, false)],
       ['psql \\copy, one file after another', () => psqlCopy(pg, plainDir, 1)],
       ['loadPostgres, concurrency 1 (worker thread)', ours(1, true)],
+      [`psql \\copy FROM PROGRAM 'zcat', ${concurrency} in parallel`, () => psqlCopy(pg, plainDir, concurrency, gzDir)],
     ];
     // Methods alternate within a round so that drift (caches, checkpoints, other load on the host) hits all alike.
     for (let round = 1; round <= rounds; round++) {
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
       Math.min(...runs.filter((r) => r.method === method).map((r) => r[key] ?? r.ms));
     const ratio = (oursName: string, theirs: string, key: 'ms' | 'copyMs'): string => (best(theirs) / best(oursName, key)).toFixed(2);
     console.log(`\nratio of throughput, loadPostgres / psql \\copy (best of ${rounds}; whole load incl. ANALYZE + swap | COPY phase only):`);
-    for (const [o, t] of [[1, 0], [2, 0], [4, 3]] as const) {
+    for (const [o, t] of [[1, 0], [2, 0], [4, 3], [1, 5]] as const) {
       console.log(`  ${methods[o]![0].padEnd(50)} vs ${methods[t]![0].padEnd(38)} ${ratio(methods[o]![0], methods[t]![0], 'ms')}× | ${ratio(methods[o]![0], methods[t]![0], 'copyMs')}×`);
     }
     if (args.json) {
