@@ -56,11 +56,13 @@ describe('ImdbToCopyTransform', () => {
       Buffer.from([0xff, 0xfe]),
       Buffer.from('\ntt0000002\t5.5\t281\n'),
     ]);
-    const t = new ImdbToCopyTransform(ratings, 'r.tsv.gz', new BadLineLog());
+    const log = new BadLineLog();
+    const t = new ImdbToCopyTransform(ratings, 'r.tsv.gz', log);
     let out = '';
     await pipeline(Readable.from([bytes]), t, new Writable({ write: (c, _e, cb) => ((out += c.toString()), cb()) }));
     expect(out).toBe('tt0000002\t5.5\t281\n');
     expect(t.rows).toBe(1);
+    expect(log.lines).toEqual([{ file: 'r.tsv.gz', line: 2, reason: 'not valid UTF-8' }]);
   });
 
   it('accepts CRLF line ends, a BOM, and a last line without newline', async () => {
