@@ -122,8 +122,9 @@ export class PgCtl {
     await run(this.paths, 'pg_ctl', ['reload', '-D', this.paths.dataDir, '-s'], 10_000);
   }
 
+  /** Asks for promotion without waiting: pg_ctl -w polls only every 100 ms; the caller polls faster. */
   async promote(): Promise<void> {
-    await run(this.paths, 'pg_ctl', ['promote', '-D', this.paths.dataDir, '-w', '-t', '60', '-s'], 70_000);
+    await run(this.paths, 'pg_ctl', ['promote', '-D', this.paths.dataDir, '-W', '-s'], 10_000);
   }
 
   async basebackup(from: RemotePg, replicationPassword: string): Promise<void> {
