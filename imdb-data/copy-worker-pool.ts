@@ -1,4 +1,6 @@
 // A few worker threads that run copyTable jobs: one table at a time per worker, killed all at once on failure or abort.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../common/errors.js';
 import type { BadLine } from './bad-lines.js';
@@ -15,8 +17,24 @@ export interface JobHandlers {
  * Compiled JavaScript runs copy-worker.js directly. From TypeScript sources (tests, tsx) the worker registers tsx
  * first; that path resolves `tsx` from the working directory, which is the repository in development.
  */
+const WORKER_JS = new URL('./copy-worker.js', import.meta.url);
+
+/**
+ * Whether jobs can run in workers: the worker file must be beside this one (not so if the caller was bundled into
+ * one file) and the connection settings must survive structured cloning (not so with e.g. a password function).
+ */
+export function workersAvailable(connection: unknown): boolean {
+  if (!import.meta.url.endsWith('.ts') && !existsSync(fileURLToPath(WORKER_JS))) return false;
+  try {
+    structuredClone(connection);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function spawn(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./copy-worker.js', import.meta.url));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(WORKER_JS);
   const entry = new URL('./copy-worker.ts', import.meta.url).href;
   return new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
 }

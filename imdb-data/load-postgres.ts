@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { BadLineLog, DEFAULT_MAX_BAD_LINES, type BadLine } from './bad-lines.js';
 import { copyTable, type CopiedTable, type CopyJob } from './copy-table.js';
-import { CopyWorkerPool } from './copy-worker-pool.js';
+import { CopyWorkerPool, workersAvailable } from './copy-worker-pool.js';
 import { mapLimit } from './map-limit.js';
 import { connectPg } from './pg-connect.js';
 import { DEFAULT_SCHEMA, indexSql, qualified, quoteIdent } from './schema-sql.js';
@@ -26,6 +26,7 @@ export interface LoadPostgresOptions {
   /**
    * Parse each table in its own worker thread (default true), spreading the parsing over the cores like `psql \copy`
    * processes. In one thread, that thread competes with every COPY backend for the CPU and starves them (docs/imdb.md).
+   * Falls back to this thread when workers cannot be used (see workersAvailable).
    */
   workers?: boolean;
 }
@@ -93,7 +94,8 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
     endAdmin(); // a cancelled load may be stuck in any query; closing rolls it back (the next load drops the staging schema)
   };
   opts.signal?.addEventListener('abort', onCallerAbort);
-  const pool = opts.workers === false ? null : new CopyWorkerPool(concurrency);
+  // Without usable workers (bundled caller, connection settings that cannot be posted) this thread does the parsing.
+  const pool = opts.workers !== false && workersAvailable(opts.connection) ? new CopyWorkerPool(concurrency) : null;
   const progress = (table: string) => (rows: number, bytes: number) => opts.onProgress?.(table, rows, bytes);
 
   const admin = await connectPg(opts.connection, 'pglab imdb load');
