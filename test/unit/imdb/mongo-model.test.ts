@@ -10,6 +10,7 @@ import { Invalid } from '../../../imdb-data/field-codecs.js';
 import { generateSample } from '../../../imdb-data/generate-sample.js';
 import { fileSpec } from '../../../imdb-data/imdb-files.js';
 import { loadMongo, readMongoDocuments } from '../../../imdb-data/load-mongo.js';
+import { verifyMongo } from '../../../imdb-data/verify-mongo.js';
 import { personDocument, titleDocument } from '../../../imdb-data/mongo-model.js';
 import { compareIds, mergeTitles } from '../../../imdb-data/title-merge.js';
 import { lineToValues } from '../../../imdb-data/tsv-row.js';
@@ -147,7 +148,7 @@ describe('readMongoDocuments', () => {
 });
 
 describe('loadMongo', () => {
-  it('says clearly when no MongoDB answers (nothing listens on the port)', async () => {
+  it('load and verify say clearly when no MongoDB answers (nothing listens on the port)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pglab-mongo-'));
     try {
       await generateSample({ outDir: dir, scale: 0.0001, seed: 1 });
@@ -155,10 +156,12 @@ describe('loadMongo', () => {
       await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
       const port = (probe.address() as AddressInfo).port;
       await new Promise((resolve) => probe.close(resolve));
-      const err = await loadMongo({ uri: `mongodb://127.0.0.1:${port}/`, sourceDir: dir, serverSelectionTimeoutMS: 300 }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(UserError);
-      expect((err as UserError).message).toMatch(new RegExp(`^cannot reach MongoDB at mongodb://127\\.0\\.0\\.1:${port}/`));
-      expect((err as UserError).hint).toContain('pglab status');
+      for (const run of [loadMongo, verifyMongo]) {
+        const err = await run({ uri: `mongodb://127.0.0.1:${port}/`, sourceDir: dir, serverSelectionTimeoutMS: 300 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UserError);
+        expect((err as UserError).message).toMatch(new RegExp(`^cannot reach MongoDB at mongodb://127\\.0\\.0\\.1:${port}/`));
+        expect((err as UserError).hint).toContain('pglab status');
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
