@@ -69,6 +69,10 @@ common(program.command('daemon').description('run the daemon on a PostgreSQL nod
       daemon.log('signal', `${sig}: shutting down`);
       void daemon.shutdown().finally(() => process.exit(0));
     };
+    // A stray rejection in a library callback must not take the daemon (and with it the fencing timer) down:
+    // every cycle re-reads everything, so logging and carrying on is safe.
+    process.on('unhandledRejection', (err) => daemon.log('bug', `unhandled rejection (continuing): ${describeError(err)}`));
+    process.on('uncaughtException', (err) => daemon.log('bug', `uncaught exception (continuing): ${describeError(err)}`));
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     daemon.log('start', `pgdaemon starting: cluster ${o.cluster}, etcd ${o.etcd.join(',')}, ttl ${o.ttl}ms, loop ${o.loop}ms`);

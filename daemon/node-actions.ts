@@ -48,6 +48,7 @@ async function createRoles(ctx: ActionContext): Promise<void> {
 async function checkpointRemote(ctx: ActionContext, node: string): Promise<void> {
   const r = remote(ctx, node);
   const client = new pg.Client({ host: r.host, port: r.port, user: 'postgres', password: ctx.secrets.superuserPassword, database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 120_000 });
+  client.on('error', () => undefined); // surfaces through the awaited calls
   await client.connect();
   try {
     await client.query('CHECKPOINT');
