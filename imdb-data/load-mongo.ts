@@ -60,20 +60,28 @@ async function insertAll<T extends Document>(
   let count = 0;
   let lastReport = 0;
   let batch: T[] = [];
+  // A failed batch is remembered here, not left as a rejected promise nobody awaits yet (that would crash Node).
+  let failure: { error: unknown } | undefined;
   const send = async (items: T[]): Promise<void> => {
-    const p = collection
+    const p: Promise<void> = collection
       .insertMany(items as never, { ordered: false })
-      .then(() => {
-        count += items.length;
-        const now = Date.now();
-        if (opts.onProgress && now - lastReport >= PROGRESS_MS) {
-          lastReport = now;
-          opts.onProgress(name, count);
-        }
-      })
+      .then(
+        () => {
+          count += items.length;
+          const now = Date.now();
+          if (opts.onProgress && now - lastReport >= PROGRESS_MS) {
+            lastReport = now;
+            opts.onProgress(name, count);
+          }
+        },
+        (err: unknown) => {
+          failure ??= { error: err };
+        },
+      )
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= (opts.inFlight ?? 4)) await Promise.race(inFlight);
+    if (failure) throw failure.error;
   };
   try {
     for await (const doc of docs) {
@@ -86,8 +94,9 @@ async function insertAll<T extends Document>(
     }
     if (batch.length > 0) await send(batch);
     await Promise.all(inFlight);
+    if (failure) throw failure.error;
   } catch (err) {
-    await Promise.allSettled(inFlight);
+    await Promise.all(inFlight);
     if (err instanceof MongoBulkWriteError) {
       const first = Array.isArray(err.writeErrors) ? err.writeErrors[0] : err.writeErrors;
       throw new Error(`inserting into ${name} failed for ${Array.isArray(err.writeErrors) ? err.writeErrors.length : 1} documents (first: ${first?.errmsg ?? err.message})`, { cause: err });
