@@ -49,10 +49,10 @@ function rowStream(source: SourceFile, badLines: BadLineLog, signal: AbortSignal
 }
 
 /** Inserts documents in unordered batches with a few batches in flight; ordered=false lets the server parallelise and not stop at one bad document. */
-async function insertAll<T extends Document>(
-  collection: Collection<T>,
+export async function insertAll<T extends Document>(
+  collection: Pick<Collection<T>, 'insertMany'>,
   docs: AsyncIterable<T>,
-  opts: LoadMongoOptions,
+  opts: Pick<LoadMongoOptions, 'batchSize' | 'inFlight' | 'onProgress' | 'signal'>,
   name: string,
 ): Promise<number> {
   const batchSize = opts.batchSize ?? 1000;
