@@ -1,5 +1,7 @@
 // Starts a throwaway PostgreSQL 15 on 127.0.0.1 (own port, scram password auth) for system tests, and removes it again.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,7 +65,14 @@ export async function startLocalPostgres(options: StartOptions = {}): Promise<Lo
   await chown(pwfile, uid, gid);
 
   let started = false;
+  // If the test process ends without afterAll (a crash, process.exit), still leave no server or directory behind.
+  const onExit = (): void => {
+    if (started) spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), 'stop', '-D', data, '-m', 'immediate', '-w']);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
+    process.off('exit', onExit);
     if (started) {
       started = false;
       await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
