@@ -13,34 +13,29 @@ export function formatBenchTable(input: BenchResult | BenchResult[]): string {
   const results = Array.isArray(input) ? input : [input];
   const names: string[] = [];
   for (const r of results) for (const w of r.workloads) if (!names.includes(w.name)) names.push(w.name);
-  const perResult = ['ops/s', 'p50 ms', 'p99 ms', 'max ms', 'errors'];
-  const header1 = ['', '', ...results.flatMap((r) => [`${r.label} (${r.clients} clients, ${fmt(r.durationMs / 1000, 1)} s)`, '', '', '', ''])];
-  const header2 = ['workload', 'kind', ...results.flatMap(() => perResult)];
-  const rows = names.map((name) => {
-    const kind = results.flatMap((r) => r.workloads).find((w) => w.name === name)?.kind ?? '';
-    return [
-      name,
-      kind,
-      ...results.flatMap((r) => {
-        const w = r.workloads.find((x) => x.name === name);
-        return w ? [fmt(w.opsPerSec, 0), ms(w.latencyMs.p50), ms(w.latencyMs.p99), ms(w.latencyMs.max), fmt(w.errors)] : ['—', '—', '—', '—', '—'];
-      }),
-    ];
-  });
-  const table = [header2, ...rows];
-  const widths = header2.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  // The group label spans its five columns.
-  const groupWidth = (g: number): number => widths.slice(2 + g * 5, 7 + g * 5).reduce((a, b) => a + b, 0) + 4 * 2;
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  const top = [
-    ''.padEnd(widths[0]! + 2 + widths[1]!),
-    ...results.map((_, g) => header1[2 + g * 5]!.padEnd(groupWidth(g)).slice(0, Math.max(groupWidth(g), header1[2 + g * 5]!.length))),
-  ].join(' │ ');
-  const sep = (cells: string[]): string => {
-    const fixed = line(cells.slice(0, 2)).padEnd(widths[0]! + 2 + widths[1]!);
-    const groups = results.map((_, g) => line(['', '', ...cells.slice(2 + g * 5, 7 + g * 5)]).slice(widths[0]! + widths[1]! + 4).padStart(groupWidth(g)));
-    return [fixed, ...groups].join(' │ ');
+  const columns = ['ops/s', 'p50 ms', 'p99 ms', 'max ms', 'errors'];
+  const cellsOf = (r: BenchResult, name: string): string[] => {
+    const w = r.workloads.find((x) => x.name === name);
+    return w ? [fmt(w.opsPerSec, 0), ms(w.latencyMs.p50), ms(w.latencyMs.p99), ms(w.latencyMs.max), fmt(w.errors)] : columns.map(() => '—');
   };
-  return [top.trimEnd(), sep(header2), ...rows.map(sep)].join('\n');
+  const kindOf = (name: string): string => results.flatMap((r) => r.workloads).find((w) => w.name === name)?.kind ?? '';
+  // Each row: [workload, kind] then one group of five cells per result.
+  const rows: [string[], string[][]][] = [
+    [['workload', 'kind'], results.map(() => columns)],
+    ...names.map((name): [string[], string[][]] => [[name, kindOf(name)], results.map((r) => cellsOf(r, name))]),
+  ];
+  const leftWidths = [0, 1].map((i) => Math.max(...rows.map(([left]) => left[i]!.length)));
+  const groupWidths = results.map((_, g) => columns.map((_, i) => Math.max(...rows.map(([, groups]) => groups[g]![i]!.length))));
+  const leftWidth = leftWidths[0]! + 2 + leftWidths[1]!;
+  const render = ([left, groups]: [string[], string[][]]): string =>
+    [
+      `${left[0]!.padEnd(leftWidths[0]!)}  ${left[1]!.padEnd(leftWidths[1]!)}`,
+      ...groups.map((cells, g) => cells.map((c, i) => c.padStart(groupWidths[g]![i]!)).join('  ')),
+    ].join(' │ ');
+  // The label of each result spans its group of columns.
+  const labels = results.map((r, g) => {
+    const width = groupWidths[g]!.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1);
+    return `${r.label} (${r.clients} clients, ${fmt(r.durationMs / 1000, 1)} s)`.padEnd(width);
+  });
+  return [[''.padEnd(leftWidth), ...labels].join(' │ ').trimEnd(), ...rows.map(render)].join('\n');
 }

@@ -23,13 +23,13 @@ const pgResult: BenchResult = {
 const mongoResult: BenchResult = { ...pgResult, label: 'mongo', workloads: [{ ...workload('title-by-id', 'read', 9999, 0.5), errors: 3, firstError: 'boom & <bang>' }] };
 
 describe('formatBenchTable', () => {
-  it('puts results side by side, aligned, with a dash where a result lacks a workload', () => {
+  it('puts results side by side, each group aligned on its own, with a dash where a result lacks a workload', () => {
     expect(formatBenchTable([pgResult, mongoResult])).toBe(
       [
         '                     │ postgres (8 clients, 10.0 s)           │ mongo (8 clients, 10.0 s)',
-        'workload       kind  │  ops/s  p50 ms  p99 ms  max ms  errors │  ops/s  p50 ms  p99 ms  max ms  errors',
-        'title-by-id    read  │ 12,345    0.41    2.06    8.24       0 │  9,999    0.50    2.50    10.0       3',
-        'insert-rating  write │  2,345    3.20    16.0    64.0       0 │      —       —       —       —       —',
+        'workload       kind  │  ops/s  p50 ms  p99 ms  max ms  errors │ ops/s  p50 ms  p99 ms  max ms  errors',
+        'title-by-id    read  │ 12,345    0.41    2.06    8.24       0 │ 9,999    0.50    2.50    10.0       3',
+        'insert-rating  write │  2,345    3.20    16.0    64.0       0 │     —       —       —       —       —',
       ].join('\n'),
     );
   });
