@@ -1,6 +1,7 @@
 // The Dcs on etcd v3: one range read per cycle, leases managed by hand (no auto keepalive), CAS by transaction.
+import { request as httpRequest } from 'node:http';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
-import { Etcd3, EtcdLeaseInvalidError, isRecoverableError, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, isRecoverableError, type Lease, type Watcher } from 'etcd3';
 import {
   clusterKeys,
   type ClusterConfig,
@@ -18,6 +19,35 @@ export interface EtcdDcsOptions {
   cluster: string;
   /** Deadline of every call; a call that takes longer counts as a failure. */
   callTimeoutMs: number;
+}
+
+/** POST /v3/lease/keepalive: resolves true (alive), false (etcd says the lease is gone), rejects on any failure. */
+function gatewayKeepAlive(endpoint: string, leaseId: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ ID: leaseId });
+    const req = httpRequest(`${endpoint}/v3/lease/keepalive`, { method: 'POST', timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          const first = text.split('\n').find((l) => l.trim()) ?? '';
+          const parsed = JSON.parse(first) as { result?: { TTL?: string }; error?: unknown };
+          if (parsed.error || !parsed.result) return reject(new Error(`etcd error: ${first.slice(0, 100)}`));
+          // The gateway omits zero values: no TTL means the lease no longer exists.
+          resolve(Number(parsed.result.TTL ?? 0) > 0);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export class EtcdDcs implements Dcs {
@@ -73,18 +103,17 @@ export class EtcdDcs implements Dcs {
     return { id, ttlSeconds: Number(res.TTL) };
   }
 
-  async keepAlive(leaseId: string): Promise<boolean> {
-    const lease = this.leases.get(leaseId);
-    if (!lease) return false;
+  /**
+   * Sends the keepalive to every endpoint at once through etcd's JSON gateway, and takes the first
+   * answer: one dead etcd member must not cost a renewal (the gRPC client sends a keepalive stream to
+   * one random member, and its circuit breaker does not see stream failures).
+   */
+  async keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
+    const attempts = this.opts.endpoints.map((e) => gatewayKeepAlive(e, leaseId, timeoutMs));
     try {
-      const res = await lease.keepaliveOnce(this.deadline());
-      return Number(res.TTL) > 0;
-    } catch (err) {
-      if (err instanceof EtcdLeaseInvalidError || /requested lease not found/.test((err as Error).message)) {
-        this.leases.delete(leaseId);
-        return false;
-      }
-      throw err;
+      return await Promise.any(attempts);
+    } catch {
+      throw new Error(`no etcd endpoint confirmed lease ${leaseId} within ${timeoutMs}ms`);
     }
   }
 

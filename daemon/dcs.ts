@@ -46,8 +46,8 @@ export interface Dcs {
   read(): Promise<ClusterView>;
   /** Grants a lease of `ttlSeconds`; returns its id and the TTL etcd granted (it may round up). */
   grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }>;
-  /** One keepalive; resolves true when the lease is still alive, false when etcd says it expired. */
-  keepAlive(leaseId: string): Promise<boolean>;
+  /** One keepalive with its own (short) deadline; true when the lease is alive, false when etcd says it expired. */
+  keepAlive(leaseId: string, timeoutMs: number): Promise<boolean>;
   revokeLease(leaseId: string): Promise<void>;
   /** Puts this member's observed state bound to the lease. */
   publishMember(state: MemberState, leaseId: string): Promise<void>;

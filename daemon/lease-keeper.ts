@@ -48,6 +48,11 @@ export class LeaseKeeper {
     this.timer = setTimeout(() => void this.tick(), Math.max(50, this.ttlMs / 5));
   }
 
+  /**
+   * Keepalives get a deadline of TTL/4: one stuck on a dead etcd member must not eat the fencing
+   * budget; the next one, TTL/5 later, goes to another member (the client shuffles hosts and skips
+   * failing ones for a second).
+   */
   private async tick(): Promise<void> {
     if (this.inFlight || this.stopped) return this.schedule();
     this.inFlight = true;
@@ -63,7 +68,7 @@ export class LeaseKeeper {
         this.opts.log(`lease ${granted.id} granted (ttl ${granted.ttlSeconds}s)`);
         this.opts.onRenewed();
         this.opts.onChange();
-      } else if (await this.dcs.keepAlive(this.leaseId)) {
+      } else if (await this.dcs.keepAlive(this.leaseId, Math.max(100, this.ttlMs / 4))) {
         this.confirmedAt = sentAt;
         this.opts.onRenewed();
         if (!wasValid) this.opts.onChange();

@@ -38,6 +38,8 @@ export interface DaemonNode {
 
 export interface HarnessOptions {
   nodes?: number;
+  /** etcd members (1 or 3). */
+  etcdMembers?: number;
   ttl?: string;
   loop?: string;
   extraArgs?: string[];
@@ -66,17 +68,24 @@ export class DaemonCluster {
   readonly root: string;
   readonly nodes: DaemonNode[] = [];
   readonly etcdPort: number;
+  /** Every etcd member's client URL, comma-separated (what --etcd takes). */
   readonly etcdUrl: string;
+  readonly etcdMembers: { name: string; client: string; peer: string }[] = [];
   readonly cluster = 'test';
-  private etcd: ChildProcess | null = null;
+  private etcdProcs = new Map<number, ChildProcess>();
   private readonly secretsFile: string;
 
   constructor(private readonly opts: HarnessOptions = {}) {
     this.root = mkdtempSync(join(tmpdir(), 'pgd-'));
     chownSync(this.root, PG_UID, PG_GID);
-    const base = 21000 + Math.floor(Math.random() * 400) * 20;
+    const base = 21000 + Math.floor(Math.random() * 400) * 40;
     this.etcdPort = base;
-    this.etcdUrl = `http://127.0.0.1:${base}`;
+    // Member 0 on base/base+1; members 1 and 2 on base+20.. (pg ports are base+2.., HTTP base+10..).
+    for (let i = 0; i < (opts.etcdMembers ?? 1); i++) {
+      const client = i === 0 ? base : base + 18 + 2 * i;
+      this.etcdMembers.push({ name: `e${i}`, client: `http://127.0.0.1:${client}`, peer: `http://127.0.0.1:${client + 1}` });
+    }
+    this.etcdUrl = this.etcdMembers.map((m) => m.client).join(',');
     for (let i = 0; i < (opts.nodes ?? 3); i++) {
       const name = `pg${i}`;
       const dir = join(this.root, name);
@@ -95,26 +104,49 @@ export class DaemonCluster {
     return n;
   }
 
-  startEtcd(): void {
-    const dataDir = join(this.root, 'etcd');
-    const out = openSync(join(this.root, 'etcd.log'), 'a');
-    const peer = `http://127.0.0.1:${this.etcdPort + 1}`;
-    this.etcd = spawn('/usr/bin/etcd', [
-      '--name', 'e0', '--data-dir', dataDir,
-      '--listen-client-urls', this.etcdUrl, '--advertise-client-urls', this.etcdUrl,
-      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `e0=${peer}`, '--heartbeat-interval', '50', '--election-timeout', '500',
-    ], { detached: true, stdio: ['ignore', out, out] });
-    closeSync(out);
+  /** Starts every etcd member, or only member `only` (e.g. after killing it). */
+  startEtcd(only?: number): void {
+    const initial = this.etcdMembers.map((m) => `${m.name}=${m.peer}`).join(',');
+    this.etcdMembers.forEach((m, i) => {
+      if (only !== undefined && only !== i) return;
+      const out = openSync(join(this.root, `etcd-${m.name}.log`), 'a');
+      this.etcdProcs.set(i, spawn('/usr/bin/etcd', [
+        '--name', m.name, '--data-dir', join(this.root, `etcd-${m.name}`),
+        '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
+        '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
+        '--initial-cluster', initial, '--heartbeat-interval', '50', '--election-timeout', '500',
+      ], { detached: true, stdio: ['ignore', out, out] }));
+      closeSync(out);
+    });
   }
 
-  stopEtcd(): void {
-    if (this.etcd?.pid) killGroup(this.etcd.pid, 'SIGKILL');
-    this.etcd = null;
+  /** SIGKILLs every etcd member, or only member `only`. */
+  stopEtcd(only?: number): void {
+    for (const [i, p] of this.etcdProcs) {
+      if (only !== undefined && only !== i) continue;
+      if (p.pid) killGroup(p.pid, 'SIGKILL');
+      this.etcdProcs.delete(i);
+    }
   }
 
   async waitEtcd(): Promise<void> {
-    await waitFor('etcd to answer', async () => (await fetch(`${this.etcdUrl}/health`)).ok, 20_000);
+    for (const m of this.etcdMembers) {
+      if (![...this.etcdProcs.keys()].includes(this.etcdMembers.indexOf(m))) continue;
+      await waitFor(`etcd ${m.name} to answer`, async () => (await fetch(`${m.client}/health`)).ok, 20_000);
+    }
+  }
+
+  /** Index of the etcd member that is the raft leader now (from the gRPC gateway's status). */
+  async etcdLeader(): Promise<number> {
+    return waitFor('an etcd leader', async () => {
+      for (const [i, m] of this.etcdMembers.entries()) {
+        if (!this.etcdProcs.has(i)) continue;
+        const res = await fetch(`${m.client}/v3/maintenance/status`, { method: 'POST', body: '{}' });
+        const st = (await res.json()) as { header: { member_id: string }; leader: string };
+        if (st.header.member_id === st.leader) return i + 1;
+      }
+      return null;
+    }, 10_000).then((i) => i - 1);
   }
 
   /** Runs a pgdaemon CLI command (not the daemon) and returns its exit code and output. */
