@@ -21,6 +21,8 @@ export interface FetchImdbOptions {
   /** At most ~4 calls a second per file, plus one at the end. `total` is null when the server does not say. */
   onProgress?: (file: string, bytes: number, total: number | null, bytesPerSec: number) => void;
   signal?: AbortSignal;
+  /** Re-read cached files and compare their sha256 with the one recorded at download; a mismatch is fetched again. */
+  recheck?: boolean;
 }
 
 export interface FetchedFile {
@@ -214,8 +216,15 @@ async function fetchOne(file: string, opts: FetchImdbOptions): Promise<FetchedFi
   const size = await sizeOf(final);
   const meta = await readJson<CacheMeta>(metaPath);
   if (size !== null && meta && meta.bytes === size) {
-    opts.onProgress?.(file, size, size, 0);
-    return { file, bytes: size, skipped: true, resumed: false };
+    const intact = !opts.recheck || (await checkGzip(final).catch(() => null)) === meta.sha256;
+    if (intact) {
+      opts.onProgress?.(file, size, size, 0);
+      return { file, bytes: size, skipped: true, resumed: false };
+    }
+    // Damaged since it was downloaded (disk, an editor): nothing of it can be trusted, so start over.
+    await rm(final, { force: true });
+    await rm(metaPath, { force: true });
+    return fetchOne(file, opts);
   }
   if (size !== null) await rename(final, part); // a file without matching metadata is treated as a partial download
 

@@ -110,6 +110,25 @@ describe('fetchImdb', () => {
     expect(requests).toEqual([]);
   });
 
+  it('with recheck, finds a cached file damaged since its download and fetches it again', async () => {
+    const body = gz(8);
+    files.set('title.ratings.tsv.gz', { body, etag: '"r8"' });
+    await fetchImdb({ cacheDir: cache, baseUrl, files: ['title.ratings.tsv.gz'] });
+    const { writeFile } = await import('node:fs/promises');
+    const damaged = Buffer.from(body);
+    damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0xff; // same size: only the hash can tell
+    await writeFile(join(cache, 'title.ratings.tsv.gz'), damaged);
+    requests.length = 0;
+    const [unchecked] = await fetchImdb({ cacheDir: cache, baseUrl, files: ['title.ratings.tsv.gz'] });
+    expect(unchecked?.skipped).toBe(true);
+    const [checked] = await fetchImdb({ cacheDir: cache, baseUrl, files: ['title.ratings.tsv.gz'], recheck: true });
+    expect(checked).toEqual({ file: 'title.ratings.tsv.gz', bytes: body.length, skipped: false, resumed: false });
+    expect(requests).toHaveLength(1);
+    expect(await readFile(join(cache, 'title.ratings.tsv.gz'))).toEqual(body);
+    const [again] = await fetchImdb({ cacheDir: cache, baseUrl, files: ['title.ratings.tsv.gz'], recheck: true });
+    expect(again?.skipped).toBe(true);
+  });
+
   it('keeps the part of a dropped download and resumes it with a Range request', async () => {
     const body = gz(3);
     files.set('title.akas.tsv.gz', { body, etag: '"a1"', cutAfter: 10_000 });
