@@ -251,6 +251,12 @@ export class Daemon {
     const members: Record<string, MemberState> = {};
     for (const [n, v] of Object.entries(view?.members ?? {})) members[n] = v.value;
     const local = this.local as LocalPg;
+    // Stopped while our lease was not confirmed: that was the fence watchdog, not a crash. Reporting a
+    // crash would make the leader fail over at once although the lease may still be renewed.
+    if (this.nodeMemory.expectRunning && !local.running && !this.lease.valid()) {
+      this.log('fence', 'postgres was stopped by the fence watchdog (lease not confirmed in time)');
+      this.nodeMemory = { ...this.nodeMemory, expectRunning: false };
+    }
     const decision = decideNode({
       self: this.opts.node,
       desired: this.desired,
@@ -276,6 +282,8 @@ export class Daemon {
       }
       await this.observeLocal();
     }
+    // A server we did not start (the daemon restarted while it ran) gets a watchdog too.
+    if (this.local?.running && !this.watchdog.armed() && !this.fencing) this.watchdog.arm(this.servingAsPrimary() ? this.lease.remainingMs() : 86_400_000);
     await this.publish(members);
   }
 

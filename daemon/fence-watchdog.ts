@@ -25,6 +25,10 @@ export class FenceWatchdog {
     this.child = child;
   }
 
+  armed(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   feed(budgetMs: number): void {
     this.child?.stdin?.write(seconds(budgetMs) + '\n');
   }

@@ -1,6 +1,7 @@
 // Test harness: a real etcd and three pgdaemons (each managing a real PostgreSQL 15) on 127.0.0.1 in a temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -76,8 +77,8 @@ export class DaemonCluster {
   private readonly secretsFile: string;
 
   constructor(private readonly opts: HarnessOptions = {}) {
-    this.root = mkdtempSync(join(tmpdir(), 'pgd-'));
-    chownSync(this.root, PG_UID, PG_GID);
+    // Named now, created on first use: a test file whose tests are all filtered out leaves nothing behind.
+    this.root = join(tmpdir(), `pgd-${randomBytes(5).toString('hex')}`);
     const base = 21000 + Math.floor(Math.random() * 400) * 40;
     this.etcdPort = base;
     // Member 0 on base/base+1; members 1 and 2 on base+20.. (pg ports are base+2.., HTTP base+10..).
@@ -89,11 +90,21 @@ export class DaemonCluster {
     for (let i = 0; i < (opts.nodes ?? 3); i++) {
       const name = `pg${i}`;
       const dir = join(this.root, name);
-      mkdirSync(dir);
-      chownSync(dir, PG_UID, PG_GID);
       this.nodes.push({ name, pgPort: base + 2 + i, httpPort: base + 10 + i, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
     }
     this.secretsFile = join(this.root, 'secrets.json');
+  }
+
+  /** Creates the temp dir tree (owned by postgres) the first time something needs it. */
+  private ensureDirs(): void {
+    if (existsSync(this.root)) return;
+    mkdirSync(this.root, { mode: 0o755 });
+    chownSync(this.root, PG_UID, PG_GID);
+    for (const n of this.nodes) {
+      const dir = join(this.root, n.name);
+      mkdirSync(dir);
+      chownSync(dir, PG_UID, PG_GID);
+    }
     writeFileSync(this.secretsFile, JSON.stringify(SECRETS), { mode: 0o600 });
     chownSync(this.secretsFile, PG_UID, PG_GID);
   }
@@ -106,6 +117,7 @@ export class DaemonCluster {
 
   /** Starts every etcd member, or only member `only` (e.g. after killing it). */
   startEtcd(only?: number): void {
+    this.ensureDirs();
     const initial = this.etcdMembers.map((m) => `${m.name}=${m.peer}`).join(',');
     this.etcdMembers.forEach((m, i) => {
       if (only !== undefined && only !== i) return;
@@ -170,6 +182,7 @@ export class DaemonCluster {
   }
 
   startDaemon(name: string, extra: string[] = []): void {
+    this.ensureDirs();
     const n = this.node(name);
     const out = openSync(n.logFile, 'a');
     n.proc = spawn(process.execPath, [...this.daemonArgs(n), ...extra], {

@@ -30,7 +30,8 @@ for (const ttl of ['2s', '1s']) {
       await c.bootstrap();
     });
     afterAll(async () => {
-      await c.cleanup();
+      await c.cleanup(process.env['KEEP_DAEMON_TEST_DIR'] === '1');
+      if (process.env['KEEP_DAEMON_TEST_DIR'] === '1') console.log('kept', c.root);
     });
 
     it('keeps the primary and every acknowledged write when the etcd leader is killed', async () => {
