@@ -42,6 +42,8 @@ export function renderPostgresqlConf(s: PgSettings): string {
     'hot_standby_feedback = on',
     // Replicas report positions every second so lag and the sync set are fresh.
     "wal_receiver_status_interval = '1s'",
+    // A standby whose machine vanished (no TCP reset) leaves pg_stat_replication after 10 s, not 60 s.
+    "wal_sender_timeout = '10s'",
     "wal_retrieve_retry_interval = '500ms'",
     "recovery_target_timeline = 'latest'",
     'synchronous_commit = on',
