@@ -40,7 +40,7 @@ describe('pglab machines (real lab)', () => {
     const health = await pglab(['etcdctl', '--', 'endpoint', 'health']);
     expect(health.code, health.out).toBe(0);
     expect(health.out.match(/is healthy/g)).toHaveLength(3);
-  });
+  }, 600_000); // on a new host this builds the image first (55–120 s measured)
 
   it('runs a command inside a machine', async () => {
     const r = await pglab(['exec', 'pg1', '--', 'cat', '/etc/hostname']);
