@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-serve
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover bench-daemon clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load clean
 
 all: host-deps build machines imdb bench
 
@@ -48,6 +48,11 @@ chaos: build
 bench-failover: build
 	$(PGLAB) chaos kill --repeat 10
 	$(PGLAB) chaos switchover --repeat 10
+
+# `pglab imdb load` vs `psql \copy` of the same sample on the running lab, through haproxy (docs/imdb.md).
+BENCH_IMDB_ARGS ?= --scale 0.05 --rounds 3
+bench-imdb-load: build
+	$(PGLAB) run -- node dist/bench/imdb-load-lab.js $(BENCH_IMDB_ARGS)
 
 status: build
 	$(PGLAB) status

@@ -1,27 +1,24 @@
-// Measures loadPostgres against `psql \copy` of the same (decompressed) files on the same PostgreSQL, and sample generation time.
+// Measures loadPostgres against `psql \copy` of the same files on a local PostgreSQL (no lab needed), and sample generation time.
+// The lab's own figure, through haproxy to a replicated primary, is bench/imdb-load-lab.ts (make bench-imdb-load).
 // Run compiled, so the copy workers start as plain JavaScript (under tsx each worker first compiles TypeScript):
 //   npx tsc -p tsconfig.json --outDir .pglab-test/dist && node .pglab-test/dist/bench/imdb-load-vs-copy.js [--scale 0.05] [--rounds 3] [--concurrency 4] [--json out.json]
 // (npx tsx bench/imdb-load-vs-copy.ts works too, with that start-up cost in loadPostgres' figures.)
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import { generateSample } from '../imdb-data/generate-sample.js';
-import { IMDB_FILES } from '../imdb-data/imdb-files.js';
 import { loadPostgres } from '../imdb-data/load-postgres.js';
 import { mapLimit } from '../imdb-data/map-limit.js';
-import { quoteIdent } from '../imdb-data/schema-sql.js';
+import { BASELINE_FILES, baselineCopyCommand, baselineTablesSql, decompressAll, timed } from './copy-baseline.js';
 import { PG_BIN, startLocalPostgres, type LocalPostgres } from '../test/support/local-postgres.js';
 
 interface Run {
   method: string;
   round: number;
   ms: number;
-  /** loadPostgres only: start of the COPYs until the last one is done (the part psql \copy also does; smaller tables' ANALYZE overlaps it). */
+  /** loadPostgres only: start of the COPYs until the last one is done (each table's ANALYZE included). */
   copyMs?: number;
   mbPerSec: number;
   rowsPerSec: number;
@@ -42,26 +39,12 @@ const concurrency = Number(args.concurrency);
 
 const mb = (bytes: number): number => bytes / 1e6;
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const v = await fn();
-  return [v, performance.now() - t];
-}
-
-/** The original lab's baseline: all-text tables, CSV mode with a quote character that never occurs, \N as null. */
+/** The original lab's baseline (bench/copy-baseline.ts) against the local server. */
 async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number, gzDir?: string): Promise<void> {
-  await pg.query('DROP SCHEMA IF EXISTS base CASCADE', [], 'bench');
-  await pg.query('CREATE SCHEMA base', [], 'bench');
-  const files = [...IMDB_FILES].sort((a, b) => b.fullRows - a.fullRows);
-  for (const spec of files) {
-    await pg.query(`CREATE TABLE base.${spec.table} (${spec.columns.map((c) => `${quoteIdent(c.name)} text`).join(', ')})`, [], 'bench');
-  }
+  for (const sql of baselineTablesSql()) await pg.query(sql, [], 'bench');
   const conn = `host=127.0.0.1 port=${pg.port} user=postgres dbname=bench`;
-  await mapLimit(files, parallel, async (spec) => {
-    // From the decompressed file, or (gzDir) streamed through zcat like loadPostgres streams through gunzip.
-    const from = gzDir ? `PROGRAM 'zcat ${join(gzDir, spec.file)}'` : `'${join(plainDir, spec.file.replace(/\.gz$/, ''))}'`;
-    const copy = `\\copy base.${spec.table} FROM ${from} WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', NULL '\\N', HEADER)`;
-    await execa(join(PG_BIN, 'psql'), [conn, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', copy], { env: { PGPASSWORD: pg.password } });
+  await mapLimit(BASELINE_FILES, parallel, async (spec) => {
+    await execa(join(PG_BIN, 'psql'), [conn, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', baselineCopyCommand(spec, plainDir, gzDir)], { env: { PGPASSWORD: pg.password } });
   });
 }
 
@@ -76,13 +59,7 @@ async function main(): Promise<void> {
     const gzDir = join(work, 'sample');
     const [generated, genMs] = await timed(() => generateSample({ outDir: gzDir, scale, seed: Number(args.seed) }));
     const plainDir = join(work, 'plain');
-    await execa('mkdir', ['-p', plainDir]);
-    let bytes = 0;
-    for (const spec of IMDB_FILES) {
-      const out = join(plainDir, spec.file.replace(/\.gz$/, ''));
-      await pipeline(createReadStream(join(gzDir, spec.file)), createGunzip(), createWriteStream(out));
-      bytes += (await stat(out)).size;
-    }
+    const bytes = await decompressAll(gzDir, plainDir);
     const rows = generated.files.reduce((n, f) => n + f.rows, 0);
     const gzBytes = generated.files.reduce((n, f) => n + f.bytes, 0);
     console.log(`sample: scale ${scale}, ${rows.toLocaleString('en-US')} rows, ${mb(bytes).toFixed(1)} MB decompressed (${mb(gzBytes).toFixed(1)} MB gzip), generated in ${(genMs / 1000).toFixed(1)} s`);

@@ -1,4 +1,4 @@
-// Loads the seven IMDb files into PostgreSQL: parallel streaming COPY into fresh tables, indexes after, ANALYZE, then an atomic swap.
+// Loads the seven IMDb files into PostgreSQL: parallel streaming COPY into fresh tables (each ANALYZEd once filled), indexes after, then an atomic swap.
 import type pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { BadLineLog, DEFAULT_MAX_BAD_LINES, type BadLine } from './bad-lines.js';
@@ -6,7 +6,7 @@ import { copyTable, type CopiedTable, type CopyJob } from './copy-table.js';
 import { CopyWorkerPool, workersAvailable } from './copy-worker-pool.js';
 import { mapLimit } from './map-limit.js';
 import { connectPg } from './pg-connect.js';
-import { DEFAULT_SCHEMA, indexSql, qualified, quoteIdent } from './schema-sql.js';
+import { DEFAULT_SCHEMA, indexSql, quoteIdent } from './schema-sql.js';
 import { findSourceFiles, type SourceFile } from './source-files.js';
 
 export interface LoadPostgresOptions {
@@ -32,22 +32,25 @@ export interface LoadPostgresOptions {
 }
 
 export interface LoadedTable extends CopiedTable {
-  /** Time of the primary key, indexes and ANALYZE of this table. */
+  /** Time of the primary key and indexes of this table (0 without indexes). */
   indexMs: number;
 }
 
 export interface LoadPostgresResult {
   tables: LoadedTable[];
   ms: number;
-  /** Wall time of the phases: all COPYs; keys, indexes and ANALYZE; the swap. */
+  /** Wall time of the phases: all COPYs (each followed by its ANALYZE); keys and indexes; the swap. */
   phases: { copyMs: number; indexMs: number; swapMs: number };
   badLines: BadLine[];
 }
 
+/** Tables loaded at the same time unless told otherwise. */
+export const DEFAULT_LOAD_CONCURRENCY = 4;
+
 /** Any fixed number works; it keeps two loads of the same database from interleaving. */
 const LOAD_LOCK_KEY = 0x706c6162; // "plab"
 
-async function indexTable(source: SourceFile, schema: string, config: pg.ClientConfig, indexes: boolean, signal?: AbortSignal): Promise<number> {
+async function indexTable(source: SourceFile, schema: string, config: pg.ClientConfig, signal?: AbortSignal): Promise<number> {
   const client = await connectPg(config, 'pglab imdb load');
   const onAbort = (): void => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort);
@@ -55,7 +58,7 @@ async function indexTable(source: SourceFile, schema: string, config: pg.ClientC
   try {
     // Index builds sort; more memory means fewer passes over temp files.
     await client.query(`SET maintenance_work_mem = '256MB'`);
-    for (const sql of indexes ? indexSql(schema, source.spec) : []) {
+    for (const sql of indexSql(schema, source.spec)) {
       try {
         await client.query(sql);
       } catch (err) {
@@ -69,7 +72,6 @@ async function indexTable(source: SourceFile, schema: string, config: pg.ClientC
         throw new Error(`indexing ${schema}.${source.spec.table} failed (${sql}): ${e.message}`, { cause: err });
       }
     }
-    await client.query(`ANALYZE ${qualified(schema, source.spec.table)}`);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
@@ -81,7 +83,7 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
   const started = Date.now();
   const schema = opts.schema ?? DEFAULT_SCHEMA;
   const staging = `${schema}_load`;
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_LOAD_CONCURRENCY);
   const maxBadLines = opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES;
   // Biggest first, so the longest COPY starts at once and the small ones fill in around it.
   const sources = (await findSourceFiles(opts.sourceDir)).sort((a, b) => b.size - a.size);
@@ -122,9 +124,9 @@ export async function loadPostgres(opts: LoadPostgresOptions): Promise<LoadPostg
     const copyMs = Date.now() - copyStarted;
     await pool?.destroy();
 
-    // Indexes and ANALYZE after all the data: measured faster on 2 cores than starting them while big COPYs still run.
+    // Indexes after all the data: measured faster on 2 cores than starting them while big COPYs still run.
     const indexStarted = Date.now();
-    const indexMs = await mapLimit(sources, concurrency, (source) => indexTable(source, staging, opts.connection, opts.indexes, stop.signal));
+    const indexMs = opts.indexes ? await mapLimit(sources, concurrency, (source) => indexTable(source, staging, opts.connection, stop.signal)) : [];
     const indexPhaseMs = Date.now() - indexStarted;
     stop.signal.throwIfAborted();
     const loaded: LoadedTable[] = copied.map((c, i) => ({ ...c, indexMs: indexMs[i] ?? 0 }));

@@ -105,8 +105,10 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
         const rows = r.tables.reduce((a, x) => a + x.rows, 0);
         const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
         report.text = [
-          'TABLE               ROWS        MB     COPY    INDEX',
-          ...r.tables.map((x) => `${x.table.padEnd(18)} ${String(x.rows).padStart(9)} ${(x.bytes / 1e6).toFixed(1).padStart(8)} ${formatDuration(x.ms).padStart(8)} ${formatDuration(x.indexMs).padStart(8)}`),
+          'TABLE               ROWS        MB     COPY  ANALYZE    INDEX',
+          ...r.tables.map((x) =>
+            [x.table.padEnd(18), String(x.rows).padStart(9), (x.bytes / 1e6).toFixed(1).padStart(8), ...[x.ms, x.analyzeMs, x.indexMs].map((ms) => formatDuration(ms).padStart(8))].join(' '),
+          ),
           ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
         ].join('\n');
         return `${rows.toLocaleString('en')} rows, ${mb(bytes)} in ${formatDuration(r.ms)} (${((bytes / 1e6) / (r.ms / 1000)).toFixed(1)} MB/s)`;

@@ -95,6 +95,10 @@ describe('loadPostgres + verifyPostgres on a generated sample', () => {
     expect(await counts('sample')).toEqual(before); // the stray row is gone: the tables were replaced
     const schemas = await db().query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'imdb%' ORDER BY 1`, [], 'sample');
     expect(schemas.map((s) => s.nspname)).toEqual(['imdb']);
+    // Without indexes the tables are still analyzed (each right after its COPY): the planner knows them at once.
+    const unanalyzed = await db().query(`SELECT relname FROM pg_stat_user_tables WHERE schemaname='imdb' AND last_analyze IS NULL`, [], 'sample');
+    expect(unanalyzed).toEqual([]);
+    for (const t of result.tables) expect(t.indexMs).toBe(0);
     expect((await verifyPostgres({ connection: db().connection('sample'), sourceDir: sampleDir })).ok).toBe(true);
   });
 
