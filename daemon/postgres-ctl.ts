@@ -1,7 +1,7 @@
 // Runs the PostgreSQL tools (initdb, pg_ctl, pg_basebackup, pg_rewind) on the data directory the daemon owns.
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfState, renderHba, renderPostgresqlConf, type PgSettings } from './postgres-conf.js';
 
@@ -21,21 +21,33 @@ export class PgToolError extends Error {
   override readonly name = 'PgToolError';
 }
 
-async function run(paths: PgPaths, tool: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
-  const res = await execa(join(paths.binDir, tool), args, { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore' });
+/**
+ * The command line that runs a tool at normal priority. The daemon may run with a raised priority (Nice=-10 in the
+ * lab's unit) so its lease renewals are not starved; PostgreSQL, started by pg_ctl, must not inherit it.
+ */
+export function atNormalPriority(file: string, args: string[], ownNice = getPriority()): [string, string[]] {
+  return ownNice < 0 ? ['nice', ['-n', String(-ownNice), file, ...args]] : [file, args];
+}
+
+function tool(paths: PgPaths, name: string, args: string[]): [string, string[]] {
+  return atNormalPriority(join(paths.binDir, name), args);
+}
+
+async function run(paths: PgPaths, name: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
+  const res = await execa(...tool(paths, name, args), { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore' });
   if (res.exitCode !== 0 || res.timedOut) {
     const tail = `${res.stderr}\n${res.stdout}`.trim().split('\n').slice(-3).join(' | ');
-    throw new PgToolError(`${tool} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
+    throw new PgToolError(`${name} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
   }
   return res.stdout;
 }
 
 /** Like run, but returns stderr and stdout together (pg_rewind reports on stderr). */
-async function runBoth(paths: PgPaths, tool: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
-  const res = await execa(join(paths.binDir, tool), args, { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore', all: true });
+async function runBoth(paths: PgPaths, name: string, args: string[], timeoutMs: number, env: Record<string, string> = {}) {
+  const res = await execa(...tool(paths, name, args), { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore', all: true });
   if (res.exitCode !== 0 || res.timedOut) {
     const tail = (res.all ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new PgToolError(`${tool} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
+    throw new PgToolError(`${name} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
   }
   return res.all ?? '';
 }

@@ -147,7 +147,10 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, sign
   const changed = [...(await writeMachineFiles(m.name, files)), ...(await enableUnits(m.name, role.units))];
   if (changed.length === 0) return UNCHANGED;
   // A running machine whose configuration changed: restart what reads it.
-  if (role.units.length > 0) await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal });
+  if (role.units.length > 0) {
+    await execIn(m.name, ['systemctl', 'daemon-reload'], { signal }); // a changed drop-in is only read on reload
+    await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal });
+  }
   return `reconfigured (${changed.join(', ')})`;
 }
 

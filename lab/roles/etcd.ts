@@ -1,5 +1,6 @@
 // etcd members: one static cluster of every etcd machine, tuned for a LAN bridge.
 import { machinesOf, type Machine, type Topology } from '../topology.js';
+import { priorityDropIn } from './priority.js';
 import type { RoleModule } from './role.js';
 
 export const ETCD_CLIENT_PORT = 2379;
@@ -33,5 +34,5 @@ export function etcdEnvironment(m: Machine, t: Topology): string {
 export const etcdRole: RoleModule = {
   role: 'etcd',
   units: ['etcd.service'],
-  files: (m, t) => [{ path: 'etc/default/etcd', content: etcdEnvironment(m, t) }],
+  files: (m, t) => [{ path: 'etc/default/etcd', content: etcdEnvironment(m, t) }, priorityDropIn('etcd.service')],
 };

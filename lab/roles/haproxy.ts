@@ -1,6 +1,7 @@
 // haproxy in front of the PostgreSQL nodes: 5432 to the primary, 5433 to the
 // replicas, chosen by pgdaemon's HTTP health checks on each node.
 import { machinesOf, type Topology } from '../topology.js';
+import { priorityDropIn } from './priority.js';
 import type { RoleModule } from './role.js';
 
 export const HAPROXY_PRIMARY_PORT = 5432;
@@ -61,5 +62,5 @@ export function haproxyConfig(t: Topology): string {
 export const haproxyRole: RoleModule = {
   role: 'haproxy',
   units: ['haproxy.service'],
-  files: (_m, t) => [{ path: 'etc/haproxy/haproxy.cfg', content: haproxyConfig(t) }],
+  files: (_m, t) => [{ path: 'etc/haproxy/haproxy.cfg', content: haproxyConfig(t) }, priorityDropIn('haproxy.service')],
 };

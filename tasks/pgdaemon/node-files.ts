@@ -3,6 +3,7 @@ import type { MachineFile } from '../../lab/machine.js';
 import { etcdEndpoints } from '../../lab/roles/etcd.js';
 import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
 import { POSTGRES_PORT } from '../../lab/roles/postgres.js';
+import { CONTROL_PLANE_PRIORITY } from '../../lab/roles/priority.js';
 import type { LabSecrets } from '../../lab/secrets.js';
 import type { Machine, Topology } from '../../lab/topology.js';
 import { INSTALL_DIR, type DaemonBundle } from './bundle.js';
@@ -41,6 +42,8 @@ export function daemonUnit(): string {
     // unsupervised primary never keeps taking writes; the daemon comes back in a second.
     'Restart=always',
     'RestartSec=1',
+    // Lease renewals must not wait behind PostgreSQL's own work; the daemon starts PostgreSQL back at normal priority.
+    ...CONTROL_PLANE_PRIORITY,
     'TimeoutStopSec=30',
     '',
     '[Install]',

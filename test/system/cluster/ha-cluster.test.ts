@@ -53,6 +53,21 @@ describe('HA cluster behind haproxy (real lab)', () => {
     expect(seen).toMatch(/^hello\|10\.42\.0\.1[12]\|t$/m);
   });
 
+  it('runs etcd, haproxy and pgdaemon at raised priority, PostgreSQL at normal priority', async () => {
+    // Niceness of every process of a command name inside a machine, as "comm:ni" lines.
+    const nice = async (machine: string, comm: string): Promise<string[]> => {
+      const r = await pglab(['exec', machine, '--', 'ps', '-C', comm, '-o', 'comm=,ni=']);
+      expect(r.code, r.out).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/, ':'));
+    };
+    expect(await nice('etcd0', 'etcd')).toEqual(['etcd:-10']);
+    expect(new Set(await nice('haproxy0', 'haproxy'))).toEqual(new Set(['haproxy:-10']));
+    expect(await nice('pg0', 'node')).toEqual(['node:-10']); // pgdaemon
+    const postgres = await nice('pg0', 'postgres');
+    expect(postgres.length).toBeGreaterThan(3);
+    expect(new Set(postgres)).toEqual(new Set(['postgres:0']));
+  });
+
   it('rejects a wrong password: no trust authentication on the bridge', async () => {
     const r = await pglab(['run', '--', 'psql', 'postgresql://pglab:wrong@10.42.0.30:5432/pglab', '-c', 'select 1']);
     expect(r.code).not.toBe(0);
