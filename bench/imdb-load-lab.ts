@@ -11,7 +11,7 @@ import { mapLimit } from '../imdb-data/map-limit.js';
 import { machinesOf } from '../lab/topology.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { sampleDir } from '../tasks/imdb.js';
-import { BASELINE_FILES, baselineCopyCommand, baselineTablesSql, BASELINE_SCHEMA, decompressAll, median, timed } from './copy-baseline.js';
+import { BASELINE_FILES, baselineCopyCommand, baselineTablesSql, BASELINE_SCHEMA, BASELINE_TYPED_SCHEMA, decompressAll, median, timed, typedFromTextSql } from './copy-baseline.js';
 
 const PGLAB = resolve(import.meta.dirname, '../../bin/pglab');
 
@@ -75,11 +75,20 @@ async function main(): Promise<void> {
     for (const sql of baselineTablesSql()) await psql(sql);
     await mapLimit(BASELINE_FILES, parallel, (spec) => psql(baselineCopyCommand(spec, plainDir, viaZcat ? gzDir : undefined)));
   };
+  // What it takes with psql alone to end where our load ends: typed tables with arrays, analyzed.
+  const sameResult = async () => {
+    for (const sql of baselineTablesSql(true)) await psql(sql);
+    await mapLimit(BASELINE_FILES, concurrency, async (spec) => {
+      await psql(baselineCopyCommand(spec, plainDir, gzDir));
+      await psql(typedFromTextSql(spec));
+    });
+  };
   const methods: [string, () => Promise<unknown>][] = [
     [`pglab imdb load --no-indexes (${concurrency} tables at a time)`, () => pglab([...loadCommand, '--no-indexes'])],
     [`psql \\copy, ${concurrency} files in parallel`, baseline(concurrency, false)],
     ["psql \\copy, one file after another (original lab)", baseline(1, false)],
     [`psql \\copy FROM PROGRAM 'zcat', ${concurrency} in parallel`, baseline(concurrency, true)],
+    [`same result with psql: zcat \\copy + INSERT…SELECT typed + ANALYZE, ${concurrency} in parallel`, sameResult],
   ];
   const times = new Map<string, number[]>(methods.map(([name]) => [name, []]));
   try {
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
       await writeFile(args.json, JSON.stringify({ scale, seed, rows, bytes, gzBytes, loadAvg: load.stdout.trim(), times: Object.fromEntries(times), indexedMs }, null, 2));
     }
   } finally {
-    await psql(`DROP SCHEMA IF EXISTS ${BASELINE_SCHEMA} CASCADE`).catch(() => undefined);
+    for (const schema of [BASELINE_SCHEMA, BASELINE_TYPED_SCHEMA]) await psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await rm(plainDir, { recursive: true, force: true });
   }
 }
