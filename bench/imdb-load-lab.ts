@@ -91,30 +91,31 @@ async function main(): Promise<void> {
     [`same result with psql: zcat \\copy + INSERT…SELECT typed + ANALYZE, ${concurrency} in parallel`, sameResult],
   ];
   const times = new Map<string, number[]>(methods.map(([name]) => [name, []]));
+  const width = Math.max(...methods.map(([name]) => name.length)) + 2;
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const [name, run] of methods) {
         await settle(pgNodes.map((m) => m.name));
         const [, ms] = await timed(run);
         times.get(name)!.push(ms);
-        console.log(`round ${round}  ${name.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${(mb / (ms / 1000)).toFixed(1).padStart(6)} MB/s`);
+        console.log(`round ${round}  ${name.padEnd(width)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${(mb / (ms / 1000)).toFixed(1).padStart(6)} MB/s`);
       }
     }
     await settle(pgNodes.map((m) => m.name));
     const [, indexedMs] = await timed(() => pglab(loadCommand));
-    console.log(`once     pglab imdb load (with keys and indexes)                   ${(indexedMs / 1000).toFixed(2).padStart(7)} s`);
+    console.log(`once     ${'pglab imdb load (with keys and indexes)'.padEnd(width)}${(indexedMs / 1000).toFixed(2).padStart(7)} s`);
 
-    console.log(`\n${'method'.padEnd(56)} ${'median'.padStart(8)} ${'best'.padStart(8)} ${'MB/s'.padStart(7)} ${'rows/s'.padStart(10)}   (median of ${rounds})`);
+    console.log(`\n${'method'.padEnd(width)} ${'median'.padStart(8)} ${'best'.padStart(8)} ${'MB/s'.padStart(7)} ${'rows/s'.padStart(10)}   (median of ${rounds})`);
     for (const [name] of methods) {
       const t = times.get(name)!;
       const m = median(t);
-      console.log(`${name.padEnd(56)} ${(m / 1000).toFixed(2).padStart(7)}s ${(Math.min(...t) / 1000).toFixed(2).padStart(7)}s ${(mb / (m / 1000)).toFixed(1).padStart(7)} ${Math.round(rows / (m / 1000)).toLocaleString('en-US').padStart(10)}`);
+      console.log(`${name.padEnd(width)} ${(m / 1000).toFixed(2).padStart(7)}s ${(Math.min(...t) / 1000).toFixed(2).padStart(7)}s ${(mb / (m / 1000)).toFixed(1).padStart(7)} ${Math.round(rows / (m / 1000)).toLocaleString('en-US').padStart(10)}`);
     }
     const ours = times.get(methods[0]![0])!;
     console.log('\nthroughput ratio, pglab imdb load / psql \\copy (median | best):');
     for (const [name] of methods.slice(1)) {
       const theirs = times.get(name)!;
-      console.log(`  vs ${name.padEnd(50)} ${(median(theirs) / median(ours)).toFixed(2)}× | ${(Math.min(...theirs) / Math.min(...ours)).toFixed(2)}×`);
+      console.log(`  vs ${name.padEnd(width)} ${(median(theirs) / median(ours)).toFixed(2)}× | ${(Math.min(...theirs) / Math.min(...ours)).toFixed(2)}×`);
     }
     if (args.json) {
       await writeFile(args.json, JSON.stringify({ scale, seed, rows, bytes, gzBytes, loadAvg: load.stdout.trim(), times: Object.fromEntries(times), indexedMs }, null, 2));
