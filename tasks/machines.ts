@@ -17,6 +17,7 @@ import { ensureNetns } from '../network/netns.js';
 import { labName } from '../lab/state-dir.js';
 import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
+import { OneAtATime } from '../common/one-at-a-time.js';
 import type { Step } from './graph/step.js';
 import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
 
@@ -130,6 +131,13 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
   return steps;
 }
 
+/**
+ * Restarts after a configuration change go one machine of a role at a time: restarting every etcd member at once
+ * loses the quorum (the primary cannot renew its lease and fences itself), every haproxy at once drops all clients.
+ * `systemctl restart` returns once the unit is ready (etcd's unit is Type=notify: it has rejoined the cluster).
+ */
+const roleRestarts = new OneAtATime();
+
 /** Boots a machine if it is not running, or rewrites its configuration if it is. Idempotent. */
 export async function ensureMachine(m: Machine, t: Topology, image: string, signal?: AbortSignal): Promise<string> {
   const role = ROLE_MODULES[m.role];
@@ -148,8 +156,10 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, sign
   if (changed.length === 0) return UNCHANGED;
   // A running machine whose configuration changed: restart what reads it.
   if (role.units.length > 0) {
-    await execIn(m.name, ['systemctl', 'daemon-reload'], { signal }); // a changed drop-in is only read on reload
-    await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal });
+    await roleRestarts.run(m.role, async () => {
+      await execIn(m.name, ['systemctl', 'daemon-reload'], { signal }); // a changed drop-in is only read on reload
+      await execIn(m.name, ['systemctl', 'restart', ...role.units], { signal });
+    });
   }
   return `reconfigured (${changed.join(', ')})`;
 }
