@@ -79,7 +79,8 @@ export class Daemon {
     this.server = await startApi(this.opts.listen, this.secrets.apiToken, {
       health: () => this.health(),
       status: () => this.status(),
-      cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [] }),
+      // etcdReachable false: this view is as old as the last etcd read (the daemon is cut off), so callers ask another daemon.
+      cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [], etcdReachable: this.etcdOk }),
       history: () => this.dcs.readHistory(),
       requestRoleChange: async (kind, to, from) => {
         const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: new Date().toISOString() });

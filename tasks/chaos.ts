@@ -6,6 +6,7 @@ import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { analyzeRun, summarizeRuns, type RunReport } from '../chaos/analyze-run.js';
 import { missingAcked, prepareTable, startWriters } from '../chaos/checked-writer.js';
+import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
 import { imageDir } from '../lab/image.js';
 import { execIn, killMachine, stopMachine } from '../lab/machine.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
@@ -15,16 +16,17 @@ import { runGraph } from './graph/scheduler.js';
 import { deploySteps } from './deploy.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
-import { pgdaemonCli } from './pgdaemon/cluster-state.js';
+import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
-export const FAULTS = ['kill', 'stop', 'postgres-kill', 'switchover', 'deploy'] as const;
+export const FAULTS = ['kill', 'stop', 'postgres-kill', 'partition', 'switchover', 'deploy'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const FAULT_HELP: Record<Fault, string> = {
   kill: "SIGKILL the machine's PID 1 (power loss)",
   stop: 'shut the machine down cleanly',
   'postgres-kill': 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)',
+  partition: 'cut the machine off from every etcd member while clients and replicas still reach it; lifted once a new primary serves',
   switchover: 'planned switchover to MACHINE (default: the best replica)',
   deploy: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`',
 };
@@ -54,7 +56,8 @@ function parseFault(f: string): Fault {
   throw new UserError(`unknown fault "${f}"`, `faults are: ${faultHelp()}`);
 }
 
-async function inject(t: Topology, fault: Fault, target: string): Promise<void> {
+/** Injects the fault; returns how to undo it when the fault itself must be lifted (a partition), else nothing. */
+async function inject(t: Topology, fault: Fault, target: string): Promise<(() => Promise<void>) | void> {
   switch (fault) {
     case 'kill':
       killMachine(target);
@@ -65,6 +68,11 @@ async function inject(t: Topology, fault: Fault, target: string): Promise<void> 
     case 'postgres-kill':
       await execIn(target, ['sh', '-c', 'kill -9 $(head -1 /var/lib/postgresql/pglab/postmaster.pid)']);
       return;
+    case 'partition': {
+      const etcd = machinesOf(t, 'etcd').map((m) => m.ip);
+      await execIn(target, ['nft', '-f', '-'], { input: partitionScript(etcd) });
+      return async () => void (await execIn(target, ['nft', '-f', '-'], { input: liftPartitionScript() }));
+    }
     case 'switchover':
       await pgdaemonCli(t, ['switchover', ...(target ? ['--to', target] : []), '--wait', '60s'], { timeoutMs: 70_000 });
       return;
@@ -116,16 +124,20 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         async run(ctx) {
           const t0 = performance.now();
           const writers = startWriters({ connection, clients: opts.writers, t0 });
+          let undo: (() => Promise<void>) | void = undefined;
           try {
             await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
             faultAt = performance.now() - t0;
             ctx.output(`${fault} ${target}`);
-            await inject(t, fault, target);
+            undo = await inject(t, fault, target);
             // Keep writing until the cluster has a healthy primary again, then a little longer.
-            await waitForHealthyPrimary(t, fault === 'kill' || fault === 'stop' ? target : undefined, ctx.signal, (m) => ctx.output(m));
+            const gone = fault === 'kill' || fault === 'stop' || fault === 'partition' ? target : undefined;
+            await waitForHealthyPrimary(t, gone, ctx.signal, (m) => ctx.output(m));
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
             log = await writers.stop();
+            // Also on Ctrl-C or a failure: a partition left in place would outlive the run.
+            if (undo) await undo();
           }
           return `${log.acks.length} acked, ${log.failures.length} failed attempts`;
         },
@@ -161,19 +173,18 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
   return steps;
 }
 
-/** Waits for a healthy primary other than `notOn` (if given), through pgdaemon's view. */
+/** Waits for a healthy primary other than `notOn` (if given), through the view of a daemon that reaches etcd. */
 async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, signal: AbortSignal, say: (m: string) => void): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     signal.throwIfAborted();
-    const r = await pgdaemonCli(t, ['status', '--json'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
-    try {
-      const s = JSON.parse(r?.stdout ?? '') as { desired: { primary: string } | null; members: { node: string; role: string; pgUp: boolean }[] };
+    const s = await readClusterState(t).catch(() => undefined);
+    if (s) {
       const p = s.desired?.primary;
       const m = s.members.find((x) => x.node === p);
       if (p && p !== notOn && m?.role === 'primary' && m.pgUp) return;
       say(`waiting for a new primary (desired ${p ?? '-'})`);
-    } catch {
+    } else {
       say('waiting for pgdaemon status');
     }
     await sleep(200);

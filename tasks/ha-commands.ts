@@ -33,7 +33,7 @@ export async function historyCommand(t: Topology, json: boolean): Promise<string
     h.from ?? '-',
     h.to,
     h.decidedBy,
-    h.detectedToDecidedMs === null ? '-' : `${h.detectedToDecidedMs}ms`,
+    h.detectedToDecidedMs === null ? '-' : `${Math.round(h.detectedToDecidedMs)}ms`,
     h.reason,
   ]);
   const widths = header.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -53,6 +53,7 @@ export async function readClusterState(t: Topology, opts: { history?: boolean } 
       try {
         const base = `http://${m.ip}:${DAEMON_HTTP_PORT}`;
         const cluster = (await (await fetch(`${base}/cluster`, { signal: AbortSignal.timeout(1500) })).json()) as Record<string, unknown>;
+        if (cluster.etcdReachable === false) continue; // a daemon cut off from etcd knows only its last read
         const history = opts.history ? ((await (await fetch(`${base}/history`, { signal: AbortSignal.timeout(1500) })).json()) as unknown) : [];
         return parseState({ ...cluster, history }, `${m.name}'s /cluster`);
       } catch {

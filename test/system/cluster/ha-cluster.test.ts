@@ -98,6 +98,28 @@ describe('HA cluster behind haproxy (real lab)', () => {
     expect(again.out).toMatch(/Start pgdaemon .*: unchanged/);
   });
 
+  it('fences a primary cut off from etcd, fails over with no split brain, and takes it back as a replica once the partition lifts', async () => {
+    const before = await haRoles();
+    const oldPrimary = Object.entries(before).find(([, r]) => r === 'primary')![0];
+    const { runs } = await chaos(['partition']);
+    const run = runs[0]!;
+    expect(run.target).toBe(oldPrimary);
+    expect(run.acked).toBeGreaterThan(100);
+    expect(run.primaryAfter).not.toBe(run.primaryBefore);
+    // Clients still reached the old primary through haproxy: only its own fencing keeps them from writing there.
+    expect(run.splitBrainAcks).toBe(0);
+    const after = await haRoles();
+    expect(after[oldPrimary]).toBe('replica');
+    expect(Object.values(after).filter((r) => r === 'primary')).toHaveLength(1);
+    const history = await pglab(['history']);
+    expect(history.stdout).toMatch(new RegExp(`failover\\s+${oldPrimary}\\s+pg\\d.*member key of ${oldPrimary} is gone`));
+    const log = await pglab(['exec', oldPrimary, '--', 'journalctl', '-u', 'pgdaemon', '-o', 'cat', '--no-pager']);
+    expect(log.stdout).toMatch(/fencing: I am pg\d, a primary whose lease could not be confirmed in time/);
+    const tables = await pglab(['exec', oldPrimary, '--', 'nft', 'list', 'tables']);
+    expect(tables.code, tables.out).toBe(0);
+    expect(tables.stdout).not.toContain('pglab_chaos'); // the partition was lifted
+  });
+
   it('fails over when the primary machine is killed; haproxy follows; the old primary rejoins as a replica', async () => {
     const before = await haRoles();
     const oldPrimary = Object.entries(before).find(([, r]) => r === 'primary')![0];
