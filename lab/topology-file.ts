@@ -12,6 +12,7 @@ const size = (role: keyof typeof ROLE_LAYOUT, min: number) =>
 export const topologyFileSchema = z
   .object({
     cluster: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes, starting with a letter').optional(),
+    replication: z.enum(['async', 'sync']).optional(),
     subnet: z
       .string()
       .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0\/24$/, 'a /24 network such as 10.42.0.0/24')
@@ -69,6 +70,7 @@ export function parseTopology(text: string, source: string): Topology {
   const file = parsed.data;
   const topology = buildTopology({
     cluster: file.cluster ?? DEFAULT_SIZES.cluster,
+    replication: file.replication ?? DEFAULT_SIZES.replication,
     subnet: file.subnet ?? DEFAULT_SIZES.subnet,
     sizes: { ...DEFAULT_SIZES.sizes, ...file.machines },
     etcd: { ...DEFAULT_SIZES.etcd, ...file.etcd },

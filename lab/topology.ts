@@ -16,9 +16,14 @@ export interface EtcdTuning {
   readonly electionMs: number;
 }
 
+/** Asynchronous: commits are acknowledged before any replica has them (a failover can lose the last ones). */
+export type ReplicationMode = 'async' | 'sync';
+
 export interface Topology {
   /** Name of the PostgreSQL HA cluster (etcd prefix). */
   readonly cluster: string;
+  /** How the HA cluster is created (pgdaemon init-cluster [--sync]); absent in records of older labs: async. */
+  readonly replication?: ReplicationMode;
   readonly bridge: string;
   /** /24 network; the bridge takes .1. */
   readonly subnet: string;
@@ -36,6 +41,7 @@ export const ROLE_LAYOUT: Record<Role, { prefix: string; firstHost: number; max:
 
 export interface TopologySizes {
   cluster: string;
+  replication: ReplicationMode;
   subnet: string;
   sizes: Record<Role, number>;
   etcd: EtcdTuning;
@@ -43,6 +49,7 @@ export interface TopologySizes {
 
 export const DEFAULT_SIZES: TopologySizes = {
   cluster: 'pglab',
+  replication: 'async',
   subnet: '10.42.0.0/24',
   // MongoDB has no package in Debian and cannot be downloaded here: off by default (see docs/decisions.md).
   sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 0 },
@@ -67,10 +74,14 @@ export function buildTopology(s: TopologySizes): Topology {
       machines.push({ name: `${layout.prefix}${i}`, role, ip: `${prefix}.${layout.firstHost + i}` });
     }
   }
-  return { cluster: s.cluster, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd };
+  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd };
 }
 
 export const DEFAULT_TOPOLOGY: Topology = buildTopology(DEFAULT_SIZES);
+
+export function replicationOf(topology: Topology): ReplicationMode {
+  return topology.replication ?? 'async';
+}
 
 export function machinesOf(topology: Topology, role: Role): Machine[] {
   return topology.machines.filter((m) => m.role === role);

@@ -1,7 +1,7 @@
 // Reads the HA cluster as pgdaemon sees it (its `status --json`, run inside a
 // PostgreSQL node) and judges whether it is healthy.
 import { z } from 'zod';
-import { desiredStateSchema, historyEntrySchema, memberStateSchema, type DesiredState, type HistoryEntry, type MemberState } from '../../common/cluster-keys.js';
+import { clusterConfigSchema, desiredStateSchema, historyEntrySchema, memberStateSchema, type ClusterConfig, type DesiredState, type HistoryEntry, type MemberState } from '../../common/cluster-keys.js';
 import { execIn, machineProcess } from '../../lab/machine.js';
 import { machinesOf, type Topology } from '../../lab/topology.js';
 import { DAEMON_CONFIG } from './node-files.js';
@@ -11,6 +11,7 @@ import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
 const statusSchema = z.object({
   leader: z.string().nullable(),
   desired: desiredStateSchema.nullable(),
+  config: clusterConfigSchema.nullable().default(null),
   members: z.array(memberStateSchema),
   problems: z.array(z.string()).default([]),
   history: z.array(historyEntrySchema).default([]),
@@ -19,6 +20,7 @@ const statusSchema = z.object({
 export interface ClusterState {
   leader: string | null;
   desired: DesiredState | null;
+  config: ClusterConfig | null;
   members: MemberState[];
   problems: string[];
   history: HistoryEntry[];

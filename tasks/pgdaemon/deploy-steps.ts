@@ -4,7 +4,8 @@
 import { formatDuration } from '../../common/duration.js';
 import { execIn, enableUnits, writeMachineFiles } from '../../lab/machine.js';
 import { readSecrets } from '../../lab/secrets.js';
-import { machinesOf, type Topology } from '../../lab/topology.js';
+import { UserError } from '../../common/errors.js';
+import { machinesOf, replicationOf, type ReplicationMode, type Topology } from '../../lab/topology.js';
 import type { Step, StepContext } from '../graph/step.js';
 import { buildBundle, readBundle } from './bundle.js';
 import { pgdaemonCli, readClusterState } from './cluster-state.js';
@@ -12,6 +13,10 @@ import { DAEMON_UNIT, nodeFiles } from './node-files.js';
 import { waitForHealthyCluster } from './wait-healthy.js';
 
 const UNCHANGED = 'unchanged';
+
+function initArgs(primary: string, replicas: string[], replication: ReplicationMode): string[] {
+  return ['init-cluster', '--primary', primary, '--replicas', replicas.join(','), ...(replication === 'sync' ? ['--sync'] : [])];
+}
 const STEP_TIMEOUT_MS = 120_000;
 
 export interface DeployOptions {
@@ -67,17 +72,26 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
     },
     {
       id: 'pgdaemon:init',
-      title: `Initialize cluster "${t.cluster}" in etcd`,
+      title: `Initialize cluster "${t.cluster}" in etcd (${replicationOf(t)} replication)`,
       needs: ['pgdaemon:install', 'etcd'],
       async run() {
         const state = await readClusterState(t);
-        if (state.desired) return `${UNCHANGED} (primary ${state.desired.primary}, generation ${state.desired.generation})`;
+        if (state.desired) {
+          const running = state.config?.synchronous ? 'sync' : 'async';
+          if (state.config && running !== replicationOf(t)) {
+            throw new UserError(
+              `the cluster "${t.cluster}" runs ${running} replication, the topology asks for ${replicationOf(t)}`,
+              'the replication mode is chosen when the cluster is created: pglab destroy, then pglab machines',
+            );
+          }
+          return `${UNCHANGED} (primary ${state.desired.primary}, generation ${state.desired.generation}, ${running})`;
+        }
         const [first, ...rest] = pgNodes;
         if (!first) throw new Error('the topology has no PostgreSQL node');
-        await pgdaemonCli(t, ['init-cluster', '--primary', first.name, '--replicas', rest.map((m) => m.name).join(',')]);
-        return `initialized: primary ${first.name}, replicas ${rest.map((m) => m.name).join(', ')}`;
+        await pgdaemonCli(t, initArgs(first.name, rest.map((m) => m.name), replicationOf(t)));
+        return `initialized: primary ${first.name}, replicas ${rest.map((m) => m.name).join(', ')}, ${replicationOf(t)} replication`;
       },
-      describe: () => [`pgdaemon init-cluster --cluster ${t.cluster} --primary ${pgNodes[0]?.name} --replicas ${pgNodes.slice(1).map((m) => m.name).join(',')}`],
+      describe: () => [`pgdaemon ${initArgs(pgNodes[0]?.name ?? '?', pgNodes.slice(1).map((m) => m.name), replicationOf(t)).join(' ')}`],
     },
     {
       id: 'pgdaemon:rollout',

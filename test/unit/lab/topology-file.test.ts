@@ -33,6 +33,12 @@ describe('topology file', () => {
     expect(t.machines.filter((m) => m.role === 'etcd').map((m) => m.name)).toEqual(['etcd0']);
   });
 
+  it('replication is async unless the file asks for sync; anything else is named with its line', () => {
+    expect(parseTopology('', 'f.yaml').replication).toBe('async');
+    expect(parseTopology('replication: sync\n', 'f.yaml').replication).toBe('sync');
+    expect(problemsOf('cluster: demo\nreplication: synchronous\n')).toMatch(/pglab\.yaml:2: replication: Invalid enum value\. Expected 'async' \| 'sync'/);
+  });
+
   it('names the line and field of an unknown key', () => {
     expect(problemsOf('machines:\n  postgres: 2\n  pgbouncer: 1\n')).toMatch(/pglab\.yaml:3: machines\.pgbouncer: Unrecognized key/);
   });
