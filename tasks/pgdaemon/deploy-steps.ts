@@ -91,7 +91,8 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
         await pgdaemonCli(t, initArgs(first.name, rest.map((m) => m.name), replicationOf(t)));
         return `initialized: primary ${first.name}, replicas ${rest.map((m) => m.name).join(', ')}, ${replicationOf(t)} replication`;
       },
-      describe: () => [`pgdaemon ${initArgs(pgNodes[0]?.name ?? '?', pgNodes.slice(1).map((m) => m.name), replicationOf(t)).join(' ')}`],
+      // The real call takes the cluster name from the node's config file; the description shows it.
+      describe: () => [`pgdaemon init-cluster --cluster ${t.cluster} ${initArgs(pgNodes[0]?.name ?? '?', pgNodes.slice(1).map((m) => m.name), replicationOf(t)).slice(1).join(' ')}`],
     },
     {
       id: 'pgdaemon:rollout',
