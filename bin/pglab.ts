@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
-import { summarizeRuns } from '../chaos/analyze-run.js';
+import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, formatBenchTable } from '../tasks/bench.js';
 import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
@@ -18,6 +18,7 @@ import { machinesSteps } from '../tasks/machines.js';
 import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
 import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
+import { replicationOf } from '../lab/topology.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -220,6 +221,10 @@ async function main(argv: string[]): Promise<number> {
     result.newPrimaryAck = summarizeRuns(result.runs, (x) => x.firstAckOnNewPrimaryMs);
     if (!opts.dryRun) console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
     exitCode = r.code;
+    // Like a failed check: the run went through, but the cluster broke a promise it makes (exit 1, said on stderr).
+    const broken = brokenPromises(result.runs, replicationOf(t) === 'sync');
+    for (const b of broken) console.error(`pglab chaos: ${b}`);
+    if (broken.length > 0 && exitCode === 0) exitCode = 1;
   });
 
   for (const [verb, what, fn] of [

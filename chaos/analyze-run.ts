@@ -81,3 +81,17 @@ export function summarizeRuns(
   const median = gaps.length % 2 ? (gaps[mid] as number) : ((gaps[mid - 1] as number) + (gaps[mid] as number)) / 2;
   return { min: gaps[0] as number, median, max: gaps.at(-1) as number };
 }
+
+/**
+ * Which promises of the cluster a chaos run saw broken: two primaries acknowledging (never allowed), and lost
+ * acknowledged writes when replication is synchronous (asynchronous replication does not promise them, so there
+ * they are a finding shown in the table, not a failure).
+ */
+export function brokenPromises(reports: readonly RunReport[], synchronous: boolean): string[] {
+  const broken: string[] = [];
+  const splitBrain = reports.reduce((n, r) => n + r.splitBrainAcks, 0);
+  const lost = reports.reduce((n, r) => n + r.lostAcked, 0);
+  if (splitBrain > 0) broken.push(`${splitBrain} write(s) acknowledged by an old primary after a new one had taken over (split brain)`);
+  if (synchronous && lost > 0) broken.push(`${lost} acknowledged write(s) lost although replication is synchronous`);
+  return broken;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRun, countSplitBrain, summarizeRuns } from '../../../chaos/analyze-run.js';
+import { analyzeRun, brokenPromises, countSplitBrain, summarizeRuns } from '../../../chaos/analyze-run.js';
 import type { Ack } from '../../../chaos/checked-writer.js';
 
 const ack = (id: number, ackAt: number, node: string): Ack => ({ id, client: 0, sentAt: ackAt - 1, ackAt, node });
@@ -46,5 +46,19 @@ describe('summarizeRuns', () => {
   it('gives min, median and max of the write gaps', () => {
     const runs = [300, 100, 200, 400].map((g) => ({ ...analyzeRun({ acks: [], failures: [] }, 0, []), writeGapMs: g }));
     expect(summarizeRuns(runs)).toEqual({ min: 100, median: 250, max: 400 });
+  });
+});
+
+describe('brokenPromises', () => {
+  const run = (lostAcked: number, splitBrainAcks: number) => ({ ...analyzeRun({ acks: [], failures: [] }, 0, []), lostAcked, splitBrainAcks });
+
+  it('always fails a split brain', () => {
+    expect(brokenPromises([run(0, 0), run(0, 2)], false)).toEqual([expect.stringMatching(/^2 write\(s\) acknowledged by an old primary/)]);
+  });
+
+  it('fails lost acknowledged writes only when replication is synchronous', () => {
+    expect(brokenPromises([run(3, 0), run(1, 0)], false)).toEqual([]);
+    expect(brokenPromises([run(3, 0), run(1, 0)], true)).toEqual([expect.stringMatching(/^4 acknowledged write\(s\) lost although replication is synchronous/)]);
+    expect(brokenPromises([run(0, 0)], true)).toEqual([]);
   });
 });
