@@ -44,6 +44,10 @@ export function daemonUnit(): string {
     'RestartSec=1',
     // Lease renewals must not wait behind PostgreSQL's own work; the daemon starts PostgreSQL back at normal priority.
     ...CONTROL_PLANE_PRIORITY,
+    // Stop signals go to the daemon only; it stops PostgreSQL itself (pg_ctl -m fast), then whatever is left gets
+    // SIGKILL. With the default (SIGTERM to every process of the unit) postmaster and children were signalled
+    // beside the daemon's own fast stop, and a standby's shutdown sometimes hung until the 30 s timeout (seen).
+    'KillMode=mixed',
     'TimeoutStopSec=30',
     '',
     '[Install]',

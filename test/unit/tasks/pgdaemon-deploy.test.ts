@@ -54,6 +54,8 @@ describe('pgdaemon node files', () => {
     const unit = daemonUnit();
     expect(unit).toContain('User=postgres');
     expect(unit).toContain('Restart=always');
+    // Only the daemon is signalled on stop; it stops PostgreSQL, the rest is killed after it (docs/decisions.md).
+    expect(unit).toContain('KillMode=mixed');
     expect(unit).toContain('ExecStart=/usr/bin/node /opt/pgdaemon/daemon/pgdaemon.cjs daemon --config /etc/pglab/pgdaemon.json');
   });
 });
