@@ -26,7 +26,7 @@ const FAULT_HELP: Record<Fault, string> = {
   kill: "SIGKILL the machine's PID 1 (power loss)",
   stop: 'shut the machine down cleanly',
   'postgres-kill': 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)',
-  partition: 'cut the machine off from every etcd member while clients and replicas still reach it; lifted once a new primary serves',
+  partition: 'cut the machine off from every (other) etcd member while clients and replicas still reach it; lifted once a healthy primary serves',
   switchover: 'planned switchover to MACHINE (default: the best replica)',
   deploy: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`',
 };
@@ -69,7 +69,8 @@ async function inject(t: Topology, fault: Fault, target: string): Promise<(() =>
       await execIn(target, ['sh', '-c', 'kill -9 $(head -1 /var/lib/postgresql/pglab/postmaster.pid)']);
       return;
     case 'partition': {
-      const etcd = machinesOf(t, 'etcd').map((m) => m.ip);
+      // An etcd member as the target is cut off from the other members: a minority partition.
+      const etcd = machinesOf(t, 'etcd').filter((m) => m.name !== target).map((m) => m.ip);
       await execIn(target, ['nft', '-f', '-'], { input: partitionScript(etcd) });
       return async () => void (await execIn(target, ['nft', '-f', '-'], { input: liftPartitionScript() }));
     }
@@ -95,6 +96,9 @@ async function inject(t: Topology, fault: Fault, target: string): Promise<(() =>
 export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult): Step[] {
   const fault = parseFault(opts.fault);
   if (opts.target !== undefined) requireRunning(opts.target, t);
+  if (fault === 'partition' && machinesOf(t, 'etcd').every((m) => m.name === opts.target)) {
+    throw new UserError(`${opts.target} is the only etcd member: there is nothing to cut it off from`, 'partition a PostgreSQL machine, or use a topology with 3 etcd members');
+  }
   const connection = labClientConfig(t);
   const steps: Step[] = [];
   for (let run = 1; run <= opts.repeat; run++) {
