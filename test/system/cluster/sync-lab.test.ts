@@ -48,6 +48,13 @@ describe('HA cluster with synchronous replication (real lab)', () => {
     expect(run.splitBrainAcks).toBe(0);
   });
 
+  it('refuses to partition the only etcd member before breaking anything', async () => {
+    const r = await pglab(['chaos', 'partition', 'etcd0']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/etcd0 is the only etcd member: there is nothing to cut it off from/);
+    expect(r.out).not.toMatch(/writers through haproxy/);
+  });
+
   it('refuses to switch the running cluster to asynchronous replication, and says how', async () => {
     const r = await pglab(['machines', '--topology', asyncTopology]);
     expect(r.code).not.toBe(0);
