@@ -1,19 +1,17 @@
 // The daemon process: one cycle at a time reads etcd and PostgreSQL, decides (pure), acts, and publishes.
-import { mkdirSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import type { Server } from 'node:http';
 import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
 import { decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
+import type { TimerHandle } from './clock.js';
+import type { DaemonDeps, Watchdog } from './daemon-deps.js';
 import type { ClusterView, Dcs } from './dcs.js';
-import { FenceWatchdog } from './fence-watchdog.js';
 import type { HealthState } from './health-rules.js';
-import { startApi } from './http-api.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import type { PgControl, PgSession, LocalPostgres } from './local-postgres.js';
 import type { DaemonOptions, Secrets } from './options.js';
 import { syncStandbyNames, type PgSettings } from './postgres-conf.js';
-import { PgCtl } from './postgres-ctl.js';
-import { PgProbe, type PgSnapshot } from './postgres-probe.js';
+import type { PgSnapshot } from './postgres-probe.js';
 import { applyNodeAction, type ActionContext } from './node-actions.js';
 import { memberSignature } from './watch-filter.js';
 
@@ -36,31 +34,36 @@ export class Daemon {
   private nodeMessage = 'starting';
   private leaderMessage = '';
   private lastLogged = new Map<string, string>();
-  private cycleEndedAt = performance.now();
+  private cycleEndedAt: number;
   private syncApplied: MemberState['syncApplied'] = null;
   private syncSeen: { names: string[]; at: number } | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private fenceTimer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
+  private fenceTimer: TimerHandle | null = null;
   private running = false;
   private again = false;
   private stopping = false;
   private server: Server | null = null;
   private signatures = new Map<string, string>();
   private readonly lease: LeaseKeeper;
-  private readonly ctl: PgCtl;
-  private readonly probe: PgProbe;
-  private readonly watchdog: FenceWatchdog;
+  private readonly pg: LocalPostgres;
+  private readonly ctl: PgControl;
+  private readonly probe: PgSession;
+  private readonly watchdog: Watchdog;
   private fencing = false;
 
   constructor(
     private readonly opts: DaemonOptions,
     private readonly secrets: Secrets,
     private readonly dcs: Dcs,
+    private readonly deps: DaemonDeps,
   ) {
-    this.ctl = new PgCtl({ binDir: opts.binDir, dataDir: opts.dataDir, logFile: opts.pgLog ?? `${opts.dataDir}.log` });
-    this.probe = new PgProbe({ socketDir: opts.socketDir, port: opts.pgPort, timeoutMs: Math.max(500, Math.min(2000, opts.ttl)), onLost: () => this.trigger() });
-    this.watchdog = new FenceWatchdog(opts.binDir, opts.dataDir);
+    this.pg = deps.localPostgres(() => this.trigger());
+    this.ctl = this.pg.ctl;
+    this.probe = this.pg.probe;
+    this.watchdog = deps.watchdog;
+    this.cycleEndedAt = deps.clock.now();
     this.lease = new LeaseKeeper(dcs, {
+      clock: deps.clock,
       ttlMs: opts.ttl,
       marginMs: opts.fenceMargin,
       log: (l) => this.log('lease', l),
@@ -76,25 +79,25 @@ export class Daemon {
       if (this.lastLogged.get(topic) === shape) return;
       this.lastLogged.set(topic, shape);
     }
-    process.stdout.write(`${new Date().toISOString()} ${this.opts.node} ${line}\n`);
+    this.deps.write(`${this.deps.clock.wallIso()} ${this.opts.node} ${line}\n`);
   }
 
   async start(): Promise<void> {
-    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
-    this.server = await startApi(this.opts.listen, this.secrets.apiToken, {
+    this.pg.ensureDataDir();
+    this.server = this.deps.startApi && (await this.deps.startApi(this.opts.listen, this.secrets.apiToken, {
       health: () => this.health(),
       status: () => this.status(),
       // etcdReachable false: this view is as old as the last etcd read (the daemon is cut off), so callers ask another daemon.
       cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [], etcdReachable: this.etcdOk }),
       history: () => this.dcs.readHistory(),
       requestRoleChange: async (kind, to, from) => {
-        const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: new Date().toISOString() });
+        const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: this.deps.clock.wallIso() });
         return ok ? null : 'another switchover/failover request is pending';
       },
-    }, (l) => this.log('api', l));
+    }, (l) => this.log('api', l)));
     this.lease.start();
     void this.dcs.watch((key, value) => this.onWatchEvent(key, value)).catch((err) => this.log('watch', `etcd watch failed (polling continues): ${(err as Error).message}`));
-    this.fenceTimer = setInterval(() => void this.fenceCheck(), 50);
+    this.fenceTimer = this.deps.clock.setInterval(() => void this.fenceCheck(), 50);
     this.trigger();
   }
 
@@ -142,27 +145,27 @@ export class Daemon {
       this.again = true;
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.runCycle(), 0);
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => void this.runCycle(), 0);
   }
 
   private async runCycle(): Promise<void> {
     if (this.running || this.stopping) return;
     this.running = true;
     this.again = false;
-    const began = performance.now();
+    const began = this.deps.clock.now();
     try {
       await this.cycle();
     } catch (err) {
       this.log('cycle', `cycle failed: ${(err as Error).message}`, true);
     } finally {
       this.running = false;
-      this.cycleEndedAt = performance.now();
+      this.cycleEndedAt = this.deps.clock.now();
     }
     if (this.stopping) return;
     // Extra triggers during a cycle coalesce into one follow-up, never sooner than 20 ms after.
-    const wait = this.again ? 20 : Math.max(20, this.opts.loop - (performance.now() - began));
-    this.timer = setTimeout(() => void this.runCycle(), wait);
+    const wait = this.again ? 20 : Math.max(20, this.opts.loop - (this.deps.clock.now() - began));
+    this.timer = this.deps.clock.setTimeout(() => void this.runCycle(), wait);
   }
 
   private async observeLocal(): Promise<void> {
@@ -207,7 +210,7 @@ export class Daemon {
       if (!this.syncApplied || this.syncApplied.names.join(',') !== names.join(',')) {
         try {
           const [row] = await this.probe.query<{ s: string }>("SELECT current_setting('synchronous_standby_names') AS s");
-          const now = performance.now();
+          const now = this.deps.clock.now();
           if (row && row.s === syncStandbyNames(names)) {
             // Seen in our session; give every walsender 200 ms to reload too before taking the position.
             if (!this.syncSeen || this.syncSeen.names.join(',') !== names.join(',')) this.syncSeen = { names, at: now };
@@ -272,7 +275,7 @@ export class Daemon {
       etcdOk: this.etcdOk,
       leaseValid: this.lease.valid(),
       pg: local,
-      nowMs: performance.now(),
+      nowMs: this.deps.clock.now(),
       memory: this.nodeMemory,
       failoverTimeoutMs: this.opts.failoverTimeout,
       rewindAfterMs: this.opts.rewindAfter,
@@ -297,8 +300,8 @@ export class Daemon {
     const d = decideLeader({
       self: this.opts.node,
       view,
-      nowMs: performance.now(),
-      nowIso: new Date().toISOString(),
+      nowMs: this.deps.clock.now(),
+      nowIso: this.deps.clock.wallIso(),
       failoverTimeoutMs: this.opts.failoverTimeout,
       memory: this.leaderMemory,
     });
@@ -330,7 +333,7 @@ export class Daemon {
     const request = this.view?.request;
     if (!d || !request) return;
     // Rewriting the same desired value deletes the request atomically, under the same leader and revision checks.
-    await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true, refusal: { request, reason, at: new Date().toISOString() } });
+    await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true, refusal: { request, reason, at: this.deps.clock.wallIso() } });
   }
 
   private settings(upstreamNode: string | null, sync: string[], members: Record<string, MemberState>): PgSettings {
@@ -350,6 +353,8 @@ export class Daemon {
     const ctx: ActionContext = {
       ctl: this.ctl,
       probe: this.probe,
+      checkpointRemote: (r) => this.pg.checkpointRemote(r, this.secrets.superuserPassword),
+      clock: this.deps.clock,
       secrets: this.secrets,
       dcs: this.dcs,
       members,
@@ -359,7 +364,7 @@ export class Daemon {
       systemId: () => this.local?.systemId ?? null,
       log: (l) => this.log('action', l),
     };
-    const started = performance.now();
+    const started = this.deps.clock.now();
     try {
       const effect = await applyNodeAction(action, ctx);
       if (effect.expectRunning !== undefined) this.nodeMemory = { ...this.nodeMemory, expectRunning: effect.expectRunning };
@@ -367,7 +372,7 @@ export class Daemon {
       if (effect.expectRunning === true) this.watchdog.arm(action.kind === 'start' && action.as === 'primary' || action.kind === 'bootstrap' ? this.lease.remainingMs() : 86_400_000);
       if (effect.expectRunning === false) this.watchdog.disarm();
       if (action.kind === 'promote') this.watchdog.feed(this.lease.remainingMs());
-      this.log('action', `${action.kind} done in ${Math.round(performance.now() - started)}ms`);
+      this.log('action', `${action.kind} done in ${Math.round(this.deps.clock.now() - started)}ms`);
       return true;
     } catch (err) {
       this.log('action', `${action.kind} failed: ${(err as Error).message}`);
@@ -405,7 +410,7 @@ export class Daemon {
       appliedGeneration: this.desired?.generation ?? 0,
       noFailover: this.opts.noFailover,
       message: this.nodeMessage,
-      updatedAt: new Date().toISOString(),
+      updatedAt: this.deps.clock.wallIso(),
     };
   }
 
@@ -419,7 +424,7 @@ export class Daemon {
     const { updatedAt: _updatedAt, ...content } = this.member;
     const signature = JSON.stringify(content);
     const last = this.lastPublished;
-    const now = performance.now();
+    const now = this.deps.clock.now();
     if (last && last.content === signature && last.leaseId === leaseId && now - last.atMs < UNCHANGED_REPUBLISH_MS) return;
     try {
       await this.dcs.publishMember(this.member, leaseId);
@@ -436,7 +441,7 @@ export class Daemon {
       member: this.member,
       desiredPrimary: this.desired?.primary ?? null,
       leaseValid: this.lease.valid(),
-      cycleAgeMs: performance.now() - this.cycleEndedAt,
+      cycleAgeMs: this.deps.clock.now() - this.cycleEndedAt,
       livenessLimitMs: Math.max(this.opts.ttl * 3, 10_000),
     };
   }
@@ -459,9 +464,9 @@ export class Daemon {
   /** Graceful stop: a clean PostgreSQL shutdown ships all WAL to the replicas, then the lease goes so others act at once. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.fenceTimer) clearInterval(this.fenceTimer);
-    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    if (this.fenceTimer) this.deps.clock.clearInterval(this.fenceTimer);
+    while (this.running) await new Promise((r) => this.deps.clock.setTimeout(() => r(undefined), 20));
     this.log('shutdown', 'stopping postgres (fast) and releasing the lease');
     try {
       await this.ctl.stop('fast');

@@ -1,5 +1,5 @@
 // Keeps this daemon's etcd lease alive and knows, on a monotonic clock, until when it may act as primary.
-import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Dcs } from './dcs.js';
 
 export interface LeaseStatus {
@@ -19,14 +19,16 @@ export class LeaseKeeper {
   private leaseId: string | null = null;
   private confirmedAt = -Infinity;
   private ttlMs: number;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private inFlight = false;
   private stopped = false;
+  private readonly clock: Clock;
 
   constructor(
     private readonly dcs: Dcs,
-    private readonly opts: { ttlMs: number; marginMs: number; log: (line: string) => void; onChange: () => void; onRenewed: () => void },
+    private readonly opts: { ttlMs: number; marginMs: number; log: (line: string) => void; onChange: () => void; onRenewed: () => void; clock?: Clock },
   ) {
+    this.clock = opts.clock ?? systemClock;
     this.ttlMs = Math.ceil(opts.ttlMs / 1000) * 1000;
   }
 
@@ -34,7 +36,7 @@ export class LeaseKeeper {
     return { leaseId: this.leaseId, deadline: this.confirmedAt + this.ttlMs - this.opts.marginMs };
   }
 
-  valid(now = performance.now()): boolean {
+  valid(now = this.clock.now()): boolean {
     return this.leaseId !== null && now < this.status().deadline;
   }
 
@@ -45,7 +47,7 @@ export class LeaseKeeper {
   private schedule(): void {
     if (this.stopped) return;
     // Five chances to renew before the deadline with a 1 s TTL: a couple of slow answers do not fence.
-    this.timer = setTimeout(() => void this.tick(), Math.max(50, this.ttlMs / 5));
+    this.timer = this.clock.setTimeout(() => void this.tick(), Math.max(50, this.ttlMs / 5));
   }
 
   /**
@@ -56,7 +58,7 @@ export class LeaseKeeper {
   private async tick(): Promise<void> {
     if (this.inFlight || this.stopped) return this.schedule();
     this.inFlight = true;
-    const sentAt = performance.now();
+    const sentAt = this.clock.now();
     const wasValid = this.valid(sentAt);
     try {
       if (this.leaseId === null) {
@@ -88,13 +90,13 @@ export class LeaseKeeper {
   }
 
   /** Milliseconds from now until the deadline (negative when passed). */
-  remainingMs(now = performance.now()): number {
+  remainingMs(now = this.clock.now()): number {
     return this.leaseId === null ? -1 : this.status().deadline - now;
   }
 
   async stop(revoke: boolean): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     const id = this.leaseId;
     this.leaseId = null;
     if (revoke && id) await this.dcs.revokeLease(id).catch(() => undefined);

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { initCluster, OperationFailed, renderStatus, roleChange } from './cli-admin.js';
 import { Daemon } from './daemon.js';
+import { productionDeps } from './daemon-deps.js';
 import { EtcdDcs } from './dcs-etcd.js';
 import { commonSchema, daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from './options.js';
 
@@ -61,7 +62,7 @@ common(program.command('daemon').description('run the daemon on a PostgreSQL nod
     if (process.getuid?.() === 0) throw new UserError('pgdaemon daemon must not run as root (PostgreSQL refuses to)', 'run it as the postgres user, e.g. User=postgres in its systemd unit');
     const secrets = readSecrets(o.secrets);
     const dcs = new EtcdDcs({ endpoints: o.etcd, cluster: o.cluster, callTimeoutMs: o.etcdTimeout });
-    const daemon = new Daemon(o, secrets, dcs);
+    const daemon = new Daemon(o, secrets, dcs, productionDeps(o));
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;

@@ -1,16 +1,19 @@
 // Carries out one node action on the local PostgreSQL; returns what the daemon must remember about it.
-import pg from 'pg';
 import type { MemberState } from '../common/cluster-keys.js';
 import type { NodeAction } from './decide-node.js';
+import { sleep, type Clock } from './clock.js';
 import type { Dcs } from './dcs.js';
+import type { PgControl, PgSession } from './local-postgres.js';
 import type { Secrets } from './options.js';
 import { slotName, type PgSettings } from './postgres-conf.js';
-import type { PgCtl } from './postgres-ctl.js';
-import type { PgProbe } from './postgres-probe.js';
+import type { RemotePg } from './postgres-ctl.js';
 
 export interface ActionContext {
-  ctl: PgCtl;
-  probe: PgProbe;
+  ctl: PgControl;
+  probe: PgSession;
+  /** CHECKPOINT on another node's server. */
+  checkpointRemote: (remote: RemotePg) => Promise<void>;
+  clock: Clock;
   secrets: Secrets;
   dcs: Dcs;
   members: Readonly<Record<string, MemberState>>;
@@ -46,15 +49,7 @@ async function createRoles(ctx: ActionContext): Promise<void> {
 }
 
 async function checkpointRemote(ctx: ActionContext, node: string): Promise<void> {
-  const r = remote(ctx, node);
-  const client = new pg.Client({ host: r.host, port: r.port, user: 'postgres', password: ctx.secrets.superuserPassword, database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 120_000 });
-  client.on('error', () => undefined); // surfaces through the awaited calls
-  await client.connect();
-  try {
-    await client.query('CHECKPOINT');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await ctx.checkpointRemote(remote(ctx, node));
 }
 
 export async function applyNodeAction(action: NodeAction, ctx: ActionContext): Promise<ActionEffect> {
@@ -99,12 +94,12 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
     case 'promote': {
       await ctx.ctl.promote();
       // Every 10 ms is cheap for a minute at most, and shaves up to 100 ms off each failover.
-      const deadline = Date.now() + 60_000;
+      const deadline = ctx.clock.now() + 60_000;
       for (;;) {
         const [row] = await ctx.probe.query<{ rec: boolean }>('SELECT pg_is_in_recovery() AS rec');
         if (row && !row.rec) break;
-        if (Date.now() > deadline) throw new Error('promotion did not finish within 60 s');
-        await new Promise((r) => setTimeout(r, 10));
+        if (ctx.clock.now() > deadline) throw new Error('promotion did not finish within 60 s');
+        await sleep(ctx.clock, 10);
       }
       ctx.ctl.writeConfig(ctx.settings(null, ctx.wantSync()), false);
       await ctx.ctl.reload();
