@@ -1,0 +1,205 @@
+// The promises checked at every step of a simulation: one acknowledging primary, no lost commit, no unproven wipe, bounded failover, no needless one.
+import type { DesiredState } from '../../common/cluster-keys.js';
+import { desiredStateSchema } from '../../common/cluster-keys.js';
+import { RECORD_BYTES, type DataDir } from './sim-postgres.js';
+import type { World } from './world.js';
+
+export type ViolationKind =
+  | 'split-brain'
+  | 'lost-acknowledged-commit'
+  | 'lost-beyond-lag-limit'
+  | 'wipe-without-proof'
+  | 'failover-too-slow'
+  | 'failover-while-healthy'
+  | 'needless-rejoin'
+  | 'no-convergence';
+
+export interface Violation {
+  kind: ViolationKind;
+  at: number;
+  message: string;
+}
+
+/** The stated failover bound: writes are acknowledged again this soon once the primary is unusable (see docs/pgdaemon.md). */
+export const FAILOVER_BOUND_MS = 6_000;
+/** A failover within this long after the old primary was last unhealthy is explained by it. */
+const UNHEALTHY_EXPLAINS_MS = (failoverTimeout: number) => failoverTimeout + 3_000;
+/** Writes between a replica's last lag report and the failover (≈ 2.5 s of client writes). */
+const LAG_SLACK_RECORDS = 64;
+
+export class Invariants {
+  readonly violations: Violation[] = [];
+  longestNoWriteMs = 0;
+  private lastUnhealthy = new Map<string, number>();
+  private prevPrimary: string | null = null;
+  /** Per node: how many acknowledged commits have been verified present while it served (reset on restart). */
+  private verified = new Map<string, { pid: number; upTo: number }>();
+  private everAcked = false;
+  private lastWriter: string | null = null;
+  private noWriteSince: number | null = null;
+  private windowSince: number | null = null;
+  private windowReported = false;
+  /** The last primary's WAL length when writes stopped (lag of candidates is measured against it). */
+  private culpritLsn = 0;
+
+  constructor(private readonly w: World) {}
+
+  private add(kind: ViolationKind, message: string): void {
+    // One report per kind is enough to fail a schedule; later ones would only repeat it.
+    if (this.violations.some((v) => v.kind === kind)) return;
+    this.violations.push({ kind, at: this.w.s.now, message });
+    this.w.log(`VIOLATION ${kind}: ${message}`);
+  }
+
+  /** Healthy as a primary: its daemon runs, postgres serves writes, and it reaches a healthy etcd. */
+  private healthyPrimary(n: string): boolean {
+    const pg = this.w.pgs.get(n)!;
+    return this.w.daemonUp(n) && pg.writable() && this.w.net.reachable(n, 'etcd') && this.w.etcdHealthy();
+  }
+
+  step(): void {
+    const w = this.w;
+    const now = w.s.now;
+    for (const n of w.nodes) if (!this.healthyPrimary(n)) this.lastUnhealthy.set(n, now);
+
+    const acking = w.nodes.filter((n) => w.pgs.get(n)!.canAck());
+    if (acking.length > 1) this.add('split-brain', `${acking.join(' and ')} are both writable primaries that can acknowledge commits`);
+
+    if (w.schedule.sync) this.checkAckedPresent();
+
+    if (acking.length > 0) {
+      this.lastWriter = acking[0]!;
+      if (this.noWriteSince !== null) this.longestNoWriteMs = Math.max(this.longestNoWriteMs, now - this.noWriteSince);
+      this.noWriteSince = null;
+      this.windowSince = null;
+      this.windowReported = false;
+      return;
+    }
+    if (!this.everAcked || this.lastWriter === null) return;
+    if (this.noWriteSince === null) {
+      this.noWriteSince = now;
+      this.culpritLsn = w.pgs.get(this.lastWriter)!.data?.wal.length ?? 0;
+    }
+    if (this.failoverExpected(this.lastWriter)) {
+      this.windowSince ??= now;
+      if (!this.windowReported && now - this.windowSince > FAILOVER_BOUND_MS) {
+        this.windowReported = true;
+        this.add('failover-too-slow', `no commit acknowledged for ${now - this.windowSince}ms while ${this.lastWriter} was unusable, etcd healthy and a promotable replica reachable (bound ${FAILOVER_BOUND_MS}ms)`);
+      }
+    } else this.windowSince = null;
+  }
+
+  /**
+   * A failover is owed when etcd is healthy, every node but the last writer is a healthy replica
+   * (daemon up, postgres running, reaching etcd, the client and each other), and one of them may be
+   * promoted without loss: in sync mode a synchronous standby holding every acknowledged commit, in
+   * async mode one lagging well under the limit.
+   */
+  private failoverExpected(culprit: string): boolean {
+    const w = this.w;
+    if (!w.etcdHealthy()) return false;
+    const desired = w.desired();
+    if (!desired) return false;
+    const others = w.nodes.filter((n) => n !== culprit);
+    for (const n of others) {
+      const pg = w.pgs.get(n)!;
+      const sv = pg.server;
+      if (!w.daemonUp(n) || !sv || sv.state !== 'running' || sv.frozen || !sv.inRecovery) return false;
+      if (!w.net.reachable(n, 'etcd') || !w.net.reachable(n, 'client')) return false;
+      if (others.some((o) => !w.net.reachable(n, o))) return false;
+    }
+    return others.some((n) => {
+      const d = w.pgs.get(n)!.data!;
+      if (w.schedule.sync) return desired.syncStandbys.includes(n) && w.acked.every((a) => d.wal[a.pos] === a.id);
+      return (this.culpritLsn - d.wal.length) * RECORD_BYTES <= w.schedule.maxLagBytes / 2;
+    });
+  }
+
+  private checkAckedPresent(): void {
+    const w = this.w;
+    for (const n of w.nodes) {
+      const pg = w.pgs.get(n)!;
+      if (!pg.writable()) continue;
+      const pid = pg.server!.pid;
+      let v = this.verified.get(n);
+      if (!v || v.pid !== pid) v = { pid, upTo: 0 };
+      const wal = pg.data!.wal;
+      for (; v.upTo < w.acked.length; v.upTo++) {
+        const a = w.acked[v.upTo]!;
+        if (wal[a.pos] !== a.id) {
+          this.add('lost-acknowledged-commit', `commit #${a.id} acknowledged by ${a.node} at ${(a.at / 1000).toFixed(3)}s is missing on ${n}, which now serves as primary (sync mode)`);
+          break;
+        }
+      }
+      this.verified.set(n, v);
+    }
+  }
+
+  onAck(_node: string): void {
+    this.everAcked = true;
+  }
+
+  /** A desired state was written: a change of primary must be explained by the old primary's recent ill health. */
+  onDesired(json: string): void {
+    const r = desiredStateSchema.safeParse(JSON.parse(json));
+    if (!r.success) return;
+    const d: DesiredState = r.data;
+    const prev = this.prevPrimary;
+    this.prevPrimary = d.primary;
+    if (prev === null || prev === d.primary) return;
+    this.w.failovers++;
+    const w = this.w;
+    const last = this.lastUnhealthy.get(prev) ?? w.s.now;
+    const window = UNHEALTHY_EXPLAINS_MS(w.opts(prev).failoverTimeout);
+    if (w.s.now - last > window)
+      this.add('failover-while-healthy', `primary moved from ${prev} to ${d.primary} (${d.reason}) although ${prev} was healthy and etcd had quorum for the last ${Math.round(w.s.now - last)}ms`);
+    // Async: what the new primary lacks of the acknowledged commits must stay within the configured lag limit.
+    if (!w.schedule.sync) {
+      const target = w.pgs.get(d.primary)!.data;
+      const missing = target ? w.acked.filter((a) => target.wal[a.pos] !== a.id && a.node === prev).length : 0;
+      if (missing > w.schedule.maxLagBytes / RECORD_BYTES + LAG_SLACK_RECORDS)
+        this.add('lost-beyond-lag-limit', `failover to ${d.primary} (${d.reason}) loses ${missing} acknowledged commits (${missing * RECORD_BYTES} B), more than the limit of ${w.schedule.maxLagBytes} B`);
+    }
+  }
+
+  /** Data is removed only when pg_rewind proved the divergence unrepairable (or the system identifier differs). */
+  onRemoveData(node: string, data: DataDir, how: string): void {
+    const cluster = this.w.etcd.get(this.w.keys.initialized)?.value ?? null;
+    if (data.provenDiverged || (cluster !== null && data.systemId !== cluster)) {
+      this.w.log(`  sim: ${node} removes its data directory (${how}); divergence was proven`);
+      return;
+    }
+    const primary = this.w.desired()?.primary;
+    const src = primary ? this.w.pgs.get(primary)?.data : undefined;
+    const diverged = src ? !(data.wal.length <= src.wal.length && data.wal[data.wal.length - 1] === src.wal[data.wal.length - 1]) : null;
+    this.add('wipe-without-proof', `${node} removed its data directory (${how}) without proof of divergence (its WAL ${diverged === null ? 'cannot be compared' : diverged ? 'has diverged from' : 'is a prefix of'} the primary's)`);
+  }
+
+  /** A running standby is stopped by its daemon to rejoin: only after the primary has served for --rewind-after. */
+  onStandbyStop(node: string): void {
+    const w = this.w;
+    const primary = w.desired()?.primary;
+    if (!primary || primary === node) return;
+    const since = w.pgs.get(primary)!.server?.servingSince ?? null;
+    const rewindAfter = w.opts(node).rewindAfter;
+    // 1.5 s of slack: the daemon sees the primary through its member key, published up to a second late.
+    if (since !== null && w.s.now - since < rewindAfter - 1500)
+      this.add('needless-rejoin', `${node} stopped its standby to rejoin although primary ${primary} has been serving for only ${Math.round(w.s.now - since)}ms (rewind-after ${rewindAfter}ms)`);
+  }
+
+  /** After every fault was lifted for the settle period: one primary, every other node streaming from it. */
+  final(): void {
+    const w = this.w;
+    const writers = w.nodes.filter((n) => w.pgs.get(n)!.writable());
+    const problems: string[] = [];
+    if (writers.length !== 1) problems.push(`${writers.length} writable primaries`);
+    for (const n of w.nodes) {
+      const sv = w.pgs.get(n)!.server;
+      if (writers.includes(n)) continue;
+      if (!sv) problems.push(`${n}: postgres not running`);
+      else if (!sv.inRecovery) problems.push(`${n}: not a standby`);
+      else if (sv.streamingFrom !== writers[0]) problems.push(`${n}: not streaming from ${writers[0] ?? 'a primary'}`);
+    }
+    if (problems.length) this.add('no-convergence', `${Math.round((w.s.now - w.schedule.healAt) / 1000)}s after every fault was lifted: ${problems.join('; ')}`);
+  }
+}
