@@ -26,6 +26,10 @@ export function clusterKeys(cluster: string) {
     /** MemberState JSON; bound to that member's lease, so it vanishes when the member stops renewing. */
     member: (node: string) => `${prefix}members/${node}`,
     historyPrefix: `${prefix}history/`,
+    /** LastLsn JSON: the primary's WAL position, kept after its member key expires (failover lag limit). */
+    lastLsn: `${prefix}last-lsn`,
+    /** Node name of the one member allowed to remove its data directory and re-clone; bound to its lease. */
+    recloneLock: `${prefix}reclone-lock`,
     /** HistoryEntry JSON, one per desired-state generation change; zero-padded so keys sort by generation. */
     history: (generation: number) => `${prefix}history/${String(generation).padStart(10, '0')}`,
   };
@@ -97,15 +101,25 @@ export const memberStateSchema = z
     upstream: z.string().nullable(),
     /** Primary: its pg_stat_replication, by application_name. */
     replication: z.array(replicationEntrySchema),
-    /** Primary: the synchronous_standby_names members in force, and the WAL position when they took effect. */
-    syncApplied: z.object({ names: z.array(z.string()), atLsn: z.number() }).nullable(),
+    /**
+     * Primary: the synchronous_standby_names members in force, the WAL position when they took effect, and the
+     * desired generation it was taken under (a watermark from an older generation may predate a removal).
+     */
+    syncApplied: z.object({ names: z.array(z.string()), atLsn: z.number(), generation: z.number().int().optional() }).nullable(),
     appliedGeneration: z.number().int().nonnegative(),
     noFailover: z.boolean(),
     message: z.string(),
     updatedAt: z.string(),
+    /** Postgres runs but is stopped by a signal (SIGSTOP) or otherwise not answering: it cannot serve. */
+    hung: z.boolean().optional(),
   })
-  .strict();
+  // Not strict: a field added by a newer daemon during a rolling deploy must not make the member unreadable
+  // (an unreadable member key once looked like an expired lease and caused a failover).
+  .strip();
 export type MemberState = z.infer<typeof memberStateSchema>;
+
+export const lastLsnSchema = z.object({ node: nodeName, generation: z.number().int(), lsn: z.number() }).strip();
+export type LastLsn = z.infer<typeof lastLsnSchema>;
 
 export const roleChangeRequestSchema = z
   .object({

@@ -8,6 +8,8 @@ export interface CandidateContext {
   config: ClusterConfig;
   /** Highest timeline any candidate reports: a member on an older one missed a promotion. */
   newestTimeline: number;
+  /** The failed primary's last known WAL position (kept in etcd after its member key expired), if known. */
+  primaryLsn: number | null;
 }
 
 /** Checked in order; the first that answers names the reason the member is not promotable. */
@@ -20,10 +22,13 @@ export const blockers: readonly Blocker[] = [
   (m, c) => (m.timeline !== null && m.timeline < c.newestTimeline ? `on old timeline ${m.timeline}` : null),
   (m, c) =>
     c.config.synchronous && !c.desired.syncStandbys.includes(m.node) ? 'not a synchronous standby (sync mode)' : null,
-  (m, c) =>
-    !c.config.synchronous && m.lagBytes !== null && m.lagBytes > c.config.maxLagOnFailoverBytes
-      ? `lag ${m.lagBytes} bytes exceeds ${c.config.maxLagOnFailoverBytes}`
-      : null,
+  (m, c) => {
+    if (c.config.synchronous) return null;
+    // Measured against the primary's last known position, not the lag the replica computed: that one is null
+    // once the primary's state is gone, and null must not pass.
+    const lag = c.primaryLsn !== null ? Math.max(0, c.primaryLsn - progressOf(m)) : m.lagBytes;
+    return lag !== null && lag > c.config.maxLagOnFailoverBytes ? `lag ${lag} bytes exceeds ${c.config.maxLagOnFailoverBytes}` : null;
+  },
 ];
 
 /** How far a replica got: the WAL it has received, or replayed if that is further (after a restart). */
@@ -41,10 +46,11 @@ export function chooseCandidate(
   members: readonly MemberState[],
   desired: DesiredState,
   config: ClusterConfig,
+  primaryLsn: number | null = null,
 ): CandidateChoice {
   const others = members.filter((m) => m.node !== desired.primary);
   const newestTimeline = Math.max(0, ...others.filter((m) => m.pgUp && m.role === 'replica').map((m) => m.timeline ?? 0));
-  const ctx: CandidateContext = { desired, config, newestTimeline };
+  const ctx: CandidateContext = { desired, config, newestTimeline, primaryLsn };
   const rejected: string[] = [];
   const eligible: MemberState[] = [];
   for (const m of others) {

@@ -3,6 +3,7 @@ import {
   clusterConfigSchema,
   desiredStateSchema,
   historyEntrySchema,
+  lastLsnSchema,
   memberStateSchema,
   refusalSchema,
   roleChangeRequestSchema,
@@ -16,6 +17,7 @@ export interface RawKey {
   key: string;
   value: string;
   modRevision: string;
+  lease?: string;
 }
 
 function parseJson<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; error: string } {
@@ -42,6 +44,9 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
     request: null,
     refusal: null,
     members: {},
+    unreadableMembers: [],
+    lastLsn: null,
+    recloneLock: null,
     problems: [],
     desiredUnreadable: false,
   };
@@ -70,11 +75,21 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
       const r = parseJson(refusalSchema, kv.value);
       if (r.ok) view.refusal = r.value;
       else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key === keys.lastLsn) {
+      const r = parseJson(lastLsnSchema, kv.value);
+      if (r.ok) view.lastLsn = r.value;
+      else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key === keys.recloneLock) {
+      view.recloneLock = kv.value;
     } else if (kv.key.startsWith(keys.memberPrefix)) {
       const node = kv.key.slice(keys.memberPrefix.length);
       const r = parseJson(memberStateSchema, kv.value);
-      if (r.ok && r.value.node === node) view.members[node] = { value: r.value, modRevision: kv.modRevision };
-      else view.problems.push(`${name}: ${r.ok ? `names node ${r.value.node}` : r.error}`);
+      if (r.ok && r.value.node === node) view.members[node] = { value: r.value, modRevision: kv.modRevision, ...(kv.lease ? { lease: kv.lease } : {}) };
+      else {
+        // The key exists, so its lease is alive: the member is there, we just cannot read what it says.
+        view.unreadableMembers.push(node);
+        view.problems.push(`${name}: ${r.ok ? `names node ${r.value.node}` : r.error}`);
+      }
     }
     // history/ is read separately (it grows); unknown keys are ignored on purpose.
   }

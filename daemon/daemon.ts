@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
-import { decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
+import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
 import type { TimerHandle } from './clock.js';
 import type { DaemonDeps, Watchdog } from './daemon-deps.js';
 import type { ClusterView, Dcs } from './dcs.js';
@@ -12,7 +12,7 @@ import type { PgControl, PgSession, LocalPostgres } from './local-postgres.js';
 import type { DaemonOptions, Secrets } from './options.js';
 import { syncStandbyNames, type PgSettings } from './postgres-conf.js';
 import type { PgSnapshot } from './postgres-probe.js';
-import { applyNodeAction, type ActionContext } from './node-actions.js';
+import { applyNodeAction, RewindFailed, type ActionContext } from './node-actions.js';
 import { memberSignature } from './watch-filter.js';
 
 
@@ -36,7 +36,7 @@ export class Daemon {
   private lastLogged = new Map<string, string>();
   private cycleEndedAt: number;
   private syncApplied: MemberState['syncApplied'] = null;
-  private syncSeen: { names: string[]; at: number } | null = null;
+  private syncSeen: { names: string[]; at: number; generation: number } | null = null;
   private timer: TimerHandle | null = null;
   private fenceTimer: TimerHandle | null = null;
   private running = false;
@@ -202,19 +202,24 @@ export class Daemon {
       configuredSync: conf.sync,
       slots: snap?.slots ?? [],
       systemId: snap?.systemId ?? null,
+      timeline: snap?.timeline ?? null,
+      frozen: pid !== null && snap === null && this.ctl.frozen(),
     };
     // synchronous_standby_names counts as applied one cycle after we wrote it (our session has reloaded
     // by then); WAL written before that position may have been acknowledged without the new standbys.
+    // The watermark is taken again under every desired generation: a standby removed from the set and added back
+    // between two cycles leaves the names unchanged, but commits in between were acknowledged without it.
     if (snap && !snap.inRecovery) {
       const names = conf.sync;
-      if (!this.syncApplied || this.syncApplied.names.join(',') !== names.join(',')) {
+      const generation = this.desired?.generation ?? 0;
+      if (!this.syncApplied || this.syncApplied.names.join(',') !== names.join(',') || this.syncApplied.generation !== generation) {
         try {
           const [row] = await this.probe.query<{ s: string }>("SELECT current_setting('synchronous_standby_names') AS s");
           const now = this.deps.clock.now();
           if (row && row.s === syncStandbyNames(names)) {
             // Seen in our session; give every walsender 200 ms to reload too before taking the position.
-            if (!this.syncSeen || this.syncSeen.names.join(',') !== names.join(',')) this.syncSeen = { names, at: now };
-            else if (now - this.syncSeen.at >= 200) this.syncApplied = { names, atLsn: snap.walLsn ?? 0 };
+            if (!this.syncSeen || this.syncSeen.names.join(',') !== names.join(',') || this.syncSeen.generation !== generation) this.syncSeen = { names, at: now, generation };
+            else if (now - this.syncSeen.at >= 200) this.syncApplied = { names, atLsn: snap.walLsn ?? 0, generation };
           }
         } catch {
           // next cycle
@@ -274,6 +279,9 @@ export class Daemon {
       initialized: view?.initialized ?? null,
       etcdOk: this.etcdOk,
       leaseValid: this.lease.valid(),
+      published: !!leaseId && view?.members[this.opts.node]?.lease === leaseId,
+      unreadableMembers: view?.unreadableMembers ?? [],
+      recloneLock: view?.recloneLock ?? null,
       pg: local,
       nowMs: this.deps.clock.now(),
       memory: this.nodeMemory,
@@ -362,6 +370,8 @@ export class Daemon {
       upstreamOf: () => (this.desired && this.desired.primary !== this.opts.node ? this.desired.primary : null),
       wantSync: () => (this.config?.synchronous && this.desired ? [...this.desired.syncStandbys, ...this.desired.syncPending].sort() : []),
       systemId: () => this.local?.systemId ?? null,
+      self: this.opts.node,
+      leaseId: () => this.lease.status().leaseId,
       log: (l) => this.log('action', l),
     };
     const started = this.deps.clock.now();
@@ -369,6 +379,8 @@ export class Daemon {
       const effect = await applyNodeAction(action, ctx);
       if (effect.expectRunning !== undefined) this.nodeMemory = { ...this.nodeMemory, expectRunning: effect.expectRunning };
       if (effect.needsRewind !== undefined) this.nodeMemory = { ...this.nodeMemory, needsRewind: effect.needsRewind };
+      if (effect.crashed) this.nodeMemory = { ...this.nodeMemory, crashedAt: this.deps.clock.now() };
+      if (action.kind === 'rewind' || action.kind === 'wipe') this.nodeMemory = { ...this.nodeMemory, rewindUnrepairable: false, rewindFailures: 0, rewindRetryAt: null };
       if (effect.expectRunning === true) this.watchdog.arm(action.kind === 'start' && action.as === 'primary' || action.kind === 'bootstrap' ? this.lease.remainingMs() : 86_400_000);
       if (effect.expectRunning === false) this.watchdog.disarm();
       if (action.kind === 'promote') this.watchdog.feed(this.lease.remainingMs());
@@ -376,7 +388,11 @@ export class Daemon {
       return true;
     } catch (err) {
       this.log('action', `${action.kind} failed: ${(err as Error).message}`);
-      if (action.kind === 'rewind') this.nodeMemory = { ...this.nodeMemory, rewindFailed: true };
+      if (action.kind === 'rewind') {
+        const unrepairable = err instanceof RewindFailed && err.provesDivergence;
+        this.nodeMemory = afterRewindFailure(this.nodeMemory, unrepairable, this.deps.clock.now());
+        this.log('action', unrepairable ? 'pg_rewind proved a divergence it cannot repair: this member may re-clone' : `data kept; rewind retried in ${Math.round((this.nodeMemory.rewindRetryAt ?? 0) - this.deps.clock.now())}ms`);
+      }
       return false;
     }
   }
@@ -411,6 +427,7 @@ export class Daemon {
       noFailover: this.opts.noFailover,
       message: this.nodeMessage,
       updatedAt: this.deps.clock.wallIso(),
+      hung: local?.frozen === true,
     };
   }
 
@@ -426,8 +443,10 @@ export class Daemon {
     const last = this.lastPublished;
     const now = this.deps.clock.now();
     if (last && last.content === signature && last.leaseId === leaseId && now - last.atMs < UNCHANGED_REPUBLISH_MS) return;
+    const m = this.member;
+    const lastLsn = m.role === 'primary' && m.pgUp && m.walLsn !== null && this.desired?.primary === this.opts.node ? { node: this.opts.node, generation: this.desired.generation, lsn: m.walLsn } : undefined;
     try {
-      await this.dcs.publishMember(this.member, leaseId);
+      await this.dcs.publishMember(m, leaseId, lastLsn);
       this.lastPublished = { content: signature, leaseId, atMs: now };
     } catch (err) {
       this.lastPublished = null;

@@ -8,6 +8,7 @@ import {
   type ClusterKeys,
   type DesiredState,
   type HistoryEntry,
+  type LastLsn,
   type MemberState,
   type RoleChangeRequest,
 } from '../common/cluster-keys.js';
@@ -82,6 +83,7 @@ export class EtcdDcs implements Dcs {
       key: kv.key.toString(),
       value: kv.value.toString(),
       modRevision: String(kv.mod_revision),
+      lease: String(kv.lease),
     }));
   }
 
@@ -123,8 +125,34 @@ export class EtcdDcs implements Dcs {
     if (lease) await lease.revoke(this.deadline());
   }
 
-  async publishMember(state: MemberState, leaseId: string): Promise<void> {
-    await this.client.put(this.keys.member(state.node)).value(JSON.stringify(state)).lease(leaseId).options(this.deadline()).exec();
+  async publishMember(state: MemberState, leaseId: string, lastLsn?: LastLsn): Promise<void> {
+    const put = this.client.put(this.keys.member(state.node)).value(JSON.stringify(state)).lease(leaseId);
+    if (!lastLsn) {
+      await put.options(this.deadline()).exec();
+      return;
+    }
+    // One transaction, one raft proposal: the position outlives the member key, which goes with the lease.
+    // (etcd3's builder needs a comparison; a mod revision is never below zero.)
+    await this.client.if(this.keys.member(state.node), 'Mod', '>', -1).then(put, this.client.put(this.keys.lastLsn).value(JSON.stringify(lastLsn))).options(this.deadline()).commit();
+  }
+
+  async acquireRecloneLock(node: string, leaseId: string): Promise<boolean> {
+    const res = await this.client
+      .if(this.keys.recloneLock, 'Create', '==', 0)
+      .then(this.client.put(this.keys.recloneLock).value(node).lease(leaseId))
+      .else(this.client.get(this.keys.recloneLock))
+      .options(this.deadline())
+      .commit();
+    if (res.succeeded) return true;
+    return res.responses[0]?.response_range?.kvs[0]?.value.toString() === node;
+  }
+
+  async releaseRecloneLock(node: string): Promise<void> {
+    await this.client
+      .if(this.keys.recloneLock, 'Value', '==', node)
+      .then(this.client.delete().key(this.keys.recloneLock))
+      .options(this.deadline())
+      .commit();
   }
 
   async campaign(node: string, leaseId: string): Promise<boolean> {

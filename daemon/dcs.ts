@@ -3,6 +3,7 @@ import type {
   ClusterConfig,
   DesiredState,
   HistoryEntry,
+  LastLsn,
   MemberState,
   Refusal,
   RoleChangeRequest,
@@ -12,6 +13,8 @@ export interface Versioned<T> {
   value: T;
   /** etcd mod revision of the key, the token for compare-and-swap. */
   modRevision: string;
+  /** Id of the lease the key is bound to ("0" or absent when none). */
+  lease?: string;
 }
 
 /** Everything under the cluster prefix, read at one revision and parsed; unparseable keys become problems. */
@@ -23,6 +26,12 @@ export interface ClusterView {
   request: RoleChangeRequest | null;
   refusal: Refusal | null;
   members: Record<string, Versioned<MemberState>>;
+  /** Members whose key exists (so their lease is alive) but does not parse: never taken as absent. */
+  unreadableMembers: string[];
+  /** The last WAL position a primary published; outlives its member key. */
+  lastLsn: LastLsn | null;
+  /** Holder of the re-clone lock, if any. */
+  recloneLock: string | null;
   /** One line per key that held something we could not parse ("desired: not JSON"). Never acted upon. */
   problems: string[];
   /** True when the desired key exists but could not be parsed (so "absent" must not be assumed). */
@@ -49,8 +58,15 @@ export interface Dcs {
   /** One keepalive with its own (short) deadline; true when the lease is alive, false when etcd says it expired. */
   keepAlive(leaseId: string, timeoutMs: number): Promise<boolean>;
   revokeLease(leaseId: string): Promise<void>;
-  /** Puts this member's observed state bound to the lease. */
-  publishMember(state: MemberState, leaseId: string): Promise<void>;
+  /** Puts this member's observed state bound to the lease; with `lastLsn`, writes that key in the same transaction. */
+  publishMember(state: MemberState, leaseId: string, lastLsn?: LastLsn): Promise<void>;
+  /**
+   * Takes the re-clone lock (bound to the lease) if nobody holds it; resolves true if `node` holds it afterwards.
+   * Only the holder may remove its data directory, so no two members are ever without data at once.
+   */
+  acquireRecloneLock(node: string, leaseId: string): Promise<boolean>;
+  /** Deletes the re-clone lock only if it still names `node`. */
+  releaseRecloneLock(node: string): Promise<void>;
   /** Creates the leader key bound to the lease if absent; resolves true if `node` holds it afterwards. */
   campaign(node: string, leaseId: string): Promise<boolean>;
   /** Deletes the leader key only if it still names `node`. */

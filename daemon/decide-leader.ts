@@ -84,7 +84,7 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
       const choice = chooseCandidate(members, desired, config);
       if (req.to) {
         const m = view.members[req.to]?.value;
-        const reason = m ? blockers.map((b) => b(m, { desired, config, newestTimeline: 0 })).find((r) => r !== null) : 'has no member state (daemon down?)';
+        const reason = m ? blockers.map((b) => b(m, { desired, config, newestTimeline: 0, primaryLsn: lastPrimaryLsn(view) })).find((r) => r !== null) : 'has no member state (daemon down?)';
         if (reason) return { actions: [{ kind: 'drop-request', reason: `switchover to ${req.to} refused: ${req.to} ${reason}` }], message: `refusing switchover to ${req.to}: ${reason}`, memory };
         target = req.to;
       } else {
@@ -106,6 +106,9 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   }
 
   if (!view.initialized) return noop(`no action: waiting for ${desired.primary} to bootstrap the cluster`);
+  // Its key exists, so its lease is alive: a primary we cannot read is not a primary we may replace.
+  if (view.unreadableMembers.includes(desired.primary))
+    return noop(`no action: the member key of ${desired.primary} does not parse (${view.problems.join('; ')}); its lease is alive, so no failover`, initialLeaderMemory);
   const failure = primaryFailure(desired, primary);
   if (!failure) {
     const sync = syncChange(desired, config.synchronous, view.members);
@@ -134,7 +137,7 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   const stale = members.filter((m) => m.node !== desired.primary && m.pgUp && m.role === 'replica' && view.members[m.node]?.modRevision === failing.baseline[m.node]);
   if (stale.length > 0 && waited < input.failoverTimeoutMs)
     return noop(`waiting: ${failure.reason}; waiting for fresh state from ${stale.map((m) => m.node).join(',')}`, mem);
-  const choice = chooseCandidate(members, desired, config);
+  const choice = chooseCandidate(members, desired, config, lastPrimaryLsn(view));
   if (!choice.best) return noop(`no failover candidate: ${failure.reason}; ${choice.rejected.join('; ') || 'no replicas reporting'}`, mem);
   const reason = `failover: ${failure.reason}`;
   return {
@@ -142,6 +145,19 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
     message: `failing over from ${desired.primary} to ${choice.best.node}: ${failure.reason}`,
     memory: initialLeaderMemory,
   };
+}
+
+/**
+ * The desired primary's WAL position: from its member state while that exists, else the last one it published
+ * under this generation (the member key dies with the primary; the lag limit must still hold).
+ */
+export function lastPrimaryLsn(view: ClusterView): number | null {
+  const desired = view.desired?.value;
+  if (!desired) return null;
+  const live = view.members[desired.primary]?.value.walLsn ?? null;
+  const kept = view.lastLsn && view.lastLsn.node === desired.primary && view.lastLsn.generation === desired.generation ? view.lastLsn.lsn : null;
+  if (live === null) return kept;
+  return kept === null ? live : Math.max(live, kept);
 }
 
 /**
@@ -173,7 +189,8 @@ export function syncChange(
   const applied = primary.syncApplied;
   const caughtUp = pending.filter((node) => {
     const rep = primary.replication.find((r) => r.name === node);
-    return !!applied && applied.names.includes(node) && !!rep && rep.flushLsn !== null && rep.flushLsn >= applied.atLsn && primary.appliedGeneration === desired.generation;
+    // The watermark must have been taken under this very generation (see the primary's observeLocal).
+    return !!applied && applied.generation === desired.generation && applied.names.includes(node) && !!rep && rep.flushLsn !== null && rep.flushLsn >= applied.atLsn && primary.appliedGeneration === desired.generation;
   });
   pending = pending.filter((n) => !caughtUp.includes(n));
   const standbys = [...stays, ...caughtUp].sort();

@@ -15,6 +15,10 @@ export interface LocalPg {
   configuredSync: string[];
   slots: string[];
   systemId: string | null;
+  /** Timeline the server is on (replica: as far as it has followed), null when unknown. */
+  timeline: number | null;
+  /** The postmaster is stopped by a signal (SIGSTOP, a debugger): running, but it cannot answer or stop by itself. */
+  frozen: boolean;
 }
 
 export interface NodeMemory {
@@ -24,7 +28,13 @@ export interface NodeMemory {
   notStreamingSince: number | null;
   /** Our data may hold WAL the new primary lacks (we were primary, or stopped streaming): rewind first. */
   needsRewind: boolean;
-  rewindFailed: boolean;
+  /** pg_rewind proved a divergence it cannot repair: only then may the data directory go. */
+  rewindUnrepairable: boolean;
+  /** Failed rewinds in a row for other reasons (connection…), and when the next try may start. */
+  rewindFailures: number;
+  rewindRetryAt: number | null;
+  /** Since when the postmaster has been seen frozen. */
+  frozenSince: number | null;
   /** The role PostgreSQL last answered with, for when it is running but not answering. */
   lastRole: 'primary' | 'replica' | null;
 }
@@ -33,9 +43,23 @@ export const initialNodeMemory: NodeMemory = {
   crashedAt: null,
   notStreamingSince: null,
   needsRewind: false,
-  rewindFailed: false,
+  rewindUnrepairable: false,
+  rewindFailures: 0,
+  rewindRetryAt: null,
+  frozenSince: null,
   lastRole: null,
 };
+
+/** A frozen primary is killed after this long: it cannot serve, and it could thaw and acknowledge at any time. */
+export const FROZEN_KILL_AFTER_MS = 1000;
+const REWIND_RETRY_MAX_MS = 8000;
+
+/** Memory after a failed pg_rewind: divergence it cannot repair allows a re-clone; anything else is retried later. */
+export function afterRewindFailure(memory: NodeMemory, unrepairable: boolean, nowMs: number): NodeMemory {
+  if (unrepairable) return { ...memory, rewindUnrepairable: true, rewindFailures: 0, rewindRetryAt: null };
+  const failures = memory.rewindFailures + 1;
+  return { ...memory, rewindFailures: failures, rewindRetryAt: nowMs + Math.min(REWIND_RETRY_MAX_MS, 1000 * 2 ** (failures - 1)) };
+}
 
 export interface NodeInput {
   self: string;
@@ -45,6 +69,15 @@ export interface NodeInput {
   initialized: string | null;
   etcdOk: boolean;
   leaseValid: boolean;
+  /**
+   * The view this decision reads holds our own member key, bound to our current lease. Until then a restarted
+   * daemon's failover protection (the leader waits for us to acknowledge a new generation) does not exist yet.
+   */
+  published: boolean;
+  /** Members whose key exists but does not parse: alive, state unknown. */
+  unreadableMembers: readonly string[];
+  /** Who holds the re-clone lock, if anyone. */
+  recloneLock: string | null;
   pg: LocalPg;
   nowMs: number;
   memory: NodeMemory;
@@ -59,6 +92,7 @@ export type NodeAction =
   | { kind: 'basebackup'; from: string }
   | { kind: 'start'; as: 'primary' | 'replica'; upstream: string | null }
   | { kind: 'stop'; mode: 'fast' | 'immediate' }
+  | { kind: 'kill' }
   | { kind: 'promote' }
   | { kind: 'rewind'; from: string }
   | { kind: 'wipe' }
@@ -80,7 +114,10 @@ export function upstreamId(m: MemberState): string {
 const WAS_PRIMARY = ['in production', 'shut down', 'shutting down', 'in crash recovery'];
 
 /** Why `self` may not become primary yet: someone who was primary has not acknowledged stepping down. */
-export function promotionBlocker(desired: DesiredState, members: Readonly<Record<string, MemberState>>, self: string): string | null {
+export function promotionBlocker(desired: DesiredState, members: Readonly<Record<string, MemberState>>, self: string, unreadable: readonly string[] = []): string | null {
+  // Alive (the key holds its lease) but unreadable: it may still be running as primary.
+  const unknown = unreadable.find((n) => n !== self);
+  if (unknown) return `the member key of ${unknown} does not parse, so it may still be a primary`;
   for (const m of Object.values(members)) {
     if (m.node === self) continue;
     if (m.role !== 'primary' && m.node !== desired.previousPrimary) continue;
@@ -102,6 +139,7 @@ export function decideNode(input: NodeInput): NodeDecision {
   const out = (message: string, ...actions: NodeAction[]): NodeDecision => ({ actions, message, memory });
 
   if (!pg.running && memory.expectRunning) memory = { ...memory, expectRunning: false, crashedAt: nowMs };
+  memory = { ...memory, frozenSince: pg.running && pg.frozen ? (memory.frozenSince ?? nowMs) : null };
   if (pg.running) memory = { ...memory, crashedAt: null };
   if (pg.inRecovery !== null) memory = { ...memory, lastRole: pg.inRecovery ? 'replica' : 'primary' };
   if (!pg.running) memory = { ...memory, lastRole: null };
@@ -122,6 +160,8 @@ export function decideNode(input: NodeInput): NodeDecision {
   const wantSync = input.config?.synchronous ? [...desired.syncStandbys, ...desired.syncPending].sort() : [];
 
   if (pg.running && pg.inRecovery === null) {
+    if (actsAsPrimary && memory.frozenSince !== null && nowMs - memory.frozenSince >= FROZEN_KILL_AFTER_MS)
+      return out(`killing: my postgres (a primary) has been frozen for ${Math.round(nowMs - memory.frozenSince)}ms; it cannot serve and could thaw at any time`, { kind: 'kill' });
     if (actsAsPrimary && !iAmPrimary) {
       memory = { ...memory, needsRewind: true };
       return out(`demoting: ${desired.primary} is the desired primary and my postgres does not answer; stopping it`, { kind: 'stop', mode: 'immediate' });
@@ -145,7 +185,8 @@ export function decideNode(input: NodeInput): NodeDecision {
   if (pg.running) {
     if (iAmPrimary) {
       if (!input.leaseValid) return out(`waiting to promote: I am ${self} and my lease is not confirmed`);
-      const blocker = promotionBlocker(desired, members, self);
+      if (!input.published) return out(`waiting to promote: my member state is not yet published under my current lease`);
+      const blocker = promotionBlocker(desired, members, self, input.unreadableMembers);
       if (blocker) return out(`waiting to promote: ${blocker}`);
       return out(`promoting: I am ${self}, the desired primary (generation ${desired.generation})`, { kind: 'promote' });
     }
@@ -153,16 +194,27 @@ export function decideNode(input: NodeInput): NodeDecision {
     if (pg.configuredUpstream !== wantUpstream || pg.configuredSync.length)
       return out(`following ${desired.primary}: pointing primary_conninfo at ${wantUpstream}`, { kind: 'configure', upstream: wantUpstream, sync: [] });
     if (pg.streaming) {
-      memory = { ...memory, notStreamingSince: null };
+      memory = { ...memory, notStreamingSince: null, rewindFailures: 0, rewindRetryAt: null };
       return out(`no action: I am ${self}, a streaming replica of ${desired.primary}`);
+    }
+    // Only time spent while a primary runs counts: nobody can stream from a primary that is down.
+    const upstreamPrimary = runningPrimaryOf(desired, members);
+    if (!upstreamPrimary) {
+      memory = { ...memory, notStreamingSince: null };
+      return out(`no action: I am ${self}, a replica; ${desired.primary} is not a running primary yet`);
     }
     const since = memory.notStreamingSince ?? nowMs;
     memory = { ...memory, notStreamingSince: since };
-    if (runningPrimaryOf(desired, members) && nowMs - since >= input.rewindAfterMs) {
-      memory = { ...memory, needsRewind: true, notStreamingSince: null };
-      return out(`rejoining: not streaming from ${desired.primary} for ${Math.round(nowMs - since)}ms; stopping to rewind`, { kind: 'stop', mode: 'fast' });
-    }
-    return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${Math.round(nowMs - since)}ms`);
+    const waited = Math.round(nowMs - since);
+    if (nowMs - since < input.rewindAfterMs) return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${waited}ms`);
+    // Divergence needs a promotion, and a promotion starts a new timeline: on the primary's timeline (or a newer
+    // one) we cannot have diverged, so not streaming is a connection problem and the data stays as it is.
+    if (pg.timeline === null || upstreamPrimary.timeline === null || pg.timeline >= upstreamPrimary.timeline)
+      return out(`no action: not streaming from ${desired.primary} for ${waited}ms on timeline ${pg.timeline ?? '?'} (the primary's is ${upstreamPrimary.timeline ?? '?'}): a connection problem, not divergence; waiting`);
+    if (memory.rewindRetryAt !== null && nowMs < memory.rewindRetryAt)
+      return out(`waiting: rewind failed ${memory.rewindFailures} time(s); next try in ${Math.round(memory.rewindRetryAt - nowMs)}ms`);
+    memory = { ...memory, needsRewind: true, notStreamingSince: null };
+    return out(`rejoining: not streaming from ${desired.primary} for ${waited}ms and on old timeline ${pg.timeline} (the primary's is ${upstreamPrimary.timeline}); rewinding`, { kind: 'rewind', from: desired.primary });
   }
 
   // PostgreSQL is not running.
@@ -171,15 +223,17 @@ export function decideNode(input: NodeInput): NodeDecision {
     if (iAmPrimary) {
       if (input.initialized) return out(`cannot bootstrap: ${self} has an empty data directory but the cluster was already initialized; waiting for a failover`);
       if (!input.leaseValid) return out('waiting: not bootstrapping without a valid lease');
+      if (!input.published) return out('waiting: not bootstrapping before my member state is published under my current lease');
       return out(`bootstrapping: I am ${self}, the first primary; running initdb`, { kind: 'bootstrap' });
     }
     if (!source || !input.initialized) return out(`waiting: no running primary to clone from (desired primary ${desired.primary})`);
-    memory = { ...memory, needsRewind: false, rewindFailed: false };
+    memory = { ...memory, needsRewind: false, rewindUnrepairable: false, rewindFailures: 0, rewindRetryAt: null };
     return out(`cloning: taking a base backup from ${desired.primary}`, { kind: 'basebackup', from: desired.primary });
   }
   const wasPrimary = pg.controlState !== null && WAS_PRIMARY.includes(pg.controlState);
   if (iAmPrimary) {
     if (!input.leaseValid) return out(`waiting: not starting as primary without a valid lease`);
+    if (!input.published) return out(`waiting: not starting as primary before my member state is published under my current lease`);
     if (memory.crashedAt !== null && nowMs - memory.crashedAt < input.failoverTimeoutMs)
       return out(`waiting: postgres crashed ${Math.round(nowMs - memory.crashedAt)}ms ago; leaving the leader time to fail over`);
     if (wasPrimary) return out(`starting: I am ${self}, the primary`, { kind: 'start', as: 'primary', upstream: null });
@@ -187,11 +241,15 @@ export function decideNode(input: NodeInput): NodeDecision {
     return out(`starting: I am ${self}, the desired primary, starting as a replica first`, { kind: 'start', as: 'replica', upstream: null });
   }
   if (wasPrimary || memory.needsRewind) {
-    if (memory.rewindFailed) {
-      memory = { ...memory, rewindFailed: false, needsRewind: false };
-      return out(`re-cloning: pg_rewind failed earlier; removing the data directory`, { kind: 'wipe' });
+    if (memory.rewindUnrepairable) {
+      // Data goes only when pg_rewind proved it diverged beyond repair, and on one member at a time.
+      if (input.recloneLock !== null && input.recloneLock !== self) return out(`waiting to re-clone: ${input.recloneLock} is re-cloning (one member at a time)`);
+      if (!source) return out(`waiting to re-clone: ${desired.primary} is not a running primary yet`);
+      return out(`re-cloning: pg_rewind proved a divergence it cannot repair; removing the data directory`, { kind: 'wipe' });
     }
     if (!source) return out(`waiting: need to rewind but ${desired.primary} is not a running primary yet`);
+    if (memory.rewindRetryAt !== null && nowMs < memory.rewindRetryAt)
+      return out(`waiting: rewind failed ${memory.rewindFailures} time(s) (not a divergence; data kept); next try in ${Math.round(memory.rewindRetryAt - nowMs)}ms`);
     return out(`rejoining: rewinding from ${desired.primary}`, { kind: 'rewind', from: desired.primary });
   }
   return out(`starting: I am ${self}, a replica of ${desired.primary}`, { kind: 'start', as: 'replica', upstream: wantUpstream });

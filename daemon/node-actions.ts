@@ -6,7 +6,7 @@ import type { Dcs } from './dcs.js';
 import type { PgControl, PgSession } from './local-postgres.js';
 import type { Secrets } from './options.js';
 import { slotName, type PgSettings } from './postgres-conf.js';
-import type { RemotePg } from './postgres-ctl.js';
+import { PgToolError, rewindFailureProvesDivergence, type RemotePg } from './postgres-ctl.js';
 
 export interface ActionContext {
   ctl: PgControl;
@@ -22,12 +22,30 @@ export interface ActionContext {
   upstreamOf: () => string | null;
   wantSync: () => string[];
   systemId: () => string | null;
+  /** This node's name and current lease id (null while it has none). */
+  self: string;
+  leaseId: () => string | null;
   log: (line: string) => void;
 }
 
 export interface ActionEffect {
   expectRunning?: boolean;
   needsRewind?: boolean;
+  /** The server was killed for a fault (frozen): report it as crashed, so the leader fails over at once. */
+  crashed?: boolean;
+}
+
+/** pg_rewind failed; `provesDivergence` says whether its output proves a divergence it cannot repair. */
+export class RewindFailed extends Error {
+  override readonly name = 'RewindFailed';
+  constructor(message: string, readonly provesDivergence: boolean) {
+    super(message);
+  }
+}
+
+async function stopLogged(ctx: ActionContext, mode: 'fast' | 'immediate'): Promise<void> {
+  const r = await ctx.ctl.stop(mode);
+  if (r.how === 'killed') ctx.log(`postgres killed (SIGKILL to its process group): ${r.why}`);
 }
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -67,13 +85,27 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       await ctx.ctl.basebackup(remote(ctx, action.from), ctx.secrets.replicationPassword);
       ctx.ctl.writeConfig(ctx.settings(action.from, []), true);
       await ctx.ctl.start();
+      // Data again: another member may now re-clone if it has to.
+      await ctx.dcs.releaseRecloneLock(ctx.self).catch((err: Error) => ctx.log(`releasing the re-clone lock failed (it goes with my lease): ${err.message}`));
       return { expectRunning: true, needsRewind: false };
     }
     case 'rewind': {
       // A just-promoted primary's pg_control still names the old timeline until its first checkpoint,
-      // and pg_rewind would then wrongly say "no rewind required".
-      await checkpointRemote(ctx, action.from);
-      const out = await ctx.ctl.rewind(remote(ctx, action.from), ctx.secrets.superuserPassword);
+      // and pg_rewind would then wrongly say "no rewind required". This also proves the source is reachable
+      // before anything is stopped: an unreachable source leaves a running replica as it is.
+      try {
+        await checkpointRemote(ctx, action.from);
+      } catch (err) {
+        throw new RewindFailed(`cannot reach ${action.from} to rewind from it (${(err as Error).message}); nothing changed`, false);
+      }
+      await stopLogged(ctx, 'fast');
+      let out: string;
+      try {
+        out = await ctx.ctl.rewind(remote(ctx, action.from), ctx.secrets.superuserPassword);
+      } catch (err) {
+        const output = err instanceof PgToolError ? err.output : '';
+        throw new RewindFailed((err as Error).message, rewindFailureProvesDivergence(output));
+      }
       const said = out.split('\n').filter((l) => l.startsWith('pg_rewind:')).join(' | ');
       ctx.log(`pg_rewind from ${action.from}: ${said || 'done'}`);
       // pg_rewind copied the source's config files: write ours again before starting.
@@ -89,8 +121,11 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       return { expectRunning: true };
     }
     case 'stop':
-      await ctx.ctl.stop(action.mode);
+      await stopLogged(ctx, action.mode);
       return { expectRunning: false };
+    case 'kill':
+      await ctx.ctl.kill();
+      return { expectRunning: false, crashed: true };
     case 'promote': {
       await ctx.ctl.promote();
       // Every 10 ms is cheap for a minute at most, and shaves up to 100 ms off each failover.
@@ -121,9 +156,12 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       );
       return {};
     }
-    case 'wipe':
+    case 'wipe': {
+      const lease = ctx.leaseId();
+      if (!lease || !(await ctx.dcs.acquireRecloneLock(ctx.self, lease))) throw new Error('another member holds the re-clone lock; data kept');
       ctx.ctl.wipe();
-      return { expectRunning: false };
+      return { expectRunning: false, needsRewind: false };
+    }
     case 'mark-initialized': {
       const id = ctx.systemId();
       if (id && !(await ctx.dcs.markInitialized(id))) ctx.log(`etcd names another system identifier for this cluster than ${id}`);

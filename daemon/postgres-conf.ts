@@ -36,6 +36,9 @@ export function renderPostgresqlConf(s: PgSettings): string {
     'max_wal_senders = 10',
     'max_replication_slots = 10',
     "wal_keep_size = '256MB'",
+    // A slot keeps WAL for a replica that is gone; without a cap a long-dead replica fills the primary's disk.
+    // Past it the slot is invalidated and that replica must be re-cloned.
+    "max_slot_wal_keep_size = '2GB'",
     // pg_rewind needs hint bits logged; initdb --data-checksums already implies it, this covers old data dirs.
     'wal_log_hints = on',
     'hot_standby = on',

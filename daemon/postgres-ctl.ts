@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseConfState, renderHba, renderPostgresqlConf, type PgSettings } from './postgres-conf.js';
 
@@ -11,6 +12,8 @@ export interface PgPaths {
   logFile: string;
 }
 
+export type StopOutcome = { how: 'not running' | 'stopped' } | { how: 'killed'; why: string };
+
 export interface RemotePg {
   host: string;
   port: number;
@@ -19,6 +22,28 @@ export interface RemotePg {
 /** A PostgreSQL tool failed; the message carries the tool, exit code and its last stderr lines. */
 export class PgToolError extends Error {
   override readonly name = 'PgToolError';
+  constructor(message: string, readonly output = '') {
+    super(message);
+  }
+}
+
+/**
+ * What pg_rewind's failure proves. Only a divergence it cannot repair (the WAL it needs is gone, no common
+ * ancestor, another system) allows removing the data directory; a connection problem or anything unknown
+ * proves nothing, and the data stays.
+ */
+export function rewindFailureProvesDivergence(output: string): boolean {
+  return /could not find previous WAL record|could not find common ancestor|are from different systems|could not open file "[^"]*pg_wal\/[0-9A-F]{24}"/i.test(output);
+}
+
+/** Process state letter from /proc/PID/stat ("R", "S", "D", "T", "Z"…), null when the process is gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -47,7 +72,7 @@ async function runBoth(paths: PgPaths, name: string, args: string[], timeoutMs: 
   const res = await execa(...tool(paths, name, args), { reject: false, timeout: timeoutMs, env: { ...process.env, ...env }, stdin: 'ignore', all: true });
   if (res.exitCode !== 0 || res.timedOut) {
     const tail = (res.all ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new PgToolError(`${name} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`);
+    throw new PgToolError(`${name} ${res.timedOut ? `timed out after ${timeoutMs}ms` : `exited ${res.exitCode}`}: ${tail}`, res.all ?? '');
   }
   return res.all ?? '';
 }
@@ -100,14 +125,35 @@ export class PgCtl {
     }
     const pid = Number(text.split('\n', 1)[0]);
     if (!Number.isInteger(pid) || pid <= 0) return null;
-    try {
-      // A killed postmaster stays a zombie until someone reaps it (not every PID 1 does): that is dead too.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state === 'Z' || state === 'X' ? null : pid;
-    } catch {
-      return null;
+    // A killed postmaster stays a zombie until someone reaps it (not every PID 1 does): that is dead too.
+    const state = processState(pid);
+    return state === null || state === 'Z' || state === 'X' ? null : pid;
+  }
+
+  /** The postmaster is stopped by a signal or traced: it will neither answer nor obey pg_ctl. */
+  frozen(): boolean {
+    const pid = this.postmasterPid();
+    const state = pid === null ? null : processState(pid);
+    return state === 'T' || state === 't';
+  }
+
+  /**
+   * SIGKILL to the postmaster's process group (pg_ctl starts it with setsid, so its backends are in that group).
+   * Works on a frozen server, which pg_ctl stop never stops; the next start runs crash recovery.
+   */
+  async kill(): Promise<void> {
+    const pid = this.postmasterPid();
+    if (pid === null) return;
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone, or not a group leader
+      }
     }
+    const deadline = performance.now() + 5000;
+    while (this.postmasterPid() !== null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.postmasterPid() !== null) throw new PgToolError(`postmaster ${pid} survived SIGKILL for 5 s (uninterruptible I/O?)`);
   }
 
   /**
@@ -125,9 +171,25 @@ export class PgCtl {
     await run(this.paths, 'pg_ctl', ['start', '-D', this.paths.dataDir, '-l', this.paths.logFile, '-w', '-t', '120', '-s'], 130_000);
   }
 
-  async stop(mode: 'fast' | 'immediate'): Promise<void> {
-    if (this.postmasterPid() === null) return;
-    await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', mode, '-w', '-t', '60', '-s'], 70_000);
+  /**
+   * Stops within a bound: a fast stop gets 30 s (a long checkpoint), an immediate one 3 s; a server that does
+   * not stop in time, or is frozen, is killed, so a demotion (and the failover waiting on it) always completes.
+   */
+  async stop(mode: 'fast' | 'immediate'): Promise<StopOutcome> {
+    if (this.postmasterPid() === null) return { how: 'not running' };
+    if (this.frozen()) {
+      await this.kill();
+      return { how: 'killed', why: 'the postmaster was frozen' };
+    }
+    const seconds = mode === 'fast' ? 30 : 3;
+    try {
+      await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', mode, '-w', '-t', String(seconds), '-s'], (seconds + 5) * 1000);
+      return { how: 'stopped' };
+    } catch (err) {
+      if (this.postmasterPid() === null) return { how: 'stopped' };
+      await this.kill();
+      return { how: 'killed', why: `no ${mode} stop within ${seconds}s (${(err as Error).message})` };
+    }
   }
 
   async reload(): Promise<void> {

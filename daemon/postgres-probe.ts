@@ -21,6 +21,7 @@ SELECT pg_is_in_recovery() AS rec,
   pg_last_wal_receive_lsn()::text AS recv,
   pg_last_wal_replay_lsn()::text AS replay,
   (SELECT timeline_id FROM pg_control_checkpoint()) AS ckpt_tli,
+  (SELECT min_recovery_end_timeline FROM pg_control_recovery()) AS minrec_tli,
   (SELECT system_identifier::text FROM pg_control_system()) AS sysid,
   (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS wr_status,
   (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1) AS wr_tli,
@@ -35,6 +36,7 @@ interface ProbeRow {
   recv: string | null;
   replay: string | null;
   ckpt_tli: number | null;
+  minrec_tli: number | null;
   sysid: string;
   wr_status: string | null;
   wr_tli: number | null;
@@ -94,7 +96,9 @@ export class PgProbe {
   async snapshot(): Promise<PgSnapshot> {
     const [row] = await this.query<ProbeRow>(PROBE_SQL);
     if (!row) throw new Error('probe query returned no row');
-    const timeline = row.wal_tli ? parseInt(row.wal_tli, 16) : (row.wr_tli ?? row.ckpt_tli);
+    // A replica's last checkpoint can name the old timeline for minutes after it followed a promotion; the WAL
+    // receiver knows better while it streams, and the minimum recovery point's timeline moves with replay.
+    const timeline = row.wal_tli ? parseInt(row.wal_tli, 16) : (row.wr_tli ?? (Math.max(row.ckpt_tli ?? 0, row.minrec_tli ?? 0) || null));
     return {
       inRecovery: row.rec,
       walLsn: parseLsn(row.wal),

@@ -34,6 +34,21 @@ describe('parseClusterView', () => {
       "members/pg1: bad shape: role Invalid enum value. Expected 'primary' | 'replica' | 'stopped', received 'boss'",
       'members/pg2: names node pg1',
     ]);
+    // Their keys exist, so their leases are alive: they are unreadable, not absent.
+    expect(v.unreadableMembers).toEqual(['pg1', 'pg2']);
+  });
+
+  it('reads a member state with a field it does not know (a newer daemon during a rolling deploy)', () => {
+    const v = parseClusterView([{ ...kv(keys.member('pg1'), { ...member('pg1'), addedLater: 42 }), lease: '694d1' }], keys);
+    expect(v.members['pg1']?.value.node).toBe('pg1');
+    expect(v.members['pg1']?.lease).toBe('694d1');
+    expect(v.unreadableMembers).toEqual([]);
+  });
+
+  it('reads the last primary LSN and the re-clone lock', () => {
+    const v = parseClusterView([kv(keys.lastLsn, { node: 'pg0', generation: 3, lsn: 123 }), kv(keys.recloneLock, 'pg2')], keys);
+    expect(v.lastLsn).toEqual({ node: 'pg0', generation: 3, lsn: 123 });
+    expect(v.recloneLock).toBe('pg2');
   });
 });
 

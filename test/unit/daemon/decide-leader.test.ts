@@ -111,6 +111,30 @@ describe('decideLeader', () => {
   });
 });
 
+describe('decideLeader under a wider fault model', () => {
+  it('does not fail over from a primary whose member key exists but does not parse', () => {
+    const v = view(desired(), [member('pg1'), member('pg2')], { unreadableMembers: ['pg0'], problems: ['members/pg0: bad shape: role Invalid enum value'] });
+    const d = decideLeader(input(v));
+    expect(d.actions).toEqual([]);
+    expect(d.message).toBe('no action: the member key of pg0 does not parse (members/pg0: bad shape: role Invalid enum value); its lease is alive, so no failover');
+  });
+
+  it('enforces the lag limit against the last LSN the dead primary published', () => {
+    const far = 200 * 1024 * 1024;
+    // The replicas' own lag is null: they computed it against a primary whose state is gone.
+    const ms = [member('pg1', { receivedLsn: 1000, replayedLsn: 1000, lagBytes: null }), member('pg2', { receivedLsn: 2000, replayedLsn: 2000, lagBytes: null })];
+    const v = view(desired(), ms, { lastLsn: { node: 'pg0', generation: 1, lsn: far }, revisions: { pg1: '11', pg2: '12' } });
+    const first = decideLeader(input(view(desired(), ms, { lastLsn: { node: 'pg0', generation: 1, lsn: far } })));
+    const d = decideLeader(input(v, { memory: first.memory, nowMs: 1300 }));
+    expect(d.actions).toEqual([]);
+    expect(d.message).toMatch(/^no failover candidate: member key of pg0 is gone \(its lease expired\); pg1: lag \d+ bytes exceeds 67108864; pg2: lag \d+ bytes exceeds 67108864$/);
+    // A last LSN from an older generation (another primary's) does not count.
+    const older = view(desired({ generation: 2 }), ms.map((m) => ({ ...m, appliedGeneration: 2 })), { lastLsn: { node: 'pg0', generation: 1, lsn: far }, revisions: { pg1: '11', pg2: '12' } });
+    const f2 = decideLeader(input(view(desired({ generation: 2 }), ms, { lastLsn: { node: 'pg0', generation: 1, lsn: far } })));
+    expect(decideLeader(input(older, { memory: f2.memory, nowMs: 1300 })).message).toBe('failing over from pg0 to pg2: member key of pg0 is gone (its lease expired)');
+  });
+});
+
 describe('syncChange', () => {
   const streamingTo = (...names: string[]) => names.map((name) => ({ name, state: 'streaming', syncState: 'async', flushLsn: 500, replayLsn: 500 }));
   const members = (p: ReturnType<typeof primaryMember>) => deepFreeze({ pg0: { value: p }, pg1: { value: member('pg1') }, pg2: { value: member('pg2') } });
@@ -124,8 +148,18 @@ describe('syncChange', () => {
     const d = desired({ syncPending: ['pg1'] });
     const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600 } });
     expect(syncChange(d, true, members(notYet))).toBeNull();
-    const caught = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400 } });
+    const caught = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400, generation: 1 } });
     expect(syncChange(d, true, members(caught))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });
+  });
+
+  it('does not count a watermark taken under an older generation (the standby may have left the set since)', () => {
+    const d = desired({ syncPending: ['pg1'], generation: 3 });
+    const stale = primaryMember('pg0', { appliedGeneration: 3, replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400, generation: 1 } });
+    expect(syncChange(d, true, members(stale))).toBeNull();
+    const old = primaryMember('pg0', { appliedGeneration: 3, replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400 } });
+    expect(syncChange(d, true, members(old))).toBeNull();
+    const fresh = primaryMember('pg0', { appliedGeneration: 3, replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400, generation: 3 } });
+    expect(syncChange(d, true, members(fresh))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });
   });
 
   it('drops a standby the primary no longer streams to', () => {

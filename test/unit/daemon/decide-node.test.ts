@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberState } from '../../../common/cluster-keys.js';
-import { decideNode, initialNodeMemory, promotionBlocker, type LocalPg, type NodeInput } from '../../../daemon/decide-node.js';
+import { afterRewindFailure, decideNode, initialNodeMemory, promotionBlocker, type LocalPg, type NodeInput } from '../../../daemon/decide-node.js';
 import { asyncConfig, deepFreeze, desired, member, primaryMember, syncConfig } from './fixtures.js';
 
-const runningPrimary: LocalPg = { hasData: true, running: true, inRecovery: false, controlState: null, streaming: false, configuredUpstream: null, configuredSync: [], slots: ['pg1', 'pg2'], systemId: '73' };
+const runningPrimary: LocalPg = { hasData: true, running: true, inRecovery: false, controlState: null, streaming: false, configuredUpstream: null, configuredSync: [], slots: ['pg1', 'pg2'], systemId: '73', timeline: 1, frozen: false };
 const runningReplica: LocalPg = { ...runningPrimary, inRecovery: true, streaming: true, configuredUpstream: 'pg0@10.42.0.10:5432', slots: [] };
 const stopped = (controlState: string): LocalPg => ({ ...runningPrimary, running: false, inRecovery: null, controlState, slots: [], systemId: null });
 const empty: LocalPg = { ...stopped('x'), hasData: false, controlState: null };
@@ -22,6 +22,9 @@ function input(over: Partial<NodeInput>): NodeInput {
     initialized: '73',
     etcdOk: true,
     leaseValid: true,
+    published: true,
+    unreadableMembers: [],
+    recloneLock: null,
     pg: runningPrimary,
     nowMs: 100_000,
     memory: initialNodeMemory,
@@ -96,22 +99,83 @@ describe('decideNode', () => {
     expect(d.message).toBe('following pg2: pointing primary_conninfo at pg2@10.42.0.12:5432');
   });
 
-  it('rewinds a replica that cannot stream from a running primary for too long', () => {
-    const notStreaming = { ...runningReplica, streaming: false };
-    const first = decideNode(input({ self: 'pg1', pg: notStreaming }));
+  it('rewinds a replica on an old timeline that cannot stream from a running primary for too long', () => {
+    const oldTimeline = { ...runningReplica, streaming: false, timeline: 1 };
+    const ms = byName(primaryMember('pg0', { timeline: 2 }), member('pg1'));
+    const first = decideNode(input({ self: 'pg1', pg: oldTimeline, members: ms }));
     expect(first.message).toBe('no action: I am pg1, a replica of pg0, not streaming for 0ms');
-    const later = decideNode(input({ self: 'pg1', pg: notStreaming, memory: first.memory, nowMs: 105_001 }));
-    expect(later.actions).toEqual([{ kind: 'stop', mode: 'fast' }]);
+    const later = decideNode(input({ self: 'pg1', pg: oldTimeline, members: ms, memory: first.memory, nowMs: 105_001 }));
+    expect(later.actions).toEqual([{ kind: 'rewind', from: 'pg0' }]);
     expect(later.memory.needsRewind).toBe(true);
   });
 
-  it('rejoins an old primary with pg_rewind, and re-clones when rewind failed', () => {
+  it('keeps a replica on the primary\'s timeline running when it cannot stream: a cut is not a divergence', () => {
+    const cut = { ...runningReplica, streaming: false, timeline: 1 };
+    const first = decideNode(input({ self: 'pg1', pg: cut }));
+    const later = decideNode(input({ self: 'pg1', pg: cut, memory: first.memory, nowMs: 135_000 }));
+    expect(later.actions).toEqual([]);
+    expect(later.message).toBe('no action: not streaming from pg0 for 35000ms on timeline 1 (the primary\'s is 1): a connection problem, not divergence; waiting');
+  });
+
+  it('does not count time without a running primary as time not streaming', () => {
+    const notStreaming = { ...runningReplica, streaming: false, timeline: 1 };
+    const down = byName(member('pg0', { role: 'stopped', pgUp: false, timeline: null }), member('pg1'));
+    const during = decideNode(input({ self: 'pg1', pg: notStreaming, members: down }));
+    expect(during.memory.notStreamingSince).toBeNull();
+    const back = byName(primaryMember('pg0', { timeline: 2 }), member('pg1'));
+    const after = decideNode(input({ self: 'pg1', pg: notStreaming, members: back, memory: during.memory, nowMs: 130_000 }));
+    expect(after.actions).toEqual([]);
+    expect(after.memory.notStreamingSince).toBe(130_000);
+  });
+
+  it('rejoins an old primary with pg_rewind; a failed rewind keeps the data and retries with backoff', () => {
     const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
     const ms = byName(member('pg0', { role: 'stopped', pgUp: false }), primaryMember('pg1'));
     expect(decideNode(input({ desired: d2, pg: stopped('in production'), members: ms })).actions).toEqual([{ kind: 'rewind', from: 'pg1' }]);
     expect(decideNode(input({ desired: d2, pg: stopped('shut down'), members: byName(member('pg1')) })).message).toBe('waiting: need to rewind but pg1 is not a running primary yet');
-    const failed = decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: { ...initialNodeMemory, rewindFailed: true } }));
-    expect(failed.actions).toEqual([{ kind: 'wipe' }]);
+    const once = afterRewindFailure(initialNodeMemory, false, 100_000);
+    const soon = decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: once, nowMs: 100_500 }));
+    expect(soon.actions).toEqual([]);
+    expect(soon.message).toBe('waiting: rewind failed 1 time(s) (not a divergence; data kept); next try in 500ms');
+    expect(decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: once, nowMs: 101_000 })).actions).toEqual([{ kind: 'rewind', from: 'pg1' }]);
+    let m = initialNodeMemory;
+    for (let i = 0; i < 10; i++) m = afterRewindFailure(m, false, 0);
+    expect(m.rewindRetryAt).toBe(8000);
+    expect(m.rewindUnrepairable).toBe(false);
+  });
+
+  it('re-clones only after pg_rewind proved a divergence it cannot repair, one member at a time', () => {
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    const ms = byName(member('pg0', { role: 'stopped', pgUp: false }), primaryMember('pg1'));
+    const proven = afterRewindFailure(initialNodeMemory, true, 100_000);
+    expect(decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: proven })).actions).toEqual([{ kind: 'wipe' }]);
+    const busy = decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: proven, recloneLock: 'pg2' }));
+    expect(busy).toMatchObject({ actions: [], message: 'waiting to re-clone: pg2 is re-cloning (one member at a time)' });
+  });
+
+  it('kills a frozen primary after a second, and reports it crashed', () => {
+    const frozen: LocalPg = { ...runningPrimary, inRecovery: null, frozen: true };
+    const memory = { ...initialNodeMemory, lastRole: 'primary' as const, expectRunning: true };
+    const first = decideNode(input({ pg: frozen, memory }));
+    expect(first.actions).toEqual([]);
+    const later = decideNode(input({ pg: frozen, memory: first.memory, nowMs: 101_000 }));
+    expect(later.actions).toEqual([{ kind: 'kill' }]);
+    expect(later.message).toBe('killing: my postgres (a primary) has been frozen for 1000ms; it cannot serve and could thaw at any time');
+  });
+
+  it('never makes postgres writable before its member state is published under the current lease', () => {
+    expect(decideNode(input({ pg: stopped('in production'), published: false })).message).toBe('waiting: not starting as primary before my member state is published under my current lease');
+    expect(decideNode(input({ pg: stopped('in production') })).actions).toEqual([{ kind: 'start', as: 'primary', upstream: null }]);
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    const notYet = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(member('pg1')), published: false }));
+    expect(notYet).toMatchObject({ actions: [], message: 'waiting to promote: my member state is not yet published under my current lease' });
+    expect(decideNode(input({ pg: empty, initialized: null, published: false })).actions).toEqual([]);
+  });
+
+  it('does not promote past a member whose key exists but does not parse', () => {
+    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+    const d = decideNode(input({ self: 'pg1', desired: d2, pg: runningReplica, members: byName(member('pg1')), unreadableMembers: ['pg0'] }));
+    expect(d).toMatchObject({ actions: [], message: 'waiting to promote: the member key of pg0 does not parse, so it may still be a primary' });
   });
 
   it('starts a stopped replica without rewinding when it was a replica', () => {
