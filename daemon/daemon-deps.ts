@@ -23,7 +23,7 @@ export function productionDeps(opts: DaemonOptions): DaemonDeps {
   return {
     clock: systemClock,
     localPostgres: (onLost) => realLocalPostgres(opts, onLost),
-    watchdog: new FenceWatchdog(opts.binDir, opts.dataDir),
+    watchdog: new FenceWatchdog(opts.dataDir),
     startApi,
     write: (line) => process.stdout.write(line),
   };

@@ -1,8 +1,32 @@
 // A separate process that stops PostgreSQL immediately when the daemon stops feeding it (dead, frozen, or lease unconfirmed).
 import { spawn, type ChildProcess } from 'node:child_process';
 
-// read -t times out when no new budget arrives in time; EOF (daemon gone) ends the loop too. Either way: stop now.
-const SCRIPT = 't="$1"; while IFS= read -r -t "$t" line; do t="$line"; done; exec "$2/pg_ctl" stop -D "$3" -m immediate -s';
+// Waits on a monotonic clock (bash's `read -t` computes its deadline from the wall clock, so a clock step fired it
+// early or held it off). A new budget per line; EOF (the daemon is gone) or a budget run out: fence now, with
+// SIGKILL to the postmaster's process group, which also stops a frozen server (pg_ctl stop never returns there).
+const SCRIPT = String.raw`
+use strict; use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+my ($budget, $datadir) = @ARGV;
+my $deadline = clock_gettime(CLOCK_MONOTONIC) + $budget;
+my $buf = '';
+while (1) {
+  my $left = $deadline - clock_gettime(CLOCK_MONOTONIC);
+  last if $left <= 0;
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1;
+  next if select(my $rout = $rin, undef, undef, $left) <= 0;
+  my $got = sysread(STDIN, my $chunk, 4096);
+  last unless $got;
+  $buf .= $chunk;
+  while ($buf =~ s/^([^\n]*)\n//) { my $t = $1; $deadline = clock_gettime(CLOCK_MONOTONIC) + $t if $t =~ /^[0-9.]+$/; }
+}
+open(my $f, '<', "$datadir/postmaster.pid") or exit 0;
+my $pid = <$f>; chomp $pid;
+exit 0 unless defined $pid && $pid =~ /^\d+$/ && $pid > 1;
+open(my $s, '<', "/proc/$pid/comm") or exit 0;
+my $comm = <$s>; chomp $comm;
+exit 0 unless $comm =~ /^postgres/;
+kill 'KILL', -$pid; kill 'KILL', $pid;
+`;
 
 /**
  * The in-process fencing timer cannot fire if the daemon is killed or frozen (SIGSTOP, swap
@@ -12,11 +36,11 @@ const SCRIPT = 't="$1"; while IFS= read -r -t "$t" line; do t="$line"; done; exe
 export class FenceWatchdog {
   private child: ChildProcess | null = null;
 
-  constructor(private readonly binDir: string, private readonly dataDir: string) {}
+  constructor(private readonly dataDir: string) {}
 
   arm(budgetMs: number): void {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.feed(budgetMs);
-    const child = spawn('/bin/bash', ['-c', SCRIPT, 'pgdaemon-fence-watchdog', seconds(budgetMs), this.binDir, this.dataDir], {
+    const child = spawn('perl', ['-e', SCRIPT, seconds(budgetMs), this.dataDir], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FenceWatchdog } from '../../../daemon/fence-watchdog.js';
+import { processState } from '../../../daemon/postgres-ctl.js';
+
+// A stand-in postmaster: `sleep` copied under the name "postgres" (the watchdog checks /proc/PID/comm), leading
+// its own process group like a server pg_ctl started, with a child in that group like a backend.
+function fakeServer(dir: string): { leader: ChildProcess; pids: () => number[] } {
+  const bin = join(dir, 'postgres');
+  copyFileSync('/bin/sleep', bin);
+  const leader = spawn('/bin/bash', ['-c', `exec -a postgres ${bin} 600 & echo $! > ${dir}/child; exec ${bin} 600`], { detached: true, stdio: 'ignore' });
+  writeFileSync(join(dir, 'postmaster.pid'), `${leader.pid}\n${dir}\n`);
+  return { leader, pids: () => [leader.pid as number] };
+}
+
+const alive = (pid: number) => {
+  const s = processState(pid);
+  return s !== null && s !== 'Z' && s !== 'X';
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('FenceWatchdog (a real process on a monotonic clock)', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanup.splice(0)) c();
+  });
+
+  function setup() {
+    const dir = mkdtempSync(join(tmpdir(), 'pgdaemon-wd-'));
+    const server = fakeServer(dir);
+    const wd = new FenceWatchdog(dir);
+    cleanup.push(() => {
+      wd.disarm();
+      try {
+        process.kill(-(server.leader.pid as number), 'SIGKILL');
+      } catch {
+        // gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { dir, server, wd, pid: server.leader.pid as number };
+  }
+
+  it('leaves the server alone while it is fed, and kills its whole process group when the budget runs out', async () => {
+    const { wd, pid, dir } = setup();
+    await sleep(100);
+    const child = Number((await import('node:fs')).readFileSync(join(dir, 'child'), 'utf8'));
+    wd.arm(400);
+    for (let i = 0; i < 6; i++) {
+      await sleep(150);
+      wd.feed(400);
+    }
+    expect(alive(pid)).toBe(true);
+    const stoppedFeeding = performance.now();
+    while (alive(pid) && performance.now() - stoppedFeeding < 3000) await sleep(20);
+    expect(alive(pid)).toBe(false);
+    expect(performance.now() - stoppedFeeding).toBeGreaterThanOrEqual(350);
+    expect(performance.now() - stoppedFeeding).toBeLessThan(1500);
+    await sleep(50);
+    expect(alive(child)).toBe(false);
+  });
+
+  it('kills a frozen (SIGSTOPped) server, which pg_ctl stop never stops', async () => {
+    const { wd, pid } = setup();
+    await sleep(50);
+    process.kill(pid, 'SIGSTOP');
+    expect(processState(pid)).toBe('T');
+    wd.arm(200);
+    const t0 = performance.now();
+    while (alive(pid) && performance.now() - t0 < 3000) await sleep(20);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('fences at once when the daemon goes away (its end of the pipe closes)', async () => {
+    const { wd, pid } = setup();
+    await sleep(50);
+    wd.arm(60_000);
+    // What the daemon's death looks like to the watchdog: EOF on its stdin.
+    (wd as unknown as { child: ChildProcess }).child.stdin?.end();
+    const t0 = performance.now();
+    while (alive(pid) && performance.now() - t0 < 3000) await sleep(20);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('does nothing once disarmed', async () => {
+    const { wd, pid } = setup();
+    await sleep(50);
+    wd.arm(150);
+    wd.disarm();
+    await sleep(500);
+    expect(alive(pid)).toBe(true);
+  });
+});
