@@ -33,10 +33,10 @@ export interface Schedule {
   end: number;
 }
 
-export const FAULTS_FROM = 12_000;
-export const FAULTS_UNTIL = 36_000;
-const MAX_FAULT_MS = 8_000;
-export const SETTLE_MS = 30_000;
+export const FAULTS_FROM = 5_000;
+export const FAULTS_UNTIL = 20_000;
+const MAX_FAULT_MS = 6_000;
+export const SETTLE_MS = 20_000;
 
 const kinds = weightedTable<Fault['kind']>([
   ['partition', 14],
@@ -74,9 +74,12 @@ export function randomSchedule(seed: number): Schedule {
         faults.push({ at, kind, a, b, ms: ms() });
         break;
       }
+      case 'pg-freeze':
+        // Long enough, often, to outlast the failover bound: a frozen primary must not stall the cluster.
+        faults.push({ at, kind, node: node(), ms: r.between(500, 12_000) });
+        break;
       case 'isolate':
       case 'daemon-pause':
-      case 'pg-freeze':
       case 'version-skew':
         faults.push({ at, kind, node: node(), ms: ms() });
         break;
@@ -110,7 +113,7 @@ export function randomSchedule(seed: number): Schedule {
     }
   }
   faults.sort((a, b) => a.at - b.at);
-  const healAt = FAULTS_UNTIL + MAX_FAULT_MS;
+  const healAt = FAULTS_UNTIL + MAX_FAULT_MS + 2_000;
   return {
     nodes,
     sync: r.chance(0.5),

@@ -31,6 +31,7 @@ export class Invariants {
   readonly violations: Violation[] = [];
   longestNoWriteMs = 0;
   private lastUnhealthy = new Map<string, number>();
+  private lastWritable = new Map<string, number>();
   private prevPrimary: string | null = null;
   /** Per node: how many acknowledged commits have been verified present while it served (reset on restart). */
   private verified = new Map<string, { pid: number; upTo: number }>();
@@ -60,7 +61,10 @@ export class Invariants {
   step(): void {
     const w = this.w;
     const now = w.s.now;
-    for (const n of w.nodes) if (!this.healthyPrimary(n)) this.lastUnhealthy.set(n, now);
+    for (const n of w.nodes) {
+      if (!this.healthyPrimary(n)) this.lastUnhealthy.set(n, now);
+      if (w.pgs.get(n)!.writable()) this.lastWritable.set(n, now);
+    }
 
     const acking = w.nodes.filter((n) => w.pgs.get(n)!.canAck());
     if (acking.length > 1) this.add('split-brain', `${acking.join(' and ')} are both writable primaries that can acknowledge commits`);
@@ -119,7 +123,8 @@ export class Invariants {
     const w = this.w;
     for (const n of w.nodes) {
       const pg = w.pgs.get(n)!;
-      if (!pg.writable()) continue;
+      // Only a node that can acknowledge loses anything for a client; a writable one that cannot is checked once it can.
+      if (!pg.canAck()) continue;
       const pid = pg.server!.pid;
       let v = this.verified.get(n);
       if (!v || v.pid !== pid) v = { pid, upTo: 0 };
@@ -185,6 +190,9 @@ export class Invariants {
     // 1.5 s of slack: the daemon sees the primary through its member key, published up to a second late.
     if (since !== null && w.s.now - since < rewindAfter - 1500)
       this.add('needless-rejoin', `${node} stopped its standby to rejoin although primary ${primary} has been serving for only ${Math.round(w.s.now - since)}ms (rewind-after ${rewindAfter}ms)`);
+    const served = this.lastWritable.get(primary) ?? -Infinity;
+    if (since === null && w.s.now - served > 1500)
+      this.add('needless-rejoin', `${node} stopped its standby to rejoin although primary ${primary} has not been serving for ${served === -Infinity ? 'ever' : `${Math.round(w.s.now - served)}ms`} (nothing to rejoin)`);
   }
 
   /** After every fault was lifted for the settle period: one primary, every other node streaming from it. */

@@ -29,3 +29,23 @@ export function report(r: SimResult, schedule: Schedule, scenario?: string): str
   lines.push(`replay: ${replayCommand(r.seed, scenario)}`);
   return lines.join('\n');
 }
+
+/** Runs `count` random schedules from `first`; resolves to one report per failing seed (empty when all hold). */
+export async function checkSeeds(first: number, count: number): Promise<string[]> {
+  const failures: string[] = [];
+  for (let seed = first; seed < first + count; seed++) {
+    const schedule = randomSchedule(seed);
+    const r = await runSchedule(seed, schedule);
+    if (r.violations.length) failures.push(report(r, schedule));
+  }
+  return failures;
+}
+
+/** How many random schedules `make test` runs, split over the seed files (SIM_SCHEDULES overrides; SIM_FIRST_SEED shifts). */
+export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 2000);
+export const SIM_FIRST_SEED = Number(process.env['SIM_FIRST_SEED'] ?? 1);
+
+export function failureMessage(failures: string[], count: number): string {
+  const seeds = failures.map((f) => /seed (\d+)/.exec(f)?.[1]).join(', ');
+  return `${failures.length} of ${count} simulated schedules broke an invariant (seeds ${seeds}).\nFirst one:\n${failures[0]}`;
+}

@@ -72,7 +72,9 @@ export class Scheduler {
       this.now = top.at;
       this.steps++;
       top.fn();
-      await new Promise<void>((r) => setImmediate(r));
+      // Only a process's events resolve the daemon's promises (world events schedule process events instead),
+      // so only they need the microtask queue drained; a macrotask turn costs a trip through the event loop.
+      if (top.proc) await new Promise<void>((r) => setImmediate(r));
       afterEach();
     }
     this.now = until;

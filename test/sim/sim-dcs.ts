@@ -71,7 +71,15 @@ export class SimDcs implements Dcs {
   }
 
   read(): Promise<ClusterView> {
-    return this.call(() => parseClusterView(this.raw(this.keys.prefix).filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)), this.keys));
+    return this.call(() => {
+      // Parsing is a pure function of the store, which changes only with its revision: parse once per revision
+      // (it is most of the simulator's time otherwise). Frozen, so a daemon mutating its view would throw.
+      const cache = this.env.etcd.viewCache;
+      if (cache?.revision === this.env.etcd.revision) return cache.view as ClusterView;
+      const view = deepFreeze(parseClusterView(this.raw(this.keys.prefix).filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)), this.keys));
+      this.env.etcd.viewCache = { revision: this.env.etcd.revision, view };
+      return view;
+    });
   }
 
   grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
@@ -192,4 +200,12 @@ export class SimDcs implements Dcs {
     this.unwatch?.();
     this.unwatch = null;
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
 }

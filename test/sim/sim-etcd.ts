@@ -29,6 +29,8 @@ export class SimEtcd {
   /** Extra one-way latency while etcd's disk or network is slow. */
   slowMs = 0;
   private watchers = new Set<WatchFn>();
+  /** The last parsed cluster view and the revision it was parsed at (see SimDcs.read). */
+  viewCache: { revision: number; view: unknown } | null = null;
   /** Called on every put of a key (after it is applied), for the invariant checks. */
   onPut: (key: string, value: string) => void = () => undefined;
 

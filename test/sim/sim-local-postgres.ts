@@ -3,7 +3,7 @@ import type { QueryResultRow } from 'pg';
 import { formatLsn } from '../../common/cluster-keys.js';
 import type { LocalPostgres, PgControl, PgSession } from '../../daemon/local-postgres.js';
 import { syncStandbyNames, type PgSettings } from '../../daemon/postgres-conf.js';
-import { PgToolError, type RemotePg } from '../../daemon/postgres-ctl.js';
+import { PgCtl, PgToolError, type RemotePg, type StopOutcome } from '../../daemon/postgres-ctl.js';
 import type { PgSnapshot } from '../../daemon/postgres-probe.js';
 import type { Proc } from './scheduler.js';
 import { commonPrefix, isPrefix, RECORD_BYTES, type PgEnv, type SimPg } from './sim-postgres.js';
@@ -11,6 +11,9 @@ import { commonPrefix, isPrefix, RECORD_BYTES, type PgEnv, type SimPg } from './
 /** pg_ctl -w -t 60 (stop) and libpq's connect_timeout=5 (pg_rewind, pg_basebackup, the CHECKPOINT client). */
 const STOP_WAIT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** PgCtl.stop bounds its wait and kills (since the frozen-primary fix, which added PgCtl.frozen). */
+const BOUNDED_STOP = typeof (PgCtl.prototype as unknown as Record<string, unknown>)['frozen'] === 'function';
 
 function errorWithCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -114,28 +117,39 @@ export class SimLocalPostgres implements LocalPostgres {
           });
         });
       },
-      stop(mode: 'fast' | 'immediate') {
+      /**
+       * Mirrors PgCtl.stop, policy included. Since the fix for frozen primaries PgCtl kills a frozen server at once
+       * and one that does not stop within 30 s (fast) / 3 s (immediate); before it, pg_ctl stop -t 60 simply failed.
+       * Which one applies is read off PgCtl itself (it has frozen() since), so the simulator also runs older code.
+       */
+      stop(mode: 'fast' | 'immediate'): Promise<StopOutcome> {
         const sv = pg.server;
-        if (!sv) return self.reply(2, () => undefined);
-        if (sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
-        return new Promise<void>((resolve, reject) => {
+        if (!sv) return self.reply(2, () => ({ how: 'not running' as const }));
+        if (mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
+        const bounded = BOUNDED_STOP;
+        if (bounded && sv.frozen) return self.reply(2, () => (pg.signal('kill'), { how: 'killed' as const, why: 'the postmaster was frozen' }));
+        const waitMs = bounded ? (mode === 'fast' ? 30_000 : 3_000) : STOP_WAIT_MS;
+        return new Promise<StopOutcome>((resolve, reject) => {
           let done = false;
-          const timer = env.s.after(STOP_WAIT_MS, self.proc, () => {
+          const timer = env.s.after(waitMs, self.proc, () => {
             if (done) return;
             done = true;
-            reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
+            if (!bounded) return reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
+            pg.signal('kill');
+            resolve({ how: 'killed', why: `no ${mode} stop within ${waitMs / 1000}s` });
           });
           sv.onGone.push(() => {
             env.s.after(2, self.proc, () => {
               if (done) return;
               done = true;
               env.s.cancel(timer);
-              resolve();
+              resolve({ how: 'stopped' });
             });
           });
           pg.signal(mode);
         });
       },
+      frozen: () => pg.server?.frozen === true,
       /** SIGKILL to the postmaster's process group: acts even on a stopped (frozen) process. */
       kill() {
         return self.reply(2, () => pg.signal('kill'));

@@ -1,0 +1,14 @@
+// Half 1 of the seeded random schedules of the daemon simulation (two files so two vitest workers share them).
+import { describe, expect, it } from 'vitest';
+import { checkSeeds, failureMessage, SIM_FIRST_SEED, SIM_SCHEDULES } from '../../sim/run.js';
+
+const half = Math.ceil(SIM_SCHEDULES / 2);
+const first = SIM_FIRST_SEED;
+const count = half;
+
+describe('daemon simulation: seeded random fault schedules', () => {
+  it(`keeps every invariant in schedules ${first}..${first + count - 1}`, async () => {
+    const failures = await checkSeeds(first, count);
+    expect(failures, failureMessage(failures, count)).toEqual([]);
+  }, 600_000);
+});
