@@ -209,13 +209,14 @@ async function main(argv: string[]): Promise<number> {
         .option('--warmup <duration>', 'writing time before the fault', '2s')
         .option('--after <duration>', 'writing time after a new primary is up', '2s')
         .option('--repeat <n>', 'runs, for min/median/max', '1')
+        .option('--for <duration>', 'how long cut-replication and freeze-postgres last', '20s')
         .option('--json', 'print the report as JSON (last line)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; json?: boolean }) => {
     const t = labTopology(opts.topology);
     chaosPreconditions(t);
     const result: ChaosResult = { fault: fault as ChaosResult['fault'], runs: [], gap: null, newPrimaryAck: null };
-    const steps = chaosSteps(t, { fault, target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1) }, result);
+    const steps = chaosSteps(t, { fault, target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for') }, result);
     const r = await runSteps(steps, opts);
     result.gap = summarizeRuns(result.runs);
     result.newPrimaryAck = summarizeRuns(result.runs, (x) => x.firstAckOnNewPrimaryMs);

@@ -87,8 +87,16 @@ export function summarizeRuns(
  * acknowledged writes when replication is synchronous (asynchronous replication does not promise them, so there
  * they are a finding shown in the table, not a failure).
  */
-export function brokenPromises(reports: readonly RunReport[], synchronous: boolean): string[] {
+/** A promise one fault makes beyond the writers' (e.g. "pg2 keeps its data directory"), checked in a run. */
+export interface PromiseCheck {
+  promise: string;
+  kept: boolean;
+  evidence: string;
+}
+
+export function brokenPromises(reports: readonly (RunReport & { checks?: readonly PromiseCheck[] })[], synchronous: boolean): string[] {
   const broken: string[] = [];
+  for (const [i, r] of reports.entries()) for (const c of r.checks ?? []) if (!c.kept) broken.push(`run ${i + 1}: ${c.promise}: broken (${c.evidence})`);
   const splitBrain = reports.reduce((n, r) => n + r.splitBrainAcks, 0);
   const lost = reports.reduce((n, r) => n + r.lostAcked, 0);
   if (splitBrain > 0) broken.push(`${splitBrain} write(s) acknowledged by an old primary after a new one had taken over (split brain)`);

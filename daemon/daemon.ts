@@ -427,7 +427,9 @@ export class Daemon {
       noFailover: this.opts.noFailover,
       message: this.nodeMessage,
       updatedAt: this.deps.clock.wallIso(),
-      hung: local?.frozen === true,
+      // Only when true: daemons before this field parsed member keys strictly, and a rolling deploy must not
+      // make every new member unreadable to them.
+      ...(local?.frozen ? { hung: true } : {}),
     };
   }
 

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
-import { analyzeRun, summarizeRuns, type RunReport } from '../chaos/analyze-run.js';
+import { analyzeRun, summarizeRuns, type PromiseCheck, type RunReport } from '../chaos/analyze-run.js';
+import { cutScript, DATA_DIR_IDENTITY_COMMAND, KILL_DAEMON_COMMAND, liftCutScript, signalPostgresCommand } from '../chaos/node-faults.js';
 import { missingAcked, prepareTable, startWriters } from '../chaos/checked-writer.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
 import { imageDir } from '../lab/image.js';
@@ -19,7 +20,7 @@ import { ensureMachine } from './machines.js';
 import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
-export const FAULTS = ['kill', 'stop', 'postgres-kill', 'partition', 'switchover', 'deploy'] as const;
+export const FAULTS = ['kill', 'stop', 'postgres-kill', 'partition', 'switchover', 'deploy', 'cut-replication', 'freeze-postgres', 'kill-daemon'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const FAULT_HELP: Record<Fault, string> = {
@@ -29,7 +30,14 @@ const FAULT_HELP: Record<Fault, string> = {
   partition: 'cut the machine off from every (other) etcd member while clients and replicas still reach it; lifted once a healthy primary serves',
   switchover: 'planned switchover to MACHINE (default: the best replica)',
   deploy: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`',
+  'cut-replication': 'drop all traffic between a replica (default: the first one) and the primary for --for; promise: the replica keeps its data directory and streams again within 5 s of the heal',
+  'freeze-postgres': 'SIGSTOP every PostgreSQL process of the machine for --for (a hung database, the daemon alive); promise: writes acknowledged again within 5 s of the freeze',
+  'kill-daemon': 'SIGKILL pgdaemon only (systemd restarts it); promise: no write acknowledged by two primaries',
 };
+
+/** Bounds this lab promises (docs/pgdaemon.md, promises table). */
+const STREAM_AGAIN_WITHIN_MS = 5000;
+const ACK_AGAIN_AFTER_FREEZE_WITHIN_MS = 5000;
 
 export function faultHelp(): string {
   return FAULTS.map((f) => `${f}: ${FAULT_HELP[f]}`).join('; ');
@@ -42,11 +50,13 @@ export interface ChaosOptions {
   warmupMs: number;
   afterMs: number;
   repeat: number;
+  /** How long a timed fault (cut-replication, freeze-postgres) lasts. */
+  forMs: number;
 }
 
 export interface ChaosResult {
   fault: Fault;
-  runs: (RunReport & { target: string })[];
+  runs: (RunReport & { target: string; checks: PromiseCheck[] })[];
   gap: ReturnType<typeof summarizeRuns>;
   newPrimaryAck: ReturnType<typeof summarizeRuns>;
 }
@@ -57,8 +67,20 @@ function parseFault(f: string): Fault {
 }
 
 /** Injects the fault; returns how to undo it when the fault itself must be lifted (a partition), else nothing. */
-async function inject(t: Topology, fault: Fault, target: string): Promise<(() => Promise<void>) | void> {
+async function inject(t: Topology, fault: Fault, target: string, primary: string): Promise<(() => Promise<void>) | void> {
   switch (fault) {
+    case 'cut-replication': {
+      const ip = t.machines.find((m) => m.name === primary)?.ip;
+      if (!ip) throw new Error(`no address for the primary ${primary}`);
+      await execIn(target, ['nft', '-f', '-'], { input: cutScript(ip) });
+      return async () => void (await execIn(target, ['nft', '-f', '-'], { input: liftCutScript() }));
+    }
+    case 'freeze-postgres':
+      await execIn(target, signalPostgresCommand('STOP'));
+      return async () => void (await execIn(target, signalPostgresCommand('CONT')));
+    case 'kill-daemon':
+      await execIn(target, KILL_DAEMON_COMMAND);
+      return;
     case 'kill':
       killMachine(target);
       return;
@@ -104,7 +126,10 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
   for (let run = 1; run <= opts.repeat; run++) {
     const p = (s: string) => (opts.repeat > 1 ? `${s}:${run}` : s);
     let target = opts.target ?? '';
+    let primary = '';
     let faultAt = 0;
+    let dataDirBefore = '';
+    const checks: PromiseCheck[] = [];
     let log: Awaited<ReturnType<ReturnType<typeof startWriters>['stop']>> | undefined;
     steps.push(
       {
@@ -114,8 +139,12 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (m) => ctx.output(m) });
-          // A switchover's target is where the primary goes; other faults hit the primary by default.
-          target = opts.target ?? (fault === 'switchover' || fault === 'deploy' ? '' : (s.desired?.primary as string));
+          // A switchover's target is where the primary goes; a cut hits a replica; other faults the primary.
+          primary = s.desired?.primary as string;
+          const firstReplica = s.members.map((m) => m.node).filter((n) => n !== primary).sort()[0];
+          target = opts.target ?? (fault === 'switchover' || fault === 'deploy' ? '' : fault === 'cut-replication' ? (firstReplica ?? '') : primary);
+          if (fault === 'cut-replication' && target === primary) throw new UserError(`${target} is the primary: cut-replication cuts a replica from it`, 'name a replica, or leave the machine out');
+          if (target && machinesOf(t, 'postgres').some((m) => m.name === target)) dataDirBefore = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
           await prepareTable(connection);
           return `primary ${s.desired?.primary}; target ${target}`;
         },
@@ -133,11 +162,28 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
             faultAt = performance.now() - t0;
             ctx.output(`${fault} ${target}`);
-            undo = await inject(t, fault, target);
-            // Keep writing until the cluster has a healthy primary again, then a little longer.
-            const gone = fault === 'kill' || fault === 'stop' || fault === 'partition' ? target : undefined;
-            await waitForHealthyPrimary(t, gone, ctx.signal, (m) => ctx.output(m));
-            await sleep(opts.afterMs, undefined, { signal: ctx.signal });
+            undo = await inject(t, fault, target, primary);
+            if (fault === 'cut-replication') {
+              await sleep(opts.forMs, undefined, { signal: ctx.signal });
+              await undo?.();
+              undo = undefined;
+              const healedAt = performance.now();
+              const streaming = await waitForStreaming(t, target, 30_000, ctx.signal);
+              const ms = streaming ? performance.now() - healedAt : null;
+              checks.push({ promise: `${target} streams again within ${STREAM_AGAIN_WITHIN_MS / 1000} s of the heal`, kept: ms !== null && ms <= STREAM_AGAIN_WITHIN_MS, evidence: ms === null ? 'not streaming 30 s after the heal' : `streaming ${(ms / 1000).toFixed(2)} s after the heal` });
+            } else {
+              // Keep writing until the cluster has a healthy primary again, then a little longer.
+              const gone = fault === 'kill' || fault === 'stop' || fault === 'partition' || fault === 'freeze-postgres' ? target : undefined;
+              await waitForHealthyPrimary(t, gone, ctx.signal, (m) => ctx.output(m));
+              if (fault === 'freeze-postgres') {
+                // The freeze lasts its full time even when the failover was quicker; then thaw what is left.
+                const left = opts.forMs - (performance.now() - t0 - faultAt);
+                if (left > 0) await sleep(left, undefined, { signal: ctx.signal });
+                await undo?.();
+                undo = undefined;
+              }
+              await sleep(opts.afterMs, undefined, { signal: ctx.signal });
+            }
           } finally {
             log = await writers.stop();
             // Also on Ctrl-C or a failure: a partition left in place would outlive the run.
@@ -168,13 +214,34 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           if (!log) throw new Error('no write log');
           const lost = await missingAcked(connection, log.acks);
           const report = analyzeRun(log, faultAt, lost);
-          result.runs.push({ ...report, target: target || '-' });
+          if (dataDirBefore) {
+            const after = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
+            if (fault === 'cut-replication' || fault === 'freeze-postgres')
+              checks.push({ promise: `${target} keeps its data directory`, kept: after === dataDirBefore, evidence: after === dataDirBefore ? 'PG_VERSION inode unchanged' : `PG_VERSION inode ${dataDirBefore} → ${after} (re-cloned)` });
+          }
+          if (fault === 'freeze-postgres') {
+            const ms = report.firstAckAfterFaultMs;
+            checks.push({ promise: `writes acknowledged again within ${ACK_AGAIN_AFTER_FREEZE_WITHIN_MS / 1000} s of the freeze`, kept: ms !== null && ms <= ACK_AGAIN_AFTER_FREEZE_WITHIN_MS, evidence: ms === null ? 'no ack after the freeze' : `first ack ${(ms / 1000).toFixed(2)} s after the freeze` });
+          }
+          result.runs.push({ ...report, target: target || '-', checks });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },
     );
   }
   return steps;
+}
+
+/** Waits until `node` reports streaming from its primary; false on timeout. */
+async function waitForStreaming(t: Topology, node: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    signal.throwIfAborted();
+    const s = await readClusterState(t).catch(() => undefined);
+    if (s?.members.find((m) => m.node === node)?.streaming) return true;
+    await sleep(100);
+  }
+  return false;
 }
 
 /** Waits for a healthy primary other than `notOn` (if given), through the view of a daemon that reaches etcd. */
@@ -211,9 +278,10 @@ export function formatChaos(r: ChaosResult): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const table = [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const promises = r.runs.flatMap((x, i) => x.checks.map((c) => `run ${i + 1}: ${c.kept ? 'kept' : 'BROKEN'}: ${c.promise} (${c.evidence})`));
   const line = (what: string, g: ChaosResult['gap']) =>
     g ? `${what} over ${r.runs.length} run(s): min ${(g.min / 1000).toFixed(2)}s, median ${(g.median / 1000).toFixed(2)}s, max ${(g.max / 1000).toFixed(2)}s` : '';
-  return [table, line('write gap', r.gap), line('fault → first ack on the new primary', r.newPrimaryAck)].filter(Boolean).join('\n');
+  return [table, ...promises, line('write gap', r.gap), line('fault → first ack on the new primary', r.newPrimaryAck)].filter(Boolean).join('\n');
 }
 
 export function chaosPreconditions(t: Topology): void {

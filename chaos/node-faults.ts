@@ -1,0 +1,41 @@
+// Faults inside one PostgreSQL machine, as commands run there: cut its replication link, freeze its postgres, kill
+// its daemon. Each comes with the command that undoes it; nft tables are named per fault so two never collide.
+import { PARTITION_TABLE } from './partition.js';
+
+/** The nft table of `cut-replication`; a different name from `partition`'s, so lifting one never lifts the other. */
+export const CUT_TABLE = `${PARTITION_TABLE}_cut`;
+
+/** Drops every packet between this machine and `peer` (both directions), replacing an earlier cut. */
+export function cutScript(peer: string): string {
+  return [
+    `table inet ${CUT_TABLE} {}`,
+    `delete table inet ${CUT_TABLE}`,
+    `table inet ${CUT_TABLE} {`,
+    '  chain output {',
+    '    type filter hook output priority 0; policy accept;',
+    `    ip daddr ${peer} drop`,
+    '  }',
+    '  chain input {',
+    '    type filter hook input priority 0; policy accept;',
+    `    ip saddr ${peer} drop`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function liftCutScript(): string {
+  return [`table inet ${CUT_TABLE} {}`, `delete table inet ${CUT_TABLE}`, ''].join('\n');
+}
+
+/** SIGSTOP (or SIGCONT) every PostgreSQL process; the daemon (node) and its watchdog (perl) keep running. */
+export function signalPostgresCommand(signal: 'STOP' | 'CONT'): string[] {
+  // pkill exits 1 when nothing matched (e.g. postgres was killed meanwhile): not an error for a thaw.
+  return ['sh', '-c', `pkill -${signal} -x postgres; true`];
+}
+
+/** SIGKILL of pgdaemon's main process only (systemd restarts it; KillMode=mixed takes its postgres along). */
+export const KILL_DAEMON_COMMAND = ['sh', '-c', 'kill -9 "$(systemctl show -p MainPID --value pgdaemon)"'];
+
+/** Identity of a node's data directory: a re-clone (pg_basebackup) makes a new PG_VERSION, a rewind does not. */
+export const DATA_DIR_IDENTITY_COMMAND = ['stat', '-c', '%i', '/var/lib/postgresql/pglab/PG_VERSION'];
