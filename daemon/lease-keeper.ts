@@ -20,7 +20,11 @@ export class LeaseKeeper {
   private confirmedAt = -Infinity;
   private ttlMs: number;
   private timer: TimerHandle | null = null;
-  private inFlight = false;
+  private inFlight = 0;
+  private granting = false;
+  private expectedAt: number | null = null;
+  private slowCount = 0;
+  private slowLoggedAt = -Infinity;
   private stopped = false;
   private readonly clock: Clock;
 
@@ -41,52 +45,87 @@ export class LeaseKeeper {
   }
 
   start(): void {
-    void this.tick();
+    this.tick();
   }
 
   private schedule(): void {
     if (this.stopped) return;
     // Five chances to renew before the deadline with a 1 s TTL: a couple of slow answers do not fence.
-    this.timer = this.clock.setTimeout(() => void this.tick(), Math.max(50, this.ttlMs / 5));
+    const interval = Math.max(50, this.ttlMs / 5);
+    this.expectedAt = this.clock.now() + interval;
+    this.timer = this.clock.setTimeout(() => this.tick(), interval);
   }
 
   /**
-   * Keepalives get a deadline of TTL/4: one stuck on a dead etcd member must not eat the fencing
-   * budget; the next one, TTL/5 later, goes to another member (the client shuffles hosts and skips
-   * failing ones for a second).
+   * A keepalive goes out every TTL/5 whether or not the previous one answered: an etcd that takes 300 ms per
+   * answer (fsync stalls under a bulk load) still confirms the lease every 200 ms, 300 ms late, instead of every
+   * answer timing out in turn and the lease lapsing. Each answer confirms the time it was sent; an answer can
+   * only move the confirmation forward.
    */
-  private async tick(): Promise<void> {
-    if (this.inFlight || this.stopped) return this.schedule();
-    this.inFlight = true;
-    const sentAt = this.clock.now();
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const late = this.expectedAt === null ? 0 : now - this.expectedAt;
+    if (late > 150) this.slow(`renewal timer fired ${Math.round(late)}ms late (the daemon's event loop was busy or starved)`);
+    this.schedule();
+    if (this.leaseId === null) {
+      if (!this.granting) void this.grant(now);
+    } else if (this.inFlight < 4) {
+      void this.renew(this.leaseId, now);
+    }
+  }
+
+  private async grant(sentAt: number): Promise<void> {
+    this.granting = true;
+    try {
+      const granted = await this.dcs.grantLease(this.ttlMs / 1000);
+      // Trust the smaller of asked and granted TTL: etcd may round a short TTL up, never down.
+      this.ttlMs = Math.min(this.ttlMs, granted.ttlSeconds * 1000);
+      this.leaseId = granted.id;
+      this.confirmedAt = sentAt;
+      this.opts.log(`lease ${granted.id} granted (ttl ${granted.ttlSeconds}s)`);
+      this.opts.onRenewed();
+      this.opts.onChange();
+    } catch {
+      // no lease yet; the next tick asks again
+    } finally {
+      this.granting = false;
+    }
+  }
+
+  private async renew(id: string, sentAt: number): Promise<void> {
+    this.inFlight++;
     const wasValid = this.valid(sentAt);
     try {
-      if (this.leaseId === null) {
-        const granted = await this.dcs.grantLease(this.ttlMs / 1000);
-        // Trust the smaller of asked and granted TTL: etcd may round a short TTL up, never down.
-        this.ttlMs = Math.min(this.ttlMs, granted.ttlSeconds * 1000);
-        this.leaseId = granted.id;
-        this.confirmedAt = sentAt;
-        this.opts.log(`lease ${granted.id} granted (ttl ${granted.ttlSeconds}s)`);
+      // Its answer confirms `sentAt`, which keeps the lease valid until sentAt + TTL − margin: worth waiting for that long.
+      const alive = await this.dcs.keepAlive(id, this.ttlMs - this.opts.marginMs);
+      const took = this.clock.now() - sentAt;
+      if (took > this.ttlMs / 4) this.slow(`keepalive answered after ${Math.round(took)}ms (etcd slow, or this daemon starved)`);
+      if (id !== this.leaseId) return; // a newer lease replaced it meanwhile
+      if (alive) {
+        if (sentAt > this.confirmedAt) this.confirmedAt = sentAt;
         this.opts.onRenewed();
-        this.opts.onChange();
-      } else if (await this.dcs.keepAlive(this.leaseId, Math.max(100, this.ttlMs / 4))) {
-        this.confirmedAt = sentAt;
-        this.opts.onRenewed();
-        if (!wasValid) this.opts.onChange();
       } else {
-        this.opts.log(`lease ${this.leaseId} expired in etcd; asking for a new one`);
+        this.opts.log(`lease ${id} expired in etcd; asking for a new one`);
         this.leaseId = null;
         this.confirmedAt = -Infinity;
-        this.opts.onChange();
       }
     } catch {
       // Unknown outcome: keep the old confirmation; the deadline decides.
     } finally {
-      this.inFlight = false;
+      this.inFlight--;
     }
     if (wasValid !== this.valid()) this.opts.onChange();
-    this.schedule();
+  }
+
+  /** Slow renewals are where a lease is lost under load: say so, at most once per 5 s with a count. */
+  private slow(what: string): void {
+    const now = this.clock.now();
+    this.slowCount++;
+    if (now - this.slowLoggedAt < 5000) return;
+    this.opts.log(`lease renewal slow: ${what}${this.slowCount > 1 ? ` (${this.slowCount} slow events since the last report)` : ''}; ${Math.round(this.remainingMs(now))}ms of lease left`);
+    this.slowLoggedAt = now;
+    this.slowCount = 0;
   }
 
   /** Milliseconds from now until the deadline (negative when passed). */

@@ -220,8 +220,11 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
               checks.push({ promise: `${target} keeps its data directory`, kept: after === dataDirBefore, evidence: after === dataDirBefore ? 'PG_VERSION inode unchanged' : `PG_VERSION inode ${dataDirBefore} → ${after} (re-cloned)` });
           }
           if (fault === 'freeze-postgres') {
-            const ms = report.firstAckAfterFaultMs;
-            checks.push({ promise: `writes acknowledged again within ${ACK_AGAIN_AFTER_FREEZE_WITHIN_MS / 1000} s of the freeze`, kept: ms !== null && ms <= ACK_AGAIN_AFTER_FREEZE_WITHIN_MS, evidence: ms === null ? 'no ack after the freeze' : `first ack ${(ms / 1000).toFixed(2)} s after the freeze` });
+            // A write in flight when the signal landed may still be acknowledged; what counts is the new primary's first
+            // ack (or, if the freeze ended before any failover, the longest gap).
+            const ms = report.firstAckOnNewPrimaryMs ?? report.writeGapMs;
+            const what = report.firstAckOnNewPrimaryMs !== null ? 'first ack on the new primary' : 'longest write gap';
+            checks.push({ promise: `writes acknowledged again within ${ACK_AGAIN_AFTER_FREEZE_WITHIN_MS / 1000} s of the freeze`, kept: ms !== null && ms <= ACK_AGAIN_AFTER_FREEZE_WITHIN_MS, evidence: ms === null ? 'no ack after the freeze' : `${what} ${(ms / 1000).toFixed(2)} s after the freeze` });
           }
           result.runs.push({ ...report, target: target || '-', checks });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;

@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, pglab } from '../../support/pglab-cli.js';
 
 interface ChaosJson {
-  runs: { target: string; writeGapMs: number | null; acked: number; failedAttempts: number; lostAcked: number; splitBrainAcks: number; primaryBefore: string; primaryAfter: string }[];
+  runs: {
+    target: string;
+    writeGapMs: number | null;
+    firstAckOnNewPrimaryMs: number | null;
+    acked: number;
+    failedAttempts: number;
+    lostAcked: number;
+    splitBrainAcks: number;
+    primaryBefore: string;
+    primaryAfter: string;
+    checks: { promise: string; kept: boolean; evidence: string }[];
+  }[];
 }
 
 async function chaos(args: string[]): Promise<ChaosJson> {
@@ -36,6 +47,22 @@ describe('HA cluster behind haproxy (real lab)', () => {
   });
 
   it('starts with pg0 primary and two streaming replicas', async () => {
+    expect(await haRoles()).toEqual({ pg0: 'primary', pg1: 'replica', pg2: 'replica' });
+  });
+
+  it('loads the IMDb sample at scale 0.05 with no fence and no failover (a busy host is not a fault)', async () => {
+    const gen = await pglab(['imdb', 'sample', '--scale', '0.05']);
+    expect(gen.code, gen.out).toBe(0);
+    const load = await pglab(['imdb', 'load', '--target', 'postgres', '--scale', '0.05']);
+    expect(load.code, load.out).toBe(0);
+    expect(load.out).toMatch(/9,6\d\d,\d{3} rows/);
+    const history = await pglab(['history', '--json']);
+    expect(history.code, history.out).toBe(0);
+    expect((JSON.parse(history.stdout.trim().split('\n').at(-1) ?? '[]') as { kind: string }[]).map((h) => h.kind)).toEqual(['bootstrap']);
+    for (const node of ['pg0', 'pg1', 'pg2']) {
+      const log = await pglab(['exec', node, '--', 'journalctl', '-u', 'pgdaemon', '-o', 'cat', '--no-pager']);
+      expect(log.stdout).not.toMatch(/fencing|crashed|re-cloning/);
+    }
     expect(await haRoles()).toEqual({ pg0: 'primary', pg1: 'replica', pg2: 'replica' });
   });
 
@@ -118,6 +145,46 @@ describe('HA cluster behind haproxy (real lab)', () => {
     const tables = await pglab(['exec', oldPrimary, '--', 'nft', 'list', 'tables']);
     expect(tables.code, tables.out).toBe(0);
     expect(tables.stdout).not.toContain('pglab_chaos'); // the partition was lifted
+  });
+
+  it('keeps a replica cut from the primary for 30 s: same data directory, streaming again within 5 s of the heal', async () => {
+    const { runs } = await chaos(['cut-replication', '--for', '30s']);
+    const run = runs[0]!;
+    expect(run.primaryAfter).toBe(run.primaryBefore);
+    expect(run.lostAcked).toBe(0);
+    expect(run.checks.map((c) => [c.promise.replace(/^pg\d /, 'NODE '), c.kept])).toEqual([
+      ['NODE streams again within 5 s of the heal', true],
+      ['NODE keeps its data directory', true],
+    ]);
+    const log = await pglab(['exec', run.target, '--', 'journalctl', '-u', 'pgdaemon', '-o', 'cat', '--no-pager']);
+    expect(log.stdout).toMatch(/a connection problem, not divergence; waiting/);
+    expect(log.stdout).not.toMatch(/re-cloning|removing the data directory/);
+  });
+
+  it('fails over from a frozen primary within 5 s; the thawed old primary keeps its data and rejoins', async () => {
+    const before = await haRoles();
+    const oldPrimary = Object.entries(before).find(([, r]) => r === 'primary')![0];
+    const { runs } = await chaos(['freeze-postgres', '--for', '10s']);
+    const run = runs[0]!;
+    expect(run.target).toBe(oldPrimary);
+    expect(run.primaryAfter).not.toBe(run.primaryBefore);
+    expect(run.splitBrainAcks).toBe(0);
+    expect(run.checks.every((c) => c.kept), JSON.stringify(run.checks)).toBe(true);
+    expect(run.firstAckOnNewPrimaryMs).toBeLessThan(5000);
+    const after = await haRoles();
+    expect(after[oldPrimary]).toBe('replica');
+    const log = await pglab(['exec', oldPrimary, '--', 'journalctl', '-u', 'pgdaemon', '-o', 'cat', '--no-pager']);
+    expect(log.stdout).toMatch(/killing: my postgres \(a primary\) has been frozen/);
+  });
+
+  it('never lets two primaries acknowledge when the primary\'s daemon is SIGKILLed (3 runs)', async () => {
+    const { runs } = await chaos(['kill-daemon', '--repeat', '3']);
+    expect(runs).toHaveLength(3);
+    for (const run of runs) {
+      expect(run.splitBrainAcks).toBe(0);
+      expect(run.acked).toBeGreaterThan(100);
+    }
+    expect(Object.values(await haRoles()).filter((r) => r === 'primary')).toHaveLength(1);
   });
 
   it('fails over when the primary machine is killed; haproxy follows; the old primary rejoins as a replica', async () => {
