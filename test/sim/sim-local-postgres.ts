@@ -15,6 +15,12 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /** PgCtl.stop bounds its wait and kills (since the frozen-primary fix, which added PgCtl.frozen). */
 const BOUNDED_STOP = typeof (PgCtl.prototype as unknown as Record<string, unknown>)['frozen'] === 'function';
 
+/** As PgCtl's runBoth fails: the last lines in the message, the whole output alongside (the daemon classifies it). */
+function toolError(tool: string, lines: string[]): PgToolError {
+  const Ctor = PgToolError as unknown as new (message: string, output?: string) => PgToolError;
+  return new Ctor(`${tool} exited 1: ${lines.slice(-3).join(' | ')}`, lines.join('\n'));
+}
+
 function errorWithCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
@@ -79,7 +85,7 @@ export class SimLocalPostgres implements LocalPostgres {
 
   private connectError(tool: string, remote: RemotePg, how: 'refused' | 'timeout'): Error {
     const why = how === 'refused' ? 'Connection refused' : 'timeout expired';
-    return new PgToolError(`${tool} exited 1: ${tool}: error: could not connect to server: connection to server at "${remote.host}", port ${remote.port} failed: ${why}`);
+    return toolError(tool, [`${tool}: error: could not connect to server: connection to server at "${remote.host}", port ${remote.port} failed: ${why}`]);
   }
 
   private makeCtl(): PgControl & { kill(): Promise<void> } {
@@ -191,17 +197,17 @@ export class SimLocalPostgres implements LocalPostgres {
           const again = self.reach(from);
           const d = pg.data;
           const src = again.src?.data;
-          if (again.how !== 'ok' || !src) throw new PgToolError('pg_rewind exited 1: pg_rewind: error: could not fetch remote file: server closed the connection unexpectedly');
+          if (again.how !== 'ok' || !src) throw toolError('pg_rewind', ['pg_rewind: error: could not fetch remote file: server closed the connection unexpectedly']);
           if (!d) throw new PgToolError('pg_rewind exited 1: pg_rewind: error: could not open file "global/pg_control"');
           if (d.systemId !== src.systemId) {
             d.provenDiverged = true;
-            throw new PgToolError('pg_rewind exited 1: pg_rewind: error: source and target clusters are from different systems');
+            throw toolError('pg_rewind', ['pg_rewind: error: source and target clusters are from different systems']);
           }
           if (isPrefix(d.wal, src.wal)) return 'pg_rewind: source and target cluster are on the same timeline\npg_rewind: no rewind required';
           const fork = commonPrefix(d.wal, src.wal);
           if (fork < d.recycledUpTo) {
             d.provenDiverged = true;
-            throw new PgToolError(`pg_rewind exited 1: pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()} | pg_rewind: error: could not find previous WAL record at ${formatLsn(fork * RECORD_BYTES)}`);
+            throw toolError('pg_rewind', [`pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}`, `pg_rewind: error: could not find previous WAL record at ${formatLsn(fork * RECORD_BYTES)}`]);
           }
           pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false };
           env.trace(`pg ${pg.node}: rewound from ${from.host} (diverged at ${fork}, now lsn ${src.wal.length})`);
