@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 // Waits on a monotonic clock (bash's `read -t` computes its deadline from the wall clock, so a clock step fired it
 // early or held it off). A new budget per line; EOF (the daemon is gone) or a budget run out: fence now, with
-// SIGKILL to the postmaster's process group, which also stops a frozen server (pg_ctl stop never returns there).
+// SIGKILL to the postmaster and every descendant, which also stops a frozen server (pg_ctl stop never returns
+// there). Each backend calls setsid(), so a process-group kill would miss them: the postmaster is stopped first
+// (no new children), then its tree is read from /proc and killed.
 const SCRIPT = String.raw`
 use strict; use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 my ($budget, $datadir) = @ARGV;
@@ -25,7 +27,17 @@ exit 0 unless defined $pid && $pid =~ /^\d+$/ && $pid > 1;
 open(my $s, '<', "/proc/$pid/comm") or exit 0;
 my $comm = <$s>; chomp $comm;
 exit 0 unless $comm =~ /^postgres/;
-kill 'KILL', -$pid; kill 'KILL', $pid;
+kill 'STOP', $pid;
+my %kids;
+opendir(my $d, '/proc');
+for my $p (grep { /^\d+$/ } readdir $d) {
+  open(my $st, '<', "/proc/$p/stat") or next;
+  my $line = <$st>;
+  push @{$kids{$1}}, $p if defined $line && $line =~ /\) \S+ (\d+)/;
+}
+my @all = ($pid);
+for (my $i = 0; $i < @all; $i++) { push @all, @{$kids{$all[$i]} // []}; }
+kill 'KILL', @all;
 `;
 
 /**

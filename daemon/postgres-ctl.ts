@@ -36,6 +36,27 @@ export function rewindFailureProvesDivergence(output: string): boolean {
   return /could not find previous WAL record|could not find common ancestor|are from different systems|could not open file "[^"]*pg_wal\/[0-9A-F]{24}"/i.test(output);
 }
 
+/** `pid` and all its descendants, parents first, from /proc. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i] as number) ?? []));
+  return all;
+}
+
 /** Process state letter from /proc/PID/stat ("R", "S", "D", "T", "Z"…), null when the process is gone. */
 export function processState(pid: number): string | null {
   try {
@@ -138,22 +159,28 @@ export class PgCtl {
   }
 
   /**
-   * SIGKILL to the postmaster's process group (pg_ctl starts it with setsid, so its backends are in that group).
-   * Works on a frozen server, which pg_ctl stop never stops; the next start runs crash recovery.
+   * SIGKILL to the postmaster and every descendant. Works on a frozen server, which pg_ctl stop never stops; the
+   * next start runs crash recovery. Every backend calls setsid(), so a process-group kill would leave them
+   * (a frozen backend then kept the old shared memory attached and pg_rewind refused for 35 s, seen): stop the
+   * postmaster first so it forks nothing new, then kill its whole tree as read from /proc.
    */
   async kill(): Promise<void> {
     const pid = this.postmasterPid();
     if (pid === null) return;
-    for (const target of [-pid, pid]) {
+    const signal = (p: number, sig: NodeJS.Signals) => {
       try {
-        process.kill(target, 'SIGKILL');
+        process.kill(p, sig);
       } catch {
-        // already gone, or not a group leader
+        // already gone
       }
-    }
+    };
+    signal(pid, 'SIGSTOP');
+    const tree = processTree(pid);
+    for (const p of tree) signal(p, 'SIGKILL');
     const deadline = performance.now() + 5000;
-    while (this.postmasterPid() !== null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (this.postmasterPid() !== null) throw new PgToolError(`postmaster ${pid} survived SIGKILL for 5 s (uninterruptible I/O?)`);
+    const alive = () => tree.filter((p) => !['Z', 'X', null].includes(processState(p)));
+    while (alive().length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (alive().length > 0) throw new PgToolError(`postgres processes ${alive().join(', ')} survived SIGKILL for 5 s (uninterruptible I/O?)`);
   }
 
   /**

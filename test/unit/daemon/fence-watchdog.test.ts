@@ -1,17 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FenceWatchdog } from '../../../daemon/fence-watchdog.js';
-import { processState } from '../../../daemon/postgres-ctl.js';
+import { PgCtl, processState, processTree } from '../../../daemon/postgres-ctl.js';
 
 // A stand-in postmaster: `sleep` copied under the name "postgres" (the watchdog checks /proc/PID/comm), leading
-// its own process group like a server pg_ctl started, with a child in that group like a backend.
+// its own session like a server pg_ctl started, with a child in a session of its own, as every PostgreSQL
+// backend calls setsid() (a process-group kill misses them).
 function fakeServer(dir: string): { leader: ChildProcess; pids: () => number[] } {
   const bin = join(dir, 'postgres');
   copyFileSync('/bin/sleep', bin);
-  const leader = spawn('/bin/bash', ['-c', `exec -a postgres ${bin} 600 & echo $! > ${dir}/child; exec ${bin} 600`], { detached: true, stdio: 'ignore' });
+  const leader = spawn('/bin/bash', ['-c', `setsid ${bin} 600 & echo $! > ${dir}/child; exec ${bin} 600`], { detached: true, stdio: 'ignore' });
   writeFileSync(join(dir, 'postmaster.pid'), `${leader.pid}\n${dir}\n`);
   return { leader, pids: () => [leader.pid as number] };
 }
@@ -47,7 +48,7 @@ describe('FenceWatchdog (a real process on a monotonic clock)', () => {
   it('leaves the server alone while it is fed, and kills its whole process group when the budget runs out', async () => {
     const { wd, pid, dir } = setup();
     await sleep(100);
-    const child = Number((await import('node:fs')).readFileSync(join(dir, 'child'), 'utf8'));
+    const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
     wd.arm(400);
     for (let i = 0; i < 6; i++) {
       await sleep(150);
@@ -63,15 +64,30 @@ describe('FenceWatchdog (a real process on a monotonic clock)', () => {
     expect(alive(child)).toBe(false);
   });
 
-  it('kills a frozen (SIGSTOPped) server, which pg_ctl stop never stops', async () => {
-    const { wd, pid } = setup();
-    await sleep(50);
+  it('kills a frozen (SIGSTOPped) server and its frozen backends, which pg_ctl stop never stops', async () => {
+    const { wd, pid, dir } = setup();
+    await sleep(100);
+    const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
     process.kill(pid, 'SIGSTOP');
+    process.kill(child, 'SIGSTOP');
+    await sleep(50);
     expect(processState(pid)).toBe('T');
     wd.arm(200);
     const t0 = performance.now();
-    while (alive(pid) && performance.now() - t0 < 3000) await sleep(20);
+    while ((alive(pid) || alive(child)) && performance.now() - t0 < 3000) await sleep(20);
     expect(alive(pid)).toBe(false);
+    expect(alive(child)).toBe(false);
+  });
+
+  it('PgCtl.kill takes the postmaster and its backends (each in its own session) down', async () => {
+    const { pid, dir } = setup();
+    await sleep(100);
+    const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+    process.kill(child, 'SIGSTOP');
+    expect(processTree(pid)).toEqual([pid, child]);
+    await new PgCtl({ binDir: '/nonexistent', dataDir: dir, logFile: join(dir, 'log') }).kill();
+    expect(alive(pid)).toBe(false);
+    expect(alive(child)).toBe(false);
   });
 
   it('fences at once when the daemon goes away (its end of the pipe closes)', async () => {

@@ -7,7 +7,7 @@ describe('postgres config rendering', () => {
   it('writes a replica\'s primary_conninfo with escaped password and its slot', () => {
     const conf = renderPostgresqlConf(settings);
     // Two layers of quoting: libpq's (backslash escapes) inside postgresql.conf's (doubled quotes and backslashes).
-    expect(conf.split('\n')).toContain(String.raw`primary_conninfo = 'host=''10.42.0.10'' port=5432 user=replicator password=''it\\''s\\\\secret'' application_name=''pg1'' connect_timeout=2'`);
+    expect(conf.split('\n')).toContain(String.raw`primary_conninfo = 'host=''10.42.0.10'' port=5432 user=replicator password=''it\\''s\\\\secret'' application_name=''pg1'' connect_timeout=2 tcp_user_timeout=3000'`);
     expect(conf).toContain("primary_slot_name = 'pg1'");
     expect(parseConfState(conf)).toEqual({ upstream: 'pg0@10.42.0.10:5432', sync: [] });
   });
