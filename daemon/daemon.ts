@@ -1,6 +1,6 @@
 // The daemon process: one cycle at a time reads etcd and PostgreSQL, decides (pure), acts, and publishes.
 import type { Server } from 'node:http';
-import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
+import { clusterKeys, type ClusterConfig, type DesiredState, type MemberState } from '../common/cluster-keys.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
 import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
 import type { TimerHandle } from './clock.js';
@@ -103,6 +103,9 @@ export class Daemon {
 
   /** Called on etcd watch events; member puts only matter when their role-relevant fields change. */
   onWatchEvent(key: string, value: string | null): void {
+    // The primary rewrites last-lsn with every publish; it changes no decision, and waking every daemon on it
+    // tripled etcd's write rate in the simulation.
+    if (key === clusterKeys(this.opts.cluster).lastLsn) return;
     const sig = value === null ? 'deleted' : memberSignature(value);
     // While a failover is pending the leader waits for fresh replica positions: every publish counts.
     if (sig !== null && this.leaderMemory.failing === null) {
@@ -112,8 +115,10 @@ export class Daemon {
     this.trigger();
   }
 
+  /** Running and not known to be a replica: a server that does not answer may still be a primary, unless it was a replica. */
   private servingAsPrimary(): boolean {
-    return this.local?.running === true && this.local.inRecovery !== true;
+    const l = this.local;
+    return l?.running === true && (l.inRecovery === false || (l.inRecovery === null && this.nodeMemory.lastRole !== 'replica'));
   }
 
   private feedWatchdog(): void {
@@ -245,7 +250,7 @@ export class Daemon {
       this.log('etcd', `etcd unreachable: ${(err as Error).message}`, true);
     }
     await this.observeLocal();
-    const view = this.view;
+    let view = this.view;
     const leaseValid = this.lease.valid();
     const leaseId = this.lease.status().leaseId;
 
@@ -257,7 +262,18 @@ export class Daemon {
         this.isLeader = false;
         this.log('leader', `campaign failed: ${(err as Error).message}`, true);
       }
-      if (this.isLeader) await this.leaderStep(view);
+      if (this.isLeader && (await this.leaderStep(view))) {
+        // We just changed the desired state: the members we read predate it. Deciding this node's part (e.g.
+        // promoting ourselves) on them would miss a member that published in between (seen in the simulation).
+        try {
+          view = await this.dcs.read();
+          this.view = view;
+        } catch (err) {
+          this.log('etcd', `re-reading after a desired-state change failed: ${(err as Error).message}`);
+          view = null;
+          this.view = null;
+        }
+      }
     } else {
       this.isLeader = false;
     }
@@ -304,7 +320,8 @@ export class Daemon {
     await this.publish(members);
   }
 
-  private async leaderStep(view: ClusterView): Promise<void> {
+  /** Runs the leader's decision; true when it wrote a new desired state. */
+  private async leaderStep(view: ClusterView): Promise<boolean> {
     const d = decideLeader({
       self: this.opts.node,
       view,
@@ -316,23 +333,28 @@ export class Daemon {
     this.leaderMemory = d.memory;
     this.leaderMessage = d.message;
     this.log('leader-decision', d.message, true);
-    for (const a of d.actions) await this.leaderAct(a);
+    let wrote = false;
+    for (const a of d.actions) wrote = (await this.leaderAct(a)) || wrote;
+    return wrote;
   }
 
-  private async leaderAct(a: LeaderAction): Promise<void> {
+  private async leaderAct(a: LeaderAction): Promise<boolean> {
     try {
       if (a.kind === 'write-desired') {
         // Deciding took time: only write while our lease still certainly holds.
-        if (!this.lease.valid()) return;
-        const ok = await this.dcs.casDesired(a.expectRevision, a.next, this.opts.node, { history: a.history, consumeRequest: a.consumeRequest });
+        if (!this.lease.valid()) return false;
+        const ok = await this.dcs.casDesired(a.expectRevision, a.next, this.opts.node, { history: a.history, consumeRequest: a.consumeRequest, ...(a.memberUnchanged ? { memberUnchanged: a.memberUnchanged } : {}) });
         this.log('leader', ok ? `desired state generation ${a.next.generation}: primary ${a.next.primary} (${a.next.reason})` : 'desired state changed under me (CAS lost); deciding again next cycle');
         if (ok) this.desired = a.next;
+        return ok;
       } else {
         this.log('leader', a.reason);
         await this.dropRequest(a.reason);
+        return false;
       }
     } catch (err) {
       this.log('leader', `leader action ${a.kind} failed: ${(err as Error).message}`);
+      return false;
     }
   }
 
@@ -375,6 +397,10 @@ export class Daemon {
       log: (l) => this.log('action', l),
     };
     const started = this.deps.clock.now();
+    // Armed with the lease budget before the server can take a write: a daemon paused right after `pg_ctl start`
+    // or a promotion must not leave a primary that nothing fences (seen in the simulation).
+    const becomesPrimary = (action.kind === 'start' && action.as === 'primary') || action.kind === 'bootstrap' || action.kind === 'promote';
+    if (becomesPrimary) this.watchdog.arm(this.lease.remainingMs());
     try {
       const effect = await applyNodeAction(action, ctx);
       if (effect.expectRunning !== undefined) this.nodeMemory = { ...this.nodeMemory, expectRunning: effect.expectRunning };

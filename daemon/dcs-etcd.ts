@@ -180,9 +180,10 @@ export class EtcdDcs implements Dcs {
     if (extras.history) ops.push(this.client.put(this.keys.history(extras.history.generation)).value(JSON.stringify(extras.history)));
     const del = extras.consumeRequest ? [this.client.delete().key(this.keys.request)] : [];
     if (extras.refusal) ops.push(this.client.put(this.keys.refusal).value(JSON.stringify(extras.refusal)));
-    const res = await this.client
-      .if(this.keys.desired, 'Mod', '==', expectRevision)
-      .and(this.keys.leader, 'Value', '==', leader)
+    const txn = this.client.if(this.keys.desired, 'Mod', '==', expectRevision).and(this.keys.leader, 'Value', '==', leader);
+    // A missing key's mod revision is 0.
+    if (extras.memberUnchanged) txn.and(this.keys.member(extras.memberUnchanged.node), 'Mod', '==', extras.memberUnchanged.modRevision ?? '0');
+    const res = await txn
       .then(...ops, ...del)
       .options(this.deadline())
       .commit();

@@ -44,6 +44,11 @@ export interface CasExtras {
   consumeRequest?: boolean;
   /** Record why the pending request was refused (in the same transaction). */
   refusal?: Refusal;
+  /**
+   * A failover's input: the failed primary's member key must still be as the leader saw it (modRevision null:
+   * absent). A primary that published meanwhile (e.g. its restarted daemon) makes the decision stale.
+   */
+  memberUnchanged?: { node: string; modRevision: string | null };
 }
 
 /**

@@ -23,7 +23,7 @@ export interface LeaderInput {
 }
 
 export type LeaderAction =
-  | { kind: 'write-desired'; expectRevision: string; next: DesiredState; history?: HistoryEntry; consumeRequest: boolean }
+  | { kind: 'write-desired'; expectRevision: string; next: DesiredState; history?: HistoryEntry; consumeRequest: boolean; memberUnchanged?: { node: string; modRevision: string | null } }
   | { kind: 'drop-request'; reason: string };
 
 export interface LeaderDecision {
@@ -141,7 +141,15 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   if (!choice.best) return noop(`no failover candidate: ${failure.reason}; ${choice.rejected.join('; ') || 'no replicas reporting'}`, mem);
   const reason = `failover: ${failure.reason}`;
   return {
-    actions: [{ kind: 'write-desired', expectRevision: view.desired.modRevision, next: next(choice.best.node, reason), history: history('failover', choice.best.node, failure.reason, waited), consumeRequest: false }],
+    actions: [{
+      kind: 'write-desired',
+      expectRevision: view.desired.modRevision,
+      next: next(choice.best.node, reason),
+      history: history('failover', choice.best.node, failure.reason, waited),
+      consumeRequest: false,
+      // Decided on the failed primary's key as read: if it published since (a restarted daemon), decide again.
+      memberUnchanged: { node: desired.primary, modRevision: view.members[desired.primary]?.modRevision ?? null },
+    }],
     message: `failing over from ${desired.primary} to ${choice.best.node}: ${failure.reason}`,
     memory: initialLeaderMemory,
   };

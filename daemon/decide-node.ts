@@ -140,6 +140,8 @@ export function decideNode(input: NodeInput): NodeDecision {
 
   if (!pg.running && memory.expectRunning) memory = { ...memory, expectRunning: false, crashedAt: nowMs };
   memory = { ...memory, frozenSince: pg.running && pg.frozen ? (memory.frozenSince ?? nowMs) : null };
+  // Time without a running server is not time spent failing to stream.
+  if (!pg.running) memory = { ...memory, notStreamingSince: null };
   if (pg.running) memory = { ...memory, crashedAt: null };
   if (pg.inRecovery !== null) memory = { ...memory, lastRole: pg.inRecovery ? 'replica' : 'primary' };
   if (!pg.running) memory = { ...memory, lastRole: null };

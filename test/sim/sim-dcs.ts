@@ -141,6 +141,8 @@ export class SimDcs implements Dcs {
       const etcd = this.env.etcd;
       const d = etcd.get(this.keys.desired);
       if (String(d?.modRevision ?? 0) !== expectRevision || etcd.get(this.keys.leader)?.value !== leader) return false;
+      const guard = extras.memberUnchanged;
+      if (guard && String(etcd.get(this.keys.member(guard.node))?.modRevision ?? 0) !== (guard.modRevision ?? '0')) return false;
       const rev = etcd.txnRevision();
       etcd.put(this.keys.desired, JSON.stringify(next), '0', rev);
       if (extras.history) etcd.put(this.keys.history(extras.history.generation), JSON.stringify(extras.history), '0', rev);
