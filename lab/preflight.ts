@@ -33,6 +33,7 @@ export async function preflight(): Promise<Check[]> {
     ['systemd-nspawn', 'systemd-container'],
     ['debootstrap', 'debootstrap'],
     ['nsenter', 'util-linux'],
+    ['flock', 'util-linux'],
     ['ip', 'iproute2'],
     ['mount', 'mount'],
   ];

@@ -29,4 +29,8 @@ export const paths = {
   labFile: () => join(pglabHome(), 'lab.json'),
   secrets: () => join(pglabHome(), 'secrets'),
   cache: () => join(pglabHome(), 'cache'),
+  /** Locked (flock) by the one command that may change the lab; never deleted. */
+  lock: () => join(pglabHome(), 'lock'),
+  /** Who holds `lock`: pid, verb, since (for the message a second command prints). */
+  lockHolder: () => join(pglabHome(), 'lock.holder.json'),
 };

@@ -1,6 +1,7 @@
 // `pglab destroy`: stop every machine, unmount and delete their layers, drop the
 // lab namespace (bridge and veths go with it); `--all` also the cached image.
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeLabRecord } from '../lab/lab-state.js';
 import { machineProcesses, stopMachine } from '../lab/machine.js';
 import { removeMachineCgroups } from '../lab/machine-cgroup.js';
@@ -49,11 +50,15 @@ export function destroySteps(opts: { all: boolean }): Step[] {
       await removeTree(paths.machines());
       if (opts.all) {
         await removeTree(paths.images());
-        await removeTree(paths.home());
+        // Everything but the lab lock, which this command holds: a new file there would be a second lock.
+        const keep = new Set([paths.lock(), paths.lockHolder()]);
+        for (const entry of existsSync(paths.home()) ? readdirSync(paths.home()) : []) {
+          if (!keep.has(join(paths.home(), entry))) await removeTree(join(paths.home(), entry));
+        }
       }
-      return opts.all ? `removed ${paths.home()}` : 'removed (image kept; --all removes it)';
+      return opts.all ? `removed everything in ${paths.home()} but the lab lock` : 'removed (image kept; --all removes it)';
     },
-    describe: () => (opts.all ? [`rm -r ${paths.home()}`] : [`rm ${paths.labFile()}`, `rm -r ${paths.secrets()}`]),
+    describe: () => (opts.all ? [`rm -r ${paths.home()}/* (all but the lab lock)`] : [`rm ${paths.labFile()}`, `rm -r ${paths.secrets()}`]),
   });
   return steps;
 }
