@@ -19,6 +19,7 @@ import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
 import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
+import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -247,9 +248,13 @@ async function main(argv: string[]): Promise<number> {
       exitCode = checks.every((c) => c.ok) ? 0 : 1;
     });
 
+  // Root check, the lab namespace for commands that talk to the lab, the lab lock, --version, completion.
+  installCommandHooks(program);
+
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommandExit) return err.code;
     const code = (err as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
     if (code?.startsWith('commander.')) return 2; // commander already printed the problem

@@ -1,7 +1,7 @@
 // The lab's own network namespace: the bridge, the machines' veths and every
 // lab address live there, so the host's interfaces and routes are never touched
 // and lab traffic cannot leave the host.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { run } from '../lab/host-command.js';
 import { isMounted } from '../lab/mounts.js';
 import { labName } from '../lab/state-dir.js';
@@ -12,6 +12,17 @@ export function netnsPath(name = labName()): string {
 
 export function netnsExists(name = labName()): boolean {
   return existsSync(netnsPath(name));
+}
+
+/** True when this process runs inside the lab's namespace (same nsfs inode as /run/netns/NAME). */
+export function insideNetns(name = labName()): boolean {
+  try {
+    const ours = statSync('/proc/self/ns/net');
+    const lab = statSync(netnsPath(name));
+    return ours.ino === lab.ino && ours.dev === lab.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Creates the namespace with loopback up. Returns false when it already existed. */

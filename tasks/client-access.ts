@@ -1,19 +1,35 @@
 // `pglab dsn`, `pglab psql`, `pglab run`: clients of the cluster through haproxy,
-// credentials filled in. They run inside the lab namespace (bin/pglab enters it).
+// credentials filled in. psql and `run` stay on the host and start their program
+// inside the lab namespace; passwords go through the environment, never argv.
 import { spawn } from 'node:child_process';
 import { UserError } from '../common/errors.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT } from '../lab/roles/haproxy.js';
 import { APP_DATABASE, APP_USER, readSecrets } from '../lab/secrets.js';
 import { labName } from '../lab/state-dir.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { netnsExists } from '../network/netns.js';
+import { inLabNetns, insideNetns, netnsExists } from '../network/netns.js';
 
-export function labDsn(t: Topology, replica: boolean): string {
+interface Endpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+function endpoint(t: Topology, replica: boolean): Endpoint {
   const h = machinesOf(t, 'haproxy')[0];
   if (!h) throw new UserError('the topology has no haproxy machine, so there is no single address for the cluster');
-  const s = readSecrets();
-  const port = replica ? HAPROXY_REPLICA_PORT : HAPROXY_PRIMARY_PORT;
-  return `postgresql://${APP_USER}:${encodeURIComponent(s.appPassword)}@${h.ip}:${port}/${APP_DATABASE}`;
+  return { host: h.ip, port: replica ? HAPROXY_REPLICA_PORT : HAPROXY_PRIMARY_PORT, user: APP_USER, password: readSecrets().appPassword, database: APP_DATABASE };
+}
+
+function url(e: Endpoint, withPassword: boolean): string {
+  const auth = withPassword ? `${e.user}:${encodeURIComponent(e.password)}` : e.user;
+  return `postgresql://${auth}@${e.host}:${e.port}/${e.database}`;
+}
+
+export function labDsn(t: Topology, replica: boolean): string {
+  return url(endpoint(t, replica), true);
 }
 
 /** pg's ClientConfig for Node code (imdb load, bench, chaos writer). */
@@ -21,19 +37,57 @@ export function labClientConfig(t: Topology, replica = false) {
   return { connectionString: labDsn(t, replica), connectionTimeoutMillis: 5000 };
 }
 
+/** The libpq variables for the primary port, plus PGLAB_DSN and PGLAB_DSN_REPLICA. */
+export function labClientEnv(t: Topology): Record<string, string> {
+  const e = endpoint(t, false);
+  return {
+    PGHOST: e.host,
+    PGPORT: String(e.port),
+    PGUSER: e.user,
+    PGPASSWORD: e.password,
+    PGDATABASE: e.database,
+    PGLAB_DSN: labDsn(t, false),
+    PGLAB_DSN_REPLICA: labDsn(t, true),
+  };
+}
+
+/** A program to start inside the lab namespace: argv for the host, and what to add to its environment. */
+export interface LabInvocation {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** psql through haproxy: the address on its command line, the password only in PGPASSWORD. */
+export function psqlInvocation(t: Topology, replica: boolean, args: readonly string[]): LabInvocation {
+  const e = endpoint(t, replica);
+  const [file, nsArgs] = inLabNetns('psql', [url(e, false), ...args]);
+  return { file, args: nsArgs, env: { PGPASSWORD: e.password } };
+}
+
+/** Any host program with the libpq variables and PGLAB_DSN set, e.g. `pgbench -i -s 1`. */
+export function runInvocation(t: Topology, argv: readonly string[]): LabInvocation {
+  const [program, ...args] = argv;
+  if (!program) throw new UserError('nothing to run', 'write the command after --, e.g. pglab run -- pgbench -c 4 -T 10');
+  const [file, nsArgs] = inLabNetns(program, args);
+  return { file, args: nsArgs, env: labClientEnv(t) };
+}
+
+/** For code that opens connections to the lab from this process (imdb load, bench, chaos writers). */
 export function requireLabNetns(): void {
   if (!netnsExists()) throw new UserError('the lab is not running', 'start it with `pglab machines`');
-  if (!process.env.PGLAB_IN_NETNS) {
+  if (!insideNetns()) {
     throw new UserError('this command must run inside the lab network namespace', `run it through bin/pglab, or: nsenter --net=/run/netns/${labName()} …`);
   }
 }
 
-function runAttached(file: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+function runAttached(inv: LabInvocation, shown: string): Promise<number> {
+  if (!netnsExists()) return Promise.reject(new UserError('the lab is not running', 'start it with `pglab machines`'));
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(inv.file, inv.args, { stdio: 'inherit', env: { ...process.env, ...inv.env } });
     const ignore = () => undefined;
     process.on('SIGINT', ignore);
-    child.on('error', (err) => reject(new UserError(`cannot run ${file}: ${err.message}`, 'is it installed on the host? (make host-deps)')));
+    child.on('error', (err) => reject(new UserError(`cannot run ${shown}: ${err.message}`, 'is it installed on the host? (make host-deps)')));
     child.on('exit', (code) => {
       process.off('SIGINT', ignore);
       resolve(code ?? 1);
@@ -42,14 +96,10 @@ function runAttached(file: string, args: string[], env: Record<string, string> =
 }
 
 export async function psqlCommand(t: Topology, replica: boolean, args: string[]): Promise<number> {
-  requireLabNetns();
-  return runAttached('psql', [labDsn(t, replica), ...args]);
+  return runAttached(psqlInvocation(t, replica, args), 'psql');
 }
 
-/** Runs a host program inside the lab namespace with PGLAB_DSN set (e.g. pgbench). */
+/** Runs a host program inside the lab namespace with the connection variables set (e.g. pgbench). */
 export async function runCommand(t: Topology, argv: string[]): Promise<number> {
-  requireLabNetns();
-  const [file, ...args] = argv;
-  if (!file) throw new UserError('nothing to run', 'write the command after --, e.g. pglab run -- pgbench -c 4 -T 10 "$PGLAB_DSN"');
-  return runAttached(file, args, { PGLAB_DSN: labDsn(t, false), PGLAB_DSN_REPLICA: labDsn(t, true) });
+  return runAttached(runInvocation(t, argv), argv[0] ?? '');
 }

@@ -7,6 +7,7 @@ import { machinesOf, type Topology } from '../../lab/topology.js';
 import { DAEMON_CONFIG } from './node-files.js';
 import { INSTALL_DIR } from './bundle.js';
 import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
+import { insideNetns } from '../../network/netns.js';
 
 const statusSchema = z.object({
   leader: z.string().nullable(),
@@ -49,7 +50,7 @@ function parseState(json: unknown, source: string): ClusterState {
  * node, which reads etcd directly.
  */
 export async function readClusterState(t: Topology, opts: { history?: boolean } = {}): Promise<ClusterState> {
-  if (process.env.PGLAB_IN_NETNS) {
+  if (insideNetns()) {
     for (const m of machinesOf(t, 'postgres')) {
       if (!machineProcess(m.name)?.leaderPid) continue;
       try {
