@@ -25,7 +25,15 @@ interface Mirror {
 }
 
 export async function runGraphWithListr(steps: readonly Step[], opts: RenderOptions): Promise<ScheduleResult> {
-  if (opts.plain) return runGraph(steps, { ...opts, onEvent: plainPrinter(steps) });
+  if (opts.plain) {
+    const printer = plainPrinter(steps);
+    const timer = setInterval(() => printer.tick(), 1000);
+    try {
+      return await runGraph(steps, { ...opts, onEvent: printer.onEvent });
+    } finally {
+      clearInterval(timer);
+    }
+  }
   const order = topologicalOrder(steps);
   const byId = new Map(steps.map((s) => [s.id, s] as const));
   const mirrors = new Map<string, Mirror>();
@@ -91,18 +99,50 @@ export async function runGraphWithListr(steps: readonly Step[], opts: RenderOpti
   return results;
 }
 
-/** Plain mode: a line when a step starts and one when it ends, with its duration. */
-function plainPrinter(steps: readonly Step[]): (e: StepEvent) => void {
+export interface PlainPrinterOptions {
+  print?: (line: string) => void;
+  now?: () => number;
+  /** A running step says something at least this often (its latest output line, or that it still runs). */
+  everyMs?: number;
+}
+
+/**
+ * Plain mode: a line when a step starts and one when it ends, with its duration; in between, every
+ * `everyMs`, a line per running step with its latest output, so CI logs show a long step is alive.
+ */
+export function plainPrinter(steps: readonly Step[], o: PlainPrinterOptions = {}): { onEvent: (e: StepEvent) => void; tick: () => void } {
+  const print = o.print ?? ((line: string) => console.log(line));
+  const now = o.now ?? (() => performance.now());
+  const everyMs = o.everyMs ?? 5000;
   const titles = new Map(steps.map((s) => [s.id, s.title] as const));
-  return (e) => {
-    const title = titles.get(e.id) ?? e.id;
-    if (e.type === 'started') console.log(`▶ ${title}`);
-    else if (e.type === 'finished') {
-      const o = e.outcome;
-      if (o.status === 'succeeded') console.log(`✔ ${title}${o.message ? `: ${o.message}` : ''} (${formatDuration(o.ms)})`);
-      else if (o.status === 'failed') console.log(`✖ ${title}: ${describeError(o.error)} (${formatDuration(o.ms)})`);
-      else console.log(`↓ ${title}: skipped (${o.reason})`);
-    }
+  const running = new Map<string, { since: number; said: number; latest?: string }>();
+  return {
+    onEvent(e) {
+      const title = titles.get(e.id) ?? e.id;
+      if (e.type === 'started') {
+        running.set(e.id, { since: now(), said: now() });
+        print(`▶ ${title}`);
+      } else if (e.type === 'output') {
+        const r = running.get(e.id);
+        if (r) r.latest = e.line;
+      } else if (e.type === 'finished') {
+        running.delete(e.id);
+        const o = e.outcome;
+        if (o.status === 'succeeded') print(`✔ ${title}${o.message ? `: ${o.message}` : ''} (${formatDuration(o.ms)})`);
+        else if (o.status === 'failed') print(`✖ ${title}: ${describeError(o.error)} (${formatDuration(o.ms)})`);
+        else print(`↓ ${title}: skipped (${o.reason})`);
+      }
+    },
+    tick() {
+      const t = now();
+      for (const [id, r] of running) {
+        if (t - r.said < everyMs) continue;
+        r.said = t;
+        const what = r.latest === undefined ? 'still running' : r.latest.trim().slice(0, 200);
+        print(`… ${titles.get(id) ?? id}: ${what} (${formatDuration(t - r.since)})`);
+        r.latest = undefined;
+      }
+    },
   };
 }
 
