@@ -91,13 +91,22 @@ async function writerLoop(client: number, opts: WriterOptions, log: WriteLog, ru
 
 /** Which acknowledged ids are missing from the table now (read from the current primary). */
 export async function missingAcked(connection: pg.ClientConfig, acks: readonly Ack[]): Promise<number[]> {
-  const c = new pg.Client(connection);
-  await c.connect();
-  try {
-    const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
-    const present = new Set(r.rows.map((row) => Number(row.id)));
-    return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
-  } finally {
-    await c.end();
+  // pgbouncer refuses logins for server_login_retry (15 s) after its server failed one (a just-restarted
+  // primary): that says nothing about the data, so the check waits it out instead of failing the run.
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const c = new pg.Client(connection);
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
+      const present = new Set(r.rows.map((row) => Number(row.id)));
+      return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
+    } catch (err) {
+      if (performance.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await c.end().catch(() => undefined);
+    }
   }
 }
