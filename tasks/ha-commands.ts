@@ -1,5 +1,6 @@
 // `pglab switchover` and `pglab history`: operator commands on the HA cluster, via pgdaemon.
 import { UserError } from '../common/errors.js';
+import { withSpinner } from '../common/spinner.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
@@ -12,12 +13,15 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
   const before = await readClusterState(t);
   if (to && before.desired?.primary === to) return `${to} is already the primary: nothing to do`;
   const t0 = Date.now();
-  const r = await pgdaemonCli(t, ['switchover', ...(to ? ['--to', to] : []), '--wait', '60s'], { timeoutMs: 70_000, allowFailure: true });
-  if (r.exitCode !== 0) {
-    const why = (r.stderr || r.stdout).trim().replace(/^pgdaemon: /, '');
-    throw new UserError(`switchover refused or failed: ${why}`, 'see `pglab status` for the members and their state');
-  }
-  const after = await waitForHealthyCluster(t, { timeoutMs: 60_000, withHaproxy: true });
+  const after = await withSpinner(`switchover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}: pgdaemon hands over`, async (spin) => {
+    const r = await pgdaemonCli(t, ['switchover', ...(to ? ['--to', to] : []), '--wait', '60s'], { timeoutMs: 70_000, allowFailure: true });
+    if (r.exitCode !== 0) {
+      const why = (r.stderr || r.stdout).trim().replace(/^pgdaemon: /, '');
+      throw new UserError(`switchover refused or failed: ${why}`, 'see `pglab status` for the members and their state');
+    }
+    spin.update('waiting for the new primary behind haproxy');
+    return waitForHealthyCluster(t, { timeoutMs: 60_000, withHaproxy: true, onProblem: (p) => spin.update(`waiting for the new primary behind haproxy: ${p}`) });
+  }, (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
   return `switchover done: ${before.desired?.primary} → ${after.desired?.primary} in ${((Date.now() - t0) / 1000).toFixed(1)}s; haproxy follows`;
 }
 

@@ -3,6 +3,7 @@ import { imageDir } from '../lab/image.js';
 import { killMachine, machineProcess, stopMachine } from '../lab/machine.js';
 import type { Topology } from '../lab/topology.js';
 import { UserError } from '../common/errors.js';
+import { withSpinner } from '../common/spinner.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
 
@@ -22,5 +23,6 @@ export async function startCommand(t: Topology, name: string): Promise<string> {
   const m = t.machines.find((x) => x.name === name);
   if (!m) throw new UserError(`there is no machine named "${name}"`, `the lab's machines are: ${t.machines.map((x) => x.name).join(', ')}`);
   if (machineProcess(name)?.leaderPid) return `${name} is already running`;
-  return `${name}: ${await ensureMachine(m, t, imageDir())}`;
+  const result = await withSpinner(`booting ${name} and waiting for its systemd`, () => ensureMachine(m, t, imageDir()), () => `${name} is up`);
+  return `${name}: ${result}`;
 }
