@@ -1,13 +1,10 @@
 // Loads the IMDb files into MongoDB as `titles` and `people` documents: unordered batched inserts, indexes after, then rename into place.
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { MongoBulkWriteError, MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { UserError } from '../common/errors.js';
 import { BadLineLog, DEFAULT_MAX_BAD_LINES, type BadLine } from './bad-lines.js';
-import { MONGO_INDEXES, personDocument, titleDocument, type PersonDocument, type TitleDocument } from './mongo-model.js';
-import { findSourceFiles, gzipUserError, isGzipError, type SourceFile } from './source-files.js';
-import { mergeTitles, rowsOf } from './title-merge.js';
-import { ImdbToValuesTransform, type Row } from './values-transform.js';
+import { readDocuments } from './document-source.js';
+import { MONGO_INDEXES } from './mongo-model.js';
+import { findSourceFiles } from './source-files.js';
 
 export interface LoadMongoOptions {
   /** e.g. mongodb://10.42.0.40:27017/?replicaSet=rs0 */
@@ -36,17 +33,6 @@ export interface LoadMongoResult {
 }
 
 const PROGRESS_MS = 250;
-
-function rowStream(source: SourceFile, badLines: BadLineLog, signal: AbortSignal | undefined): AsyncIterable<Row> {
-  const values = new ImdbToValuesTransform(source.spec, source.path, badLines);
-  const gunzip = createGunzip();
-  const input = createReadStream(source.path, { signal });
-  // Errors of the first two stages are re-raised on the last one, which is the one being iterated.
-  input.on('error', (err) => values.destroy(err));
-  gunzip.on('error', (err) => values.destroy(isGzipError(err) ? gzipUserError(source.path, err) : err));
-  input.pipe(gunzip).pipe(values);
-  return rowsOf(values as AsyncIterable<Row[]>);
-}
 
 /** Inserts documents in unordered batches with a few batches in flight; ordered=false lets the server parallelise and not stop at one bad document. */
 export async function insertAll<T extends Document>(
@@ -107,32 +93,8 @@ export async function insertAll<T extends Document>(
   return count;
 }
 
-async function* mapAsync<A, B>(items: AsyncIterable<A>, fn: (a: A) => B): AsyncGenerator<B> {
-  for await (const a of items) yield fn(a);
-}
-
-/** The two document streams of the model, read from the source files; `orphans` is complete once `titles` is exhausted. */
-export async function readMongoDocuments(
-  sourceDir: string,
-  badLines: BadLineLog = new BadLineLog(DEFAULT_MAX_BAD_LINES),
-  signal?: AbortSignal,
-): Promise<{ titles: AsyncIterable<TitleDocument>; people: AsyncIterable<PersonDocument>; orphans: Record<string, number> }> {
-  const sources = await findSourceFiles(sourceDir);
-  const rows = (file: string): AsyncIterable<Row> => rowStream(sources.find((s) => s.spec.file === file)!, badLines, signal);
-  const orphans: Record<string, number> = {};
-  const merged = mergeTitles(
-    {
-      basics: rows('title.basics.tsv.gz'),
-      ratings: rows('title.ratings.tsv.gz'),
-      crew: rows('title.crew.tsv.gz'),
-      episode: rows('title.episode.tsv.gz'),
-      akas: rows('title.akas.tsv.gz'),
-      principals: rows('title.principals.tsv.gz'),
-    },
-    orphans,
-  );
-  return { titles: mapAsync(merged, titleDocument), people: mapAsync(rows('name.basics.tsv.gz'), personDocument), orphans };
-}
+/** The documents both document loaders insert (see document-source.ts). */
+export const readMongoDocuments = readDocuments;
 
 async function finish(db: Db, staging: string, target: 'titles' | 'people'): Promise<number> {
   const started = Date.now();
