@@ -3,8 +3,10 @@ import { Command, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
+import { healSteps } from '../tasks/chaos-heal.js';
+import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
-import { benchSteps, formatBenchTable } from '../tasks/bench.js';
+import { benchSteps, benchSummary } from '../tasks/bench.js';
 import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
@@ -153,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(fetchSteps(opts.files, opts.baseUrl), opts)).code;
     });
   topologyOption(graphOptions(imdb.command('load').description('load the data into the cluster through haproxy')))
-    .option('--target <db>', 'postgres (mongo needs MongoDB machines)', 'postgres')
+    .option('--target <db>', 'postgres (relational tables) or jsonb (the MongoDB documents in PostgreSQL)', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
@@ -165,29 +167,28 @@ async function main(argv: string[]): Promise<number> {
       if (report.text) console.log(report.text);
     });
   topologyOption(imdb.command('verify').description('row counts and spot checks against the source files'))
-    .option('--target <db>', 'postgres', 'postgres')
+    .option('--target <db>', 'postgres or jsonb', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string }) => {
-      if (opts.target !== 'postgres') throw new UserError(`--target ${opts.target}: only postgres can be verified here`);
-      const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')));
+      const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
       console.log(r.text);
       exitCode = r.ok ? 0 : 1;
     });
 
   topologyOption(graphOptions(program.command('bench').description('run the IMDb workloads; table on screen, JSON + HTML report in the state dir')))
-    .option('--target <db>', 'postgres | mongo | all', 'postgres')
+    .option('--target <list>', 'postgres, jsonb, or both side by side: postgres,jsonb; all = every target available here', 'postgres')
     .option('--clients <n>', 'concurrent clients', '8')
     .option('--duration <d>', 'measured time per workload', '10s')
     .option('--warmup <d>', 'unmeasured time per workload first', '2s')
     .option('--workloads <list>', 'comma-separated subset', collect)
     .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[] }) => {
-      const out: Parameters<typeof benchSteps>[2] = { results: [] };
+      const out: Parameters<typeof benchSteps>[2] = { results: [], skipped: [] };
       const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients', 1), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
       exitCode = (await runSteps(steps, opts)).code;
-      if (out.results.length) console.log(formatBenchTable(out.results));
-      if (out.files) console.log(`report: ${out.files.html}\njson:   ${out.files.json}`);
+      const summary = benchSummary(out);
+      if (summary) console.log(summary);
     });
 
   const deploy = program.command('deploy').description('deploy a component to the running lab');
@@ -203,21 +204,33 @@ async function main(argv: string[]): Promise<number> {
     graphOptions(
       program
         .command('chaos')
-        .description(`break something while checked writers run; report the write gap and lost writes. Faults: ${faultHelp()}`)
-        .argument('<fault>')
+        .description(`break something while checked writers run; report the write gap, lost writes and each promise. \`chaos matrix\` runs many faults into one table and an HTML report; \`chaos heal\` undoes what an interrupted run left. Faults: ${faultHelp()}`)
+        .argument('<fault>', 'a fault, or matrix, or heal')
         .argument('[machine]', 'the machine to break (default: the current primary)')
         .option('--writers <n>', 'concurrent writer clients', '8')
         .option('--warmup <duration>', 'writing time before the fault', '2s')
         .option('--after <duration>', 'writing time after a new primary is up', '2s')
         .option('--repeat <n>', 'runs, for min/median/max', '1')
-        .option('--for <duration>', 'how long cut-replication and freeze-postgres last', '20s')
+        .option('--for <duration>', 'how long a timed fault lasts (cut-replication, cut, isolate, freeze-postgres, pause, etcd-quorum)', '20s')
+        .option('--from <machines>', 'cut: the machines to cut MACHINE from, comma-separated')
+        .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
+        .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
         .option('--json', 'print the report as JSON (last line)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; faults?: string; report: string; json?: boolean }) => {
     const t = labTopology(opts.topology);
     chaosPreconditions(t);
+    if (fault === 'heal') {
+      exitCode = (await runSteps(healSteps(t), opts)).code;
+      return;
+    }
+    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}) };
+    if (fault === 'matrix') {
+      exitCode = await runMatrix(t, base, opts.faults, opts.report, opts);
+      return;
+    }
     const result: ChaosResult = { fault: fault as ChaosResult['fault'], runs: [], gap: null, newPrimaryAck: null };
-    const steps = chaosSteps(t, { fault, target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for') }, result);
+    const steps = chaosSteps(t, { fault, ...base }, result);
     const r = await runSteps(steps, opts);
     result.gap = summarizeRuns(result.runs);
     result.newPrimaryAck = summarizeRuns(result.runs, (x) => x.firstAckOnNewPrimaryMs);

@@ -103,3 +103,24 @@ export function brokenPromises(reports: readonly (RunReport & { checks?: readonl
   if (synchronous && lost > 0) broken.push(`${lost} acknowledged write(s) lost although replication is synchronous`);
   return broken;
 }
+
+/** Acknowledged writes per node in 50 ms bins, with the fault (and its lifting) marked: the run as a picture. */
+export interface Timeline {
+  binMs: number;
+  /** Run time (ms since the writers started) of bin 0. */
+  startMs: number;
+  nodes: Record<string, number[]>;
+  faultAtMs: number;
+  liftedAtMs: number | null;
+}
+
+export function ackTimeline(log: WriteLog, faultAtMs: number, liftedAtMs: number | null, binMs = 50): Timeline {
+  const end = log.acks.reduce((m, a) => Math.max(m, a.ackAt), faultAtMs);
+  const bins = Math.ceil(end / binMs) + 1;
+  const nodes: Record<string, number[]> = {};
+  for (const a of log.acks) {
+    const row = (nodes[a.node] ??= new Array<number>(bins).fill(0));
+    row[Math.floor(a.ackAt / binMs)] = (row[Math.floor(a.ackAt / binMs)] ?? 0) + 1;
+  }
+  return { binMs, startMs: 0, nodes, faultAtMs, liftedAtMs };
+}

@@ -49,12 +49,13 @@ export async function prepareTable(connection: pg.ClientConfig): Promise<void> {
   }
 }
 
-/** Starts the writers; `stop()` ends them and returns everything they saw. */
-export function startWriters(opts: WriterOptions): { stop: () => Promise<WriteLog> } {
+/** Starts the writers; `stop()` ends them and returns everything they saw; `log` is the live log. */
+export function startWriters(opts: WriterOptions): { stop: () => Promise<WriteLog>; log: Readonly<WriteLog> } {
   const log: WriteLog = { acks: [], failures: [] };
   let running = true;
   const loops = Array.from({ length: opts.clients }, (_, client) => writerLoop(client, opts, log, () => running));
   return {
+    log,
     async stop() {
       running = false;
       await Promise.all(loops);
@@ -109,4 +110,16 @@ export async function missingAcked(connection: pg.ClientConfig, acks: readonly A
       await c.end().catch(() => undefined);
     }
   }
+}
+
+/**
+ * True once the writers got through whatever the fault did to them: no failure after `sinceMs`, or an ack
+ * after the last failure. A cluster view can still call a dead primary healthy for a moment (its member key
+ * outlives it by up to a lease); the writers' own experience cannot.
+ */
+export function writesRecovered(log: Readonly<WriteLog>, sinceMs: number): boolean {
+  let lastFailure = -Infinity;
+  for (const f of log.failures) if (f.at >= sinceMs && f.at > lastFailure) lastFailure = f.at;
+  if (lastFailure === -Infinity) return true;
+  return log.acks.some((a) => a.sentAt > lastFailure);
 }

@@ -5,19 +5,21 @@ import { PARTITION_TABLE } from './partition.js';
 /** The nft table of `cut-replication`; a different name from `partition`'s, so lifting one never lifts the other. */
 export const CUT_TABLE = `${PARTITION_TABLE}_cut`;
 
-/** Drops every packet between this machine and `peer` (both directions), replacing an earlier cut. */
-export function cutScript(peer: string): string {
+/** Drops every packet between this machine and `peers` (both directions), replacing an earlier cut. */
+export function cutScript(peers: readonly string[]): string {
+  if (peers.length === 0) throw new Error('a cut needs at least one peer address');
+  const set = `{ ${peers.join(', ')} }`;
   return [
     `table inet ${CUT_TABLE} {}`,
     `delete table inet ${CUT_TABLE}`,
     `table inet ${CUT_TABLE} {`,
     '  chain output {',
     '    type filter hook output priority 0; policy accept;',
-    `    ip daddr ${peer} drop`,
+    `    ip daddr ${set} drop`,
     '  }',
     '  chain input {',
     '    type filter hook input priority 0; policy accept;',
-    `    ip saddr ${peer} drop`,
+    `    ip saddr ${set} drop`,
     '  }',
     '}',
     '',
@@ -26,6 +28,38 @@ export function cutScript(peer: string): string {
 
 export function liftCutScript(): string {
   return [`table inet ${CUT_TABLE} {}`, `delete table inet ${CUT_TABLE}`, ''].join('\n');
+}
+
+/** The nft table of `isolate`: everything but loopback dropped. */
+export const ISOLATE_TABLE = `${PARTITION_TABLE}_isolate`;
+
+export function isolateScript(): string {
+  return [
+    `table inet ${ISOLATE_TABLE} {}`,
+    `delete table inet ${ISOLATE_TABLE}`,
+    `table inet ${ISOLATE_TABLE} {`,
+    '  chain output {',
+    '    type filter hook output priority 0; policy accept;',
+    '    oifname != "lo" drop',
+    '  }',
+    '  chain input {',
+    '    type filter hook input priority 0; policy accept;',
+    '    iifname != "lo" drop',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function liftIsolateScript(): string {
+  return [`table inet ${ISOLATE_TABLE} {}`, `delete table inet ${ISOLATE_TABLE}`, ''].join('\n');
+}
+
+/** The etcd member whose status names itself as leader, from `etcdctl endpoint status -w json`. */
+export function etcdLeaderEndpoint(statusJson: string): string | null {
+  const rows = JSON.parse(statusJson) as { Endpoint: string; Status: { header: { member_id: number | string }; leader: number | string } }[];
+  const leader = rows.find((r) => String(r.Status.header.member_id) === String(r.Status.leader));
+  return leader?.Endpoint ?? null;
 }
 
 /** SIGSTOP (or SIGCONT) every PostgreSQL process; the daemon (node) and its watchdog (perl) keep running. */

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { getPriority, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { processState, processTree } from '../common/process-tree.js';
 import { parseConfState, renderHba, renderPostgresqlConf, type PgSettings } from './postgres-conf.js';
 
 export interface PgPaths {
@@ -34,37 +35,6 @@ export class PgToolError extends Error {
  */
 export function rewindFailureProvesDivergence(output: string): boolean {
   return /could not find previous WAL record|could not find common ancestor|are from different systems|could not open file "[^"]*pg_wal\/[0-9A-F]{24}"/i.test(output);
-}
-
-/** `pid` and all its descendants, parents first, from /proc. */
-export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(entry));
-    children.set(ppid, list);
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i] as number) ?? []));
-  return all;
-}
-
-/** Process state letter from /proc/PID/stat ("R", "S", "D", "T", "Z"…), null when the process is gone. */
-export function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -4,12 +4,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
-import { analyzeRun, summarizeRuns, type PromiseCheck, type RunReport } from '../chaos/analyze-run.js';
-import { cutScript, DATA_DIR_IDENTITY_COMMAND, KILL_DAEMON_COMMAND, liftCutScript, signalPostgresCommand } from '../chaos/node-faults.js';
-import { missingAcked, prepareTable, startWriters } from '../chaos/checked-writer.js';
+import { ackTimeline, analyzeRun, summarizeRuns, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
+import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
+import { cutScript, DATA_DIR_IDENTITY_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand } from '../chaos/node-faults.js';
+import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
+import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
 import { imageDir } from '../lab/image.js';
-import { execIn, killMachine, stopMachine } from '../lab/machine.js';
+import { execIn, killMachine, machineProcess, stopMachine } from '../lab/machine.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
@@ -20,28 +22,7 @@ import { ensureMachine } from './machines.js';
 import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
-export const FAULTS = ['kill', 'stop', 'postgres-kill', 'partition', 'switchover', 'deploy', 'cut-replication', 'freeze-postgres', 'kill-daemon'] as const;
-export type Fault = (typeof FAULTS)[number];
-
-const FAULT_HELP: Record<Fault, string> = {
-  kill: "SIGKILL the machine's PID 1 (power loss)",
-  stop: 'shut the machine down cleanly',
-  'postgres-kill': 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)',
-  partition: 'cut the machine off from every (other) etcd member while clients and replicas still reach it; lifted once a healthy primary serves',
-  switchover: 'planned switchover to MACHINE (default: the best replica)',
-  deploy: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`',
-  'cut-replication': 'drop all traffic between a replica (default: the first one) and the primary for --for; promise: the replica keeps its data directory and streams again within 5 s of the heal',
-  'freeze-postgres': 'SIGSTOP every PostgreSQL process of the machine for --for (a hung database, the daemon alive); promise: writes acknowledged again within 5 s of the freeze',
-  'kill-daemon': 'SIGKILL pgdaemon only (systemd restarts it); promise: no write acknowledged by two primaries',
-};
-
-/** Bounds this lab promises (docs/pgdaemon.md, promises table). */
-const STREAM_AGAIN_WITHIN_MS = 5000;
-const ACK_AGAIN_AFTER_FREEZE_WITHIN_MS = 5000;
-
-export function faultHelp(): string {
-  return FAULTS.map((f) => `${f}: ${FAULT_HELP[f]}`).join('; ');
-}
+export { FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
 
 export interface ChaosOptions {
   fault: string;
@@ -50,13 +31,18 @@ export interface ChaosOptions {
   warmupMs: number;
   afterMs: number;
   repeat: number;
-  /** How long a timed fault (cut-replication, freeze-postgres) lasts. */
+  /** How long a timed fault lasts. */
   forMs: number;
+  /** `cut`: the machines to cut the target from. */
+  from?: string[];
+  /** Step ids get this prefix, and the first run waits for step `after` (a matrix chains faults). */
+  idPrefix?: string;
+  after?: string;
 }
 
 export interface ChaosResult {
   fault: Fault;
-  runs: (RunReport & { target: string; checks: PromiseCheck[] })[];
+  runs: (RunReport & { target: string; checks: PromiseCheck[]; timeline: Timeline })[];
   gap: ReturnType<typeof summarizeRuns>;
   newPrimaryAck: ReturnType<typeof summarizeRuns>;
 }
@@ -66,22 +52,49 @@ function parseFault(f: string): Fault {
   throw new UserError(`unknown fault "${f}"`, `faults are: ${faultHelp()}`);
 }
 
-/** Injects the fault; returns how to undo it when the fault itself must be lifted (a partition), else nothing. */
-async function inject(t: Topology, fault: Fault, target: string, primary: string): Promise<(() => Promise<void>) | void> {
-  switch (fault) {
-    case 'cut-replication': {
-      const ip = t.machines.find((m) => m.name === primary)?.ip;
-      if (!ip) throw new Error(`no address for the primary ${primary}`);
-      await execIn(target, ['nft', '-f', '-'], { input: cutScript(ip) });
-      return async () => void (await execIn(target, ['nft', '-f', '-'], { input: liftCutScript() }));
+interface InjectContext {
+  primary: string;
+  from: string[];
+}
+
+const ipOf = (t: Topology, name: string) => {
+  const ip = t.machines.find((m) => m.name === name)?.ip;
+  if (!ip) throw new Error(`no address for ${name}`);
+  return ip;
+};
+
+/** Stops (or continues) every process of a machine, its init first so nothing new is forked meanwhile. */
+function signalMachine(name: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const leader = machineProcess(name)?.leaderPid;
+  if (!leader) throw new Error(`${name} is not running`);
+  for (const pid of processTree(leader)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone meanwhile
     }
-    case 'freeze-postgres':
-      await execIn(target, signalPostgresCommand('STOP'));
-      return async () => void (await execIn(target, signalPostgresCommand('CONT')));
-    case 'kill-daemon':
-      await execIn(target, KILL_DAEMON_COMMAND);
-      return;
+  }
+}
+
+/** The machine of the current etcd leader. */
+async function etcdLeader(t: Topology): Promise<string> {
+  const members = machinesOf(t, 'etcd');
+  const any = members[0];
+  if (!any) throw new UserError('the topology has no etcd member');
+  const endpoints = members.map((m) => `http://${m.ip}:2379`).join(',');
+  const r = await execIn(any.name, ['etcdctl', `--endpoints=${endpoints}`, 'endpoint', 'status', '-w', 'json']);
+  const endpoint = etcdLeaderEndpoint(r.stdout);
+  const leader = members.find((m) => endpoint?.includes(`//${m.ip}:`));
+  if (!leader) throw new Error(`no etcd member reports being the leader: ${r.stdout.slice(0, 200)}`);
+  return leader.name;
+}
+
+/** Injects the fault; returns how to undo it when the fault itself must be lifted, else nothing. */
+async function inject(t: Topology, fault: Fault, target: string, c: InjectContext): Promise<(() => Promise<void>) | void> {
+  const nft = (script: string) => async () => void (await execIn(target, ['nft', '-f', '-'], { input: script }));
+  switch (fault) {
     case 'kill':
+    case 'etcd-leader':
       killMachine(target);
       return;
     case 'stop':
@@ -93,8 +106,34 @@ async function inject(t: Topology, fault: Fault, target: string, primary: string
     case 'partition': {
       // An etcd member as the target is cut off from the other members: a minority partition.
       const etcd = machinesOf(t, 'etcd').filter((m) => m.name !== target).map((m) => m.ip);
-      await execIn(target, ['nft', '-f', '-'], { input: partitionScript(etcd) });
-      return async () => void (await execIn(target, ['nft', '-f', '-'], { input: liftPartitionScript() }));
+      await nft(partitionScript(etcd))();
+      return nft(liftPartitionScript());
+    }
+    case 'cut-replication':
+      await nft(cutScript([ipOf(t, c.primary)]))();
+      return nft(liftCutScript());
+    case 'cut':
+      await nft(cutScript(c.from.map((n) => ipOf(t, n))))();
+      return nft(liftCutScript());
+    case 'isolate':
+      await nft(isolateScript())();
+      return nft(liftIsolateScript());
+    case 'freeze-postgres':
+      await execIn(target, signalPostgresCommand('STOP'));
+      return async () => void (await execIn(target, signalPostgresCommand('CONT')));
+    case 'pause':
+      signalMachine(target, 'SIGSTOP');
+      return async () => signalMachine(target, 'SIGCONT');
+    case 'kill-daemon':
+      await execIn(target, KILL_DAEMON_COMMAND);
+      return;
+    case 'etcd-quorum': {
+      const members = machinesOf(t, 'etcd').map((m) => m.name).sort();
+      const majority = members.slice(0, Math.floor(members.length / 2) + 1);
+      for (const m of majority) await execIn(m, ['systemctl', 'stop', 'etcd']);
+      return async () => {
+        await Promise.all(majority.map((m) => execIn(m, ['systemctl', 'start', '--no-block', 'etcd'])));
+      };
     }
     case 'switchover':
       await pgdaemonCli(t, ['switchover', ...(target ? ['--to', target] : []), '--wait', '60s'], { timeoutMs: 70_000 });
@@ -117,17 +156,26 @@ async function inject(t: Topology, fault: Fault, target: string, primary: string
 /** One chaos run as steps: healthy → writers + fault → heal → verify. */
 export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult): Step[] {
   const fault = parseFault(opts.fault);
+  const spec = FAULT_SPECS[fault];
   if (opts.target !== undefined) requireRunning(opts.target, t);
   if (fault === 'partition' && machinesOf(t, 'etcd').every((m) => m.name === opts.target)) {
     throw new UserError(`${opts.target} is the only etcd member: there is nothing to cut it off from`, 'partition a PostgreSQL machine, or use a topology with 3 etcd members');
   }
+  const from = opts.from ?? [];
+  if (fault === 'cut') {
+    if (from.length === 0) throw new UserError('cut needs --from MACHINE[,MACHINE…]: the machines to cut the target from', 'e.g. pglab chaos cut pg0 --from etcd0,etcd1');
+    for (const m of from) requireRunning(m, t);
+  }
+  if (fault === 'etcd-quorum' && machinesOf(t, 'etcd').length < 2) throw new UserError('etcd-quorum needs at least 2 etcd members', 'use the default topology (3 members)');
   const connection = labClientConfig(t);
   const steps: Step[] = [];
   for (let run = 1; run <= opts.repeat; run++) {
-    const p = (s: string) => (opts.repeat > 1 ? `${s}:${run}` : s);
+    const p = (s: string) => `${opts.idPrefix ?? ''}${opts.repeat > 1 ? `${s}:${run}` : s}`;
     let target = opts.target ?? '';
     let primary = '';
+    let primaryAfterHeal = '';
     let faultAt = 0;
+    let liftedAt: number | null = null;
     let dataDirBefore = '';
     const checks: PromiseCheck[] = [];
     let log: Awaited<ReturnType<ReturnType<typeof startWriters>['stop']>> | undefined;
@@ -135,18 +183,19 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
       {
         id: p('healthy'),
         title: `Cluster healthy before the fault${opts.repeat > 1 ? ` (run ${run})` : ''}`,
-        needs: run > 1 ? [`verify:${run - 1}`] : [],
+        needs: run > 1 ? [`${opts.idPrefix ?? ''}verify:${run - 1}`] : opts.after ? [opts.after] : [],
         check: true,
         async run(ctx) {
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (m) => ctx.output(m) });
-          // A switchover's target is where the primary goes; a cut hits a replica; other faults the primary.
           primary = s.desired?.primary as string;
-          const firstReplica = s.members.map((m) => m.node).filter((n) => n !== primary).sort()[0];
-          target = opts.target ?? (fault === 'switchover' || fault === 'deploy' ? '' : fault === 'cut-replication' ? (firstReplica ?? '') : primary);
+          const firstReplica = s.members.map((m) => m.node).filter((n) => n !== primary).sort()[0] ?? '';
+          if (opts.target === undefined) {
+            target = spec.target === 'primary' ? primary : spec.target === 'replica' ? firstReplica : spec.target === 'etcd-leader' ? await etcdLeader(t) : '';
+          }
           if (fault === 'cut-replication' && target === primary) throw new UserError(`${target} is the primary: cut-replication cuts a replica from it`, 'name a replica, or leave the machine out');
-          if (target && machinesOf(t, 'postgres').some((m) => m.name === target)) dataDirBefore = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
+          if (spec.keepsData && target && machinesOf(t, 'postgres').some((m) => m.name === target)) dataDirBefore = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
           await prepareTable(connection);
-          return `primary ${s.desired?.primary}; target ${target}`;
+          return `primary ${primary}; target ${target || '-'}`;
         },
       },
       {
@@ -158,35 +207,38 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const t0 = performance.now();
           const writers = startWriters({ connection, clients: opts.writers, t0 });
           let undo: (() => Promise<void>) | void = undefined;
+          const expectFailover = spec.failover === 'required' && target === primary;
           try {
             await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
             faultAt = performance.now() - t0;
             ctx.output(`${fault} ${target}`);
-            undo = await inject(t, fault, target, primary);
-            if (fault === 'cut-replication') {
-              await sleep(opts.forMs, undefined, { signal: ctx.signal });
+            undo = await inject(t, fault, target, { primary, from });
+            if (spec.timed) {
+              // The failover happens during the fault; the fault still lasts its whole time, then is undone.
+              if (expectFailover) await waitForHealthyPrimary(t, target, ctx.signal, (m) => ctx.output(m));
+              const left = opts.forMs - (performance.now() - t0 - faultAt);
+              if (left > 0) await sleep(left, undefined, { signal: ctx.signal });
+              liftedAt = performance.now() - t0;
               await undo?.();
               undo = undefined;
-              const healedAt = performance.now();
-              const streaming = await waitForStreaming(t, target, 30_000, ctx.signal);
-              const ms = streaming ? performance.now() - healedAt : null;
-              checks.push({ promise: `${target} streams again within ${STREAM_AGAIN_WITHIN_MS / 1000} s of the heal`, kept: ms !== null && ms <= STREAM_AGAIN_WITHIN_MS, evidence: ms === null ? 'not streaming 30 s after the heal' : `streaming ${(ms / 1000).toFixed(2)} s after the heal` });
-            } else {
-              // Keep writing until the cluster has a healthy primary again, then a little longer.
-              const gone = fault === 'kill' || fault === 'stop' || fault === 'partition' || fault === 'freeze-postgres' ? target : undefined;
-              await waitForHealthyPrimary(t, gone, ctx.signal, (m) => ctx.output(m));
-              if (fault === 'freeze-postgres') {
-                // The freeze lasts its full time even when the failover was quicker; then thaw what is left.
-                const left = opts.forMs - (performance.now() - t0 - faultAt);
-                if (left > 0) await sleep(left, undefined, { signal: ctx.signal });
-                await undo?.();
-                undo = undefined;
+              if (fault === 'cut-replication') {
+                const streaming = await waitForStreaming(t, target, 30_000, ctx.signal);
+                const ms = streaming ? performance.now() - t0 - liftedAt : null;
+                const bound = BOUNDS.streamAgainAfterHealMs;
+                checks.push({ promise: `${target} streams again within ${bound / 1000} s of the heal`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'not streaming 30 s after the heal' : `streaming ${(ms / 1000).toFixed(2)} s after the heal` });
               }
-              await sleep(opts.afterMs, undefined, { signal: ctx.signal });
+              await waitForHealthyPrimary(t, undefined, ctx.signal, (m) => ctx.output(m));
+            } else {
+              // Keep writing until the cluster has a healthy primary again (a new one if the fault demands it).
+              await waitForHealthyPrimary(t, expectFailover ? target : undefined, ctx.signal, (m) => ctx.output(m));
             }
+            // Then until the writers themselves got through (a restart in place leaves no new primary to wait for).
+            const deadline = performance.now() + 60_000;
+            while (!writesRecovered(writers.log, faultAt) && performance.now() < deadline) await sleep(100, undefined, { signal: ctx.signal });
+            await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
             log = await writers.stop();
-            // Also on Ctrl-C or a failure: a partition left in place would outlive the run.
+            // Also on Ctrl-C or a failure: a cut, a freeze or a stopped etcd left in place would outlive the run.
             if (undo) await undo();
           }
           return `${log.acks.length} acked, ${log.failures.length} failed attempts`;
@@ -199,10 +251,12 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const m = t.machines.find((x) => x.name === target);
-          const booted = m && (fault === 'kill' || fault === 'stop') ? await ensureMachine(m, t, imageDir(), ctx.signal) : 'nothing to restart';
+          const booted = m && spec.reboots ? await ensureMachine(m, t, imageDir(), ctx.signal) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
-          if (!target) return `primary ${s.desired?.primary}; every member streaming`;
-          return `${target}: ${booted}; ${target} is ${s.desired?.primary === target ? 'primary' : 'a streaming replica'}`;
+          primaryAfterHeal = s.desired?.primary ?? '';
+          if (!target) return `primary ${primaryAfterHeal}; every member streaming`;
+          const role = s.desired?.primary === target ? 'primary' : machinesOf(t, 'postgres').some((x) => x.name === target) ? 'a streaming replica' : 'back';
+          return `${target}: ${booted}; ${target} is ${role}`;
         },
       },
       {
@@ -214,25 +268,46 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           if (!log) throw new Error('no write log');
           const lost = await missingAcked(connection, log.acks);
           const report = analyzeRun(log, faultAt, lost);
-          if (dataDirBefore) {
-            const after = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
-            if (fault === 'cut-replication' || fault === 'freeze-postgres')
-              checks.push({ promise: `${target} keeps its data directory`, kept: after === dataDirBefore, evidence: after === dataDirBefore ? 'PG_VERSION inode unchanged' : `PG_VERSION inode ${dataDirBefore} → ${after} (re-cloned)` });
-          }
-          if (fault === 'freeze-postgres') {
-            // A write in flight when the signal landed may still be acknowledged; what counts is the new primary's first
-            // ack (or, if the freeze ended before any failover, the longest gap).
-            const ms = report.firstAckOnNewPrimaryMs ?? report.writeGapMs;
-            const what = report.firstAckOnNewPrimaryMs !== null ? 'first ack on the new primary' : 'longest write gap';
-            checks.push({ promise: `writes acknowledged again within ${ACK_AGAIN_AFTER_FREEZE_WITHIN_MS / 1000} s of the freeze`, kept: ms !== null && ms <= ACK_AGAIN_AFTER_FREEZE_WITHIN_MS, evidence: ms === null ? 'no ack after the freeze' : `${what} ${(ms / 1000).toFixed(2)} s after the freeze` });
-          }
-          result.runs.push({ ...report, target: target || '-', checks });
+          checks.push(...faultChecks(fault, { target, primary, primaryAfterHeal, dataDirBefore, dataDirAfter: dataDirBefore ? (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim() : '', liftedAt, report, log }));
+          result.runs.push({ ...report, target: target || '-', checks, timeline: ackTimeline(log, faultAt, liftedAt) });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },
     );
   }
   return steps;
+}
+
+/** The promises of one fault beyond the writers' own (no split brain, nothing lost under sync), judged on a run. */
+export function faultChecks(
+  fault: Fault,
+  r: { target: string; primary: string; primaryAfterHeal: string; dataDirBefore: string; dataDirAfter: string; liftedAt: number | null; report: RunReport; log: WriteLog },
+): PromiseCheck[] {
+  const spec = FAULT_SPECS[fault];
+  const out: PromiseCheck[] = [];
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  if (spec.keepsData && r.dataDirBefore) {
+    const kept = r.dataDirAfter === r.dataDirBefore;
+    out.push({ promise: `${r.target} keeps its data directory`, kept, evidence: kept ? 'PG_VERSION inode unchanged' : `PG_VERSION inode ${r.dataDirBefore} → ${r.dataDirAfter} (re-cloned)` });
+  }
+  if (spec.failover === 'forbidden') {
+    const kept = r.primaryAfterHeal === r.primary;
+    out.push({ promise: 'no failover', kept, evidence: kept ? `${r.primary} stayed the primary` : `primary ${r.primary} → ${r.primaryAfterHeal}` });
+  }
+  if (spec.failover === 'required' && spec.timed && r.target === r.primary) {
+    // A write in flight when the fault landed may still be acknowledged; what counts is the new primary's first ack.
+    const ms = r.report.firstAckOnNewPrimaryMs;
+    const bound = BOUNDS.ackAgainAfterFaultMs;
+    out.push({ promise: `writes acknowledged by a new primary within ${bound / 1000} s of the ${fault}`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'no ack on another node' : `first ack on the new primary ${s(ms)} after the fault` });
+  }
+  if (fault === 'etcd-quorum' && r.liftedAt !== null) {
+    const lifted = r.liftedAt;
+    const first = r.log.acks.filter((a) => a.ackAt >= lifted).reduce((m, a) => Math.min(m, a.ackAt), Infinity);
+    const ms = Number.isFinite(first) ? first - lifted : null;
+    const bound = BOUNDS.ackAgainAfterQuorumMs;
+    out.push({ promise: `writes acknowledged again within ${bound / 1000} s of etcd's quorum returning`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'no ack after the quorum returned' : `first ack ${s(ms)} after etcd was started again` });
+  }
+  return out;
 }
 
 /** Waits until `node` reports streaming from its primary; false on timeout. */

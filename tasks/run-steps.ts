@@ -68,6 +68,8 @@ export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: 
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  // A closed terminal must not leave a fault in place either: every step's finally runs.
+  process.on('SIGHUP', onSigint);
   const t0 = performance.now();
   const plain = flags.plain || !process.stdout.isTTY || !!process.env.CI;
   try {
@@ -86,5 +88,6 @@ export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: 
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    process.off('SIGHUP', onSigint);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRun, brokenPromises, countSplitBrain, summarizeRuns } from '../../../chaos/analyze-run.js';
-import type { Ack } from '../../../chaos/checked-writer.js';
+import { analyzeRun, brokenPromises, countSplitBrain, summarizeRuns, type RunReport } from '../../../chaos/analyze-run.js';
+import { faultChecks } from '../../../tasks/chaos.js';
+import { writesRecovered, type Ack } from '../../../chaos/checked-writer.js';
 
 const ack = (id: number, ackAt: number, node: string): Ack => ({ id, client: 0, sentAt: ackAt - 1, ackAt, node });
 
@@ -60,5 +61,36 @@ describe('brokenPromises', () => {
     expect(brokenPromises([run(3, 0), run(1, 0)], false)).toEqual([]);
     expect(brokenPromises([run(3, 0), run(1, 0)], true)).toEqual([expect.stringMatching(/^4 acknowledged write\(s\) lost although replication is synchronous/)]);
     expect(brokenPromises([run(0, 0)], true)).toEqual([]);
+  });
+});
+
+describe('writesRecovered', () => {
+  const ack = (sentAt: number) => ({ id: sentAt, client: 0, sentAt, ackAt: sentAt + 1, node: '10.42.0.10' });
+  it('is true when nothing failed after the fault, and once an ack was sent after the last failure', () => {
+    expect(writesRecovered({ acks: [ack(10)], failures: [{ client: 0, at: 5, error: 'x' }] }, 8)).toBe(true);
+    expect(writesRecovered({ acks: [ack(10)], failures: [{ client: 0, at: 12, error: 'x' }] }, 8)).toBe(false);
+    expect(writesRecovered({ acks: [ack(10), ack(13)], failures: [{ client: 0, at: 12, error: 'x' }] }, 8)).toBe(true);
+  });
+});
+
+describe('faultChecks', () => {
+  const report = (over: Partial<RunReport> = {}): RunReport => ({ faultAtMs: 2000, writeGapMs: 1500, firstAckAfterFaultMs: 10, firstAckOnNewPrimaryMs: 2400, acked: 100, failedAttempts: 5, lostAcked: 0, splitBrainAcks: 0, primaryBefore: '10.42.0.10', primaryAfter: '10.42.0.11', ...over });
+  const base = { target: 'pg0', primary: 'pg0', primaryAfterHeal: 'pg1', dataDirBefore: '11', dataDirAfter: '11', liftedAt: null, log: { acks: [], failures: [] } };
+
+  it('judges a frozen primary by the new primary\'s first ack, and its data directory', () => {
+    expect(faultChecks('freeze-postgres', { ...base, report: report() }).map((c) => c.kept)).toEqual([true, true]);
+    const slow = faultChecks('freeze-postgres', { ...base, dataDirAfter: '12', report: report({ firstAckOnNewPrimaryMs: 6000 }) });
+    expect(slow.map((c) => [c.promise, c.kept])).toEqual([
+      ['pg0 keeps its data directory', false],
+      ['writes acknowledged by a new primary within 5 s of the freeze-postgres', false],
+    ]);
+  });
+
+  it('breaks "no failover" when a cut replica or a lost etcd quorum moved the primary', () => {
+    const moved = faultChecks('etcd-quorum', { ...base, target: '', dataDirBefore: '', primaryAfterHeal: 'pg1', liftedAt: 5000, log: { acks: [{ id: 1, client: 0, sentAt: 7000, ackAt: 7100, node: 'x' }], failures: [] }, report: report() });
+    expect(moved.map((c) => [c.promise, c.kept, c.evidence])).toEqual([
+      ['no failover', false, 'primary pg0 → pg1'],
+      ["writes acknowledged again within 5 s of etcd's quorum returning", true, 'first ack 2.10 s after etcd was started again'],
+    ]);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FenceWatchdog } from '../../../daemon/fence-watchdog.js';
-import { PgCtl, processState, processTree } from '../../../daemon/postgres-ctl.js';
+import { PgCtl } from '../../../daemon/postgres-ctl.js';
+import { processState, processTree } from '../../../common/process-tree.js';
 
 // A stand-in postmaster: `sleep` copied under the name "postgres" (the watchdog checks /proc/PID/comm), leading
 // its own session like a server pg_ctl started, with a child in a session of its own, as every PostgreSQL

@@ -1,0 +1,90 @@
+// Every fault `pglab chaos` can inject: what it does, what it hits by default, how long it lasts, and what the
+// cluster promises while it lasts. The chaos task reads its behaviour from here; adding a fault starts here.
+
+export const FAULTS = [
+  'kill',
+  'stop',
+  'postgres-kill',
+  'partition',
+  'switchover',
+  'deploy',
+  'cut-replication',
+  'cut',
+  'isolate',
+  'freeze-postgres',
+  'pause',
+  'kill-daemon',
+  'etcd-leader',
+  'etcd-quorum',
+] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface FaultSpec {
+  help: string;
+  /** The machine it hits when none is named: the primary, a replica, the etcd leader, or none (cluster-wide). */
+  target: 'primary' | 'replica' | 'etcd-leader' | 'none';
+  /** Lasts `--for`, then is undone; otherwise it is instant (or lifted once a new primary serves). */
+  timed: boolean;
+  /** The primary must move off the target (the run waits for that), may move, or must stay where it is. */
+  failover: 'required' | 'allowed' | 'forbidden';
+  /** The target machine is down afterwards: the heal step boots it. */
+  reboots: boolean;
+  /** The target must keep its data directory (no re-clone). */
+  keepsData: boolean;
+}
+
+/** Bounds this lab promises (docs/pgdaemon.md, promises under faults). */
+export const BOUNDS = {
+  streamAgainAfterHealMs: 5000,
+  ackAgainAfterFaultMs: 5000,
+  ackAgainAfterQuorumMs: 5000,
+} as const;
+
+export const FAULT_SPECS: Record<Fault, FaultSpec> = {
+  kill: { help: "SIGKILL the machine's PID 1 (power loss)", target: 'primary', timed: false, failover: 'required', reboots: true, keepsData: false },
+  stop: { help: 'shut the machine down cleanly', target: 'primary', timed: false, failover: 'required', reboots: true, keepsData: false },
+  'postgres-kill': { help: 'kill -9 the PostgreSQL postmaster on the machine (the daemon survives)', target: 'primary', timed: false, failover: 'allowed', reboots: false, keepsData: false },
+  partition: {
+    help: 'cut the machine off from every (other) etcd member while clients and replicas still reach it; lifted once a healthy primary serves',
+    target: 'primary',
+    timed: false,
+    failover: 'required',
+    reboots: false,
+    keepsData: false,
+  },
+  switchover: { help: 'planned switchover to MACHINE (default: the best replica)', target: 'none', timed: false, failover: 'allowed', reboots: false, keepsData: false },
+  deploy: { help: 'rolling restart of pgdaemon on every node, as `pglab deploy pgdaemon --restart`', target: 'none', timed: false, failover: 'allowed', reboots: false, keepsData: false },
+  'cut-replication': {
+    help: 'drop all traffic between a replica (default: the first) and the primary for --for; promise: it keeps its data directory and streams again within 5 s of the heal',
+    target: 'replica',
+    timed: true,
+    failover: 'forbidden',
+    reboots: false,
+    keepsData: true,
+  },
+  cut: { help: 'drop all traffic between MACHINE and the machines of --from for --for', target: 'primary', timed: true, failover: 'allowed', reboots: false, keepsData: true },
+  isolate: { help: 'drop all traffic of the machine (clients, etcd, replicas) for --for; promise: a new primary within 5 s, no split brain', target: 'primary', timed: true, failover: 'required', reboots: false, keepsData: true },
+  'freeze-postgres': {
+    help: 'SIGSTOP every PostgreSQL process of the machine for --for (a hung database, the daemon alive); promise: writes acknowledged again within 5 s',
+    target: 'primary',
+    timed: true,
+    failover: 'required',
+    reboots: false,
+    keepsData: true,
+  },
+  pause: { help: 'SIGSTOP every process of the machine for --for (a VM or GC pause), then SIGCONT; promise: a new primary within 5 s, no split brain', target: 'primary', timed: true, failover: 'required', reboots: false, keepsData: true },
+  'kill-daemon': { help: 'SIGKILL pgdaemon only (systemd restarts it); promise: no write acknowledged by two primaries', target: 'primary', timed: false, failover: 'allowed', reboots: false, keepsData: false },
+  'etcd-leader': { help: 'SIGKILL the machine of the current etcd leader; promise: no split brain, writes go on', target: 'etcd-leader', timed: false, failover: 'allowed', reboots: true, keepsData: false },
+  'etcd-quorum': {
+    help: 'stop etcd on a majority of its members for --for, then start them; promise: no failover, writes resume within 5 s of the quorum returning, nothing lost',
+    target: 'none',
+    timed: true,
+    failover: 'forbidden',
+    reboots: false,
+    keepsData: true,
+  },
+};
+
+export function faultHelp(): string {
+  return FAULTS.map((f) => `${f}: ${FAULT_SPECS[f].help}`).join('; ');
+}
