@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-serve
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load clean
 
 all: host-deps build machines imdb bench
 
@@ -43,6 +43,11 @@ bench: build
 
 chaos: build
 	$(PGLAB) chaos kill
+
+# Every fault of the catalogue on the running lab: one table, and pglab-chaos-report/matrix.{json,html}.
+CHAOS_MATRIX_ARGS ?= --repeat 1 --for 10s
+chaos-matrix: build
+	$(PGLAB) chaos matrix $(CHAOS_MATRIX_ARGS)
 
 # Failover and switchover through haproxy under checked writers, 10 runs each.
 bench-failover: build

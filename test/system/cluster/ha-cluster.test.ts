@@ -1,5 +1,6 @@
 // End to end: one `pglab machines` gives a working HA cluster behind haproxy;
 // switchover, rolling deploy and a killed primary keep every acknowledged write.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, pglab } from '../../support/pglab-cli.js';
 
@@ -185,6 +186,35 @@ describe('HA cluster behind haproxy (real lab)', () => {
       expect(run.acked).toBeGreaterThan(100);
     }
     expect(Object.values(await haRoles()).filter((r) => r === 'primary')).toHaveLength(1);
+  });
+
+  it('runs the chaos matrix over pause, isolate, postgres-kill, etcd-leader and etcd-quorum with every promise kept', async () => {
+    const r = await pglab(['chaos', 'matrix', '--faults', 'pause,isolate,postgres-kill,etcd-leader,etcd-quorum', '--for', '8s', '--writers', '4', '--report', '/tmp/pglab-test-matrix']);
+    expect(r.code, r.out).toBe(0);
+    const table = r.stdout.split('\n').filter((l) => /^(pause|isolate|postgres-kill|etcd-leader|etcd-quorum) /.test(l));
+    expect(table).toHaveLength(5);
+    for (const row of table) expect(row, row).toMatch(/ (\d+)\/\1$/); // every promise kept
+    const report = JSON.parse(readFileSync('/tmp/pglab-test-matrix/matrix.json', 'utf8')) as { rows: { fault: string; runs: { splitBrainAcks: number; timeline: { nodes: Record<string, number[]> } }[] }[] };
+    expect(report.rows.map((x) => x.fault)).toEqual(['pause', 'isolate', 'postgres-kill', 'etcd-leader', 'etcd-quorum']);
+    for (const row of report.rows) expect(Object.keys(row.runs[0]!.timeline.nodes).length).toBeGreaterThan(0);
+    expect(readFileSync('/tmp/pglab-test-matrix/matrix.html', 'utf8')).toContain('<svg');
+  });
+
+  it('chaos heal removes what an interrupted run left: a cut, a frozen postgres, a stopped etcd', async () => {
+    const roles = await haRoles();
+    const replica = Object.entries(roles).find(([, r]) => r === 'replica')![0];
+    const cut = await pglab(['exec', replica, '--', 'nft', 'add', 'table', 'inet', 'pglab_chaos_cut']);
+    expect(cut.code, cut.out).toBe(0);
+    expect((await pglab(['exec', replica, '--', 'pkill', '-STOP', '-x', 'postgres'])).code).toBe(0);
+    expect((await pglab(['exec', 'etcd2', '--', 'systemctl', 'stop', 'etcd'])).code).toBe(0);
+    const r = await pglab(['chaos', 'heal']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`${replica}: removed nft table pglab_chaos_cut`);
+    expect(r.out).toContain('etcd2: started etcd');
+    const tables = await pglab(['exec', replica, '--', 'nft', 'list', 'tables']);
+    expect(tables.stdout).not.toContain('pglab_chaos');
+    const states = await pglab(['exec', replica, '--', 'ps', '-C', 'postgres', '-o', 'stat=']);
+    expect(states.stdout).not.toMatch(/^T/m);
   });
 
   it('fails over when the primary machine is killed; haproxy follows; the old primary rejoins as a replica', async () => {
