@@ -6,7 +6,8 @@ import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { run } from './host-command.js';
 import { removeTree, unmountAll } from './mounts.js';
-import { paths } from './state-dir.js';
+import { acquireFileLock } from './lab-lock.js';
+import { labName, paths } from './state-dir.js';
 
 export interface ImageRecipe {
   suite: string;
@@ -48,8 +49,36 @@ interface BuildOptions {
   onLine?: (line: string) => void;
 }
 
+/** Files in the image cache that belong to its lock, kept by `destroy --all`. */
+export const IMAGE_LOCK_FILES = ['.lock', '.lock.holder.json'];
+
+/**
+ * Holds the image cache's lock around `work`. Labs may share the cache (PGLAB_IMAGES), so the
+ * lab lock does not keep two of them from building (and deleting each other's .partial) at once.
+ */
+export async function withImageLock<T>(verb: string, onWait: (message: string) => void, work: () => Promise<T>): Promise<T> {
+  const [lockName, holderName] = IMAGE_LOCK_FILES as [string, string];
+  const lock = await acquireFileLock(join(paths.images(), lockName), join(paths.images(), holderName), verb, { wait: true, onWait }, 'the image cache lock');
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
 /** Builds the image into a temporary directory and renames it into place only when complete. */
 export async function buildImage(opts: BuildOptions, recipe: ImageRecipe = IMAGE_RECIPE): Promise<string> {
+  const say = opts.onLine ?? (() => {});
+  return withImageLock(`machines (image build, lab ${labName()})`, say, async () => {
+    if (imageExists(recipe)) {
+      say('built meanwhile by another lab sharing the image cache');
+      return imageDir(recipe);
+    }
+    return buildImageNow(opts, recipe);
+  });
+}
+
+async function buildImageNow(opts: BuildOptions, recipe: ImageRecipe): Promise<string> {
   const final = imageDir(recipe);
   const tmp = `${final}.partial`;
   await removeTree(tmp); // left by an interrupted build

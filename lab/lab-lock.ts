@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -44,9 +45,9 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Who holds the lock, from the holder file; undefined when unknown or left by a process that is gone. */
-export function readLockHolder(): LockHolder | undefined {
+export function readLockHolder(holderFile = paths.lockHolder()): LockHolder | undefined {
   try {
-    const h = holderSchema.parse(JSON.parse(readFileSync(paths.lockHolder(), 'utf8')));
+    const h = holderSchema.parse(JSON.parse(readFileSync(holderFile, 'utf8')));
     return pidAlive(h.pid) ? h : undefined;
   } catch {
     return undefined;
@@ -62,8 +63,8 @@ export function describeHolder(h: LockHolder | undefined, now = Date.now()): str
 
 /** The error of `--no-wait` when the lab is busy. */
 export class LabBusyError extends UserError {
-  constructor(readonly holder: LockHolder | undefined) {
-    super(`the lab is busy: ${describeHolder(holder)} holds the lab lock (${paths.lock()})`, 'wait for it to finish, or run the command again without --no-wait to wait for it');
+  constructor(readonly holder: LockHolder | undefined, lockFile = paths.lock()) {
+    super(`the lab is busy: ${describeHolder(holder)} holds the lab lock (${lockFile})`, 'wait for it to finish, or run the command again without --no-wait to wait for it');
   }
 }
 
@@ -100,38 +101,43 @@ function tryFlock(file: string): Promise<ChildProcess | undefined> {
  * Takes the lab lock for `verb` ("chaos kill"): at once when it is free; when it is
  * busy, waits (saying once who holds it) or, without `wait`, throws LabBusyError.
  */
-export async function acquireLabLock(verb: string, opts: LockOptions): Promise<HeldLock> {
-  await mkdir(paths.home(), { recursive: true });
+export function acquireLabLock(verb: string, opts: LockOptions): Promise<HeldLock> {
+  return acquireFileLock(paths.lock(), paths.lockHolder(), verb, opts, 'the lab lock');
+}
+
+/** The same lock on any file (e.g. the image cache, which labs can share); `holderFile` names the holder. */
+export async function acquireFileLock(lockFile: string, holderFile: string, verb: string, opts: LockOptions, what = `the lock ${lockFile}`): Promise<HeldLock> {
+  await mkdir(dirname(lockFile), { recursive: true });
   let told = false;
   for (;;) {
     opts.signal?.throwIfAborted();
-    const child = await tryFlock(paths.lock());
-    if (child) return hold(child, verb);
-    const holder = readLockHolder();
-    if (!opts.wait) throw new LabBusyError(holder);
+    const child = await tryFlock(lockFile);
+    if (child) return hold(child, holderFile, verb);
+    const holder = readLockHolder(holderFile);
+    if (!opts.wait) throw new LabBusyError(holder, lockFile);
     if (!told) {
       told = true;
-      opts.onWait?.(`waiting for the lab lock: ${describeHolder(holder)} holds it (Ctrl-C to give up)`);
+      opts.onWait?.(`waiting for ${what}: ${describeHolder(holder)} holds it (Ctrl-C to give up)`);
     }
     await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
   }
 }
 
-async function hold(child: ChildProcess, verb: string): Promise<HeldLock> {
+async function hold(child: ChildProcess, holderFile: string, verb: string): Promise<HeldLock> {
   // Nothing here may keep this process alive: the lock lasts while the process does.
   child.unref();
   child.stdout?.destroy();
   child.stderr?.destroy();
   (child.stdin as unknown as { _handle?: { unref?: () => void } } | null)?._handle?.unref?.();
   const holder: LockHolder = { pid: process.pid, verb, since: new Date().toISOString() };
-  await writeFileAtomic(paths.lockHolder(), JSON.stringify(holder) + '\n');
+  await writeFileAtomic(holderFile, JSON.stringify(holder) + '\n');
   let released: Promise<void> | undefined;
   return {
     holder,
     release() {
       released ??= (async () => {
         // The holder file goes first, while the lock is still ours: a new holder's file is never removed.
-        await rm(paths.lockHolder(), { force: true });
+        await rm(holderFile, { force: true });
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.stdin?.end();

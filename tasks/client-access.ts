@@ -77,7 +77,7 @@ export function runInvocation(t: Topology, argv: readonly string[]): LabInvocati
 export function requireLabNetns(): void {
   if (!netnsExists()) throw new UserError('the lab is not running', 'start it with `pglab machines`');
   if (!insideNetns()) {
-    throw new UserError('this command must run inside the lab network namespace', `run it through bin/pglab, or: nsenter --net=/run/netns/${labName()} …`);
+    throw new UserError('this command must run inside the lab network namespace', `pglab enters it by itself for the commands that need it; from elsewhere: nsenter --net=/run/netns/${labName()} …`);
   }
 }
 

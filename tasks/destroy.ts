@@ -2,6 +2,7 @@
 // lab namespace (bridge and veths go with it); `--all` also the cached image.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { IMAGE_LOCK_FILES, withImageLock } from '../lab/image.js';
 import { removeLabRecord } from '../lab/lab-state.js';
 import { machineProcesses, stopMachine } from '../lab/machine.js';
 import { removeMachineCgroups } from '../lab/machine-cgroup.js';
@@ -44,14 +45,19 @@ export function destroySteps(opts: { all: boolean }): Step[] {
     id: 'state',
     title: opts.all ? 'Remove the state dir, cached images included' : 'Remove the lab record and secrets',
     needs: ['network'],
-    async run() {
+    async run(ctx) {
       await removeLabRecord();
       await removeTree(paths.secrets());
       await removeTree(paths.machines());
       if (opts.all) {
-        await removeTree(paths.images());
-        // Everything but the lab lock, which this command holds: a new file there would be a second lock.
-        const keep = new Set([paths.lock(), paths.lockHolder()]);
+        // The cache may be shared with another lab (PGLAB_IMAGES): not while it builds, and its lock stays.
+        await withImageLock(`destroy --all (lab ${labName()})`, (m) => ctx.output(m), async () => {
+          for (const entry of existsSync(paths.images()) ? readdirSync(paths.images()) : []) {
+            if (!IMAGE_LOCK_FILES.includes(entry)) await removeTree(join(paths.images(), entry));
+          }
+        });
+        // Everything but the lab lock, which this command holds (a new file there would be a second lock), and the emptied image cache.
+        const keep = new Set([paths.lock(), paths.lockHolder(), paths.images()]);
         for (const entry of existsSync(paths.home()) ? readdirSync(paths.home()) : []) {
           if (!keep.has(join(paths.home(), entry))) await removeTree(join(paths.home(), entry));
         }

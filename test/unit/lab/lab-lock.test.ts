@@ -109,3 +109,31 @@ describe('the lab lock', () => {
     expect(second.lines.some((l) => l.startsWith('waiting'))).toBe(false);
   });
 });
+
+describe('the image cache lock (shared between labs)', () => {
+  it('lets one lab build at a time; the other waits, told who builds', async () => {
+    process.env.PGLAB_IMAGES = join(home, 'images');
+    try {
+      const { withImageLock } = await import('../../../lab/image.js');
+      const order: string[] = [];
+      let finishFirst!: () => void;
+      const first = withImageLock('machines (image build, lab pglab)', () => undefined, async () => {
+        order.push('first starts');
+        await new Promise<void>((r) => (finishFirst = r));
+        order.push('first ends');
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const told: string[] = [];
+      const second = withImageLock('machines (image build, lab pglab-test)', (m) => told.push(m), async () => {
+        order.push('second starts');
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(told).toEqual([expect.stringMatching(/^waiting for the image cache lock: `pglab machines \(image build, lab pglab\)`/)]);
+      finishFirst();
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first starts', 'first ends', 'second starts']);
+    } finally {
+      delete process.env.PGLAB_IMAGES;
+    }
+  });
+});
