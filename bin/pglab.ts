@@ -7,7 +7,7 @@ import { healSteps } from '../tasks/chaos-heal.js';
 import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
-import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
+import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
 import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
@@ -161,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--no-indexes', 'bare tables, no keys or indexes (like the original lab)')
     .action(async (opts: GraphFlags & { topology?: string; target: string; source: string; scale: string; seed: string; indexes: boolean }) => {
+      imdbTarget(opts.target); // a target that cannot be loaded is refused before anything else is checked
       const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
       const report: { text?: string } = {};
       exitCode = (await runSteps(loadSteps(labTopology(opts.topology), opts.target, dir, opts.indexes, report), opts)).code;
@@ -172,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string }) => {
+      imdbTarget(opts.target);
       const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
       console.log(r.text);
       exitCode = r.ok ? 0 : 1;
@@ -213,18 +215,23 @@ async function main(argv: string[]): Promise<number> {
         .option('--repeat <n>', 'runs, for min/median/max', '1')
         .option('--for <duration>', 'how long a timed fault lasts (cut-replication, cut, isolate, freeze-postgres, pause, etcd-quorum)', '20s')
         .option('--from <machines>', 'cut: the machines to cut MACHINE from, comma-separated')
+        .option('--rate <rate>', 'slow-network: the egress rate, as tc writes it (1mbit, 512kbit)')
+        .option('--delay <duration>', 'not available: this kernel has no netem (see slow-network)')
+        .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
         .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
         .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
         .option('--json', 'print the report as JSON (last line)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; faults?: string; report: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; json?: boolean }) => {
+    if (opts.delay !== undefined || opts.loss !== undefined)
+      throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
     const t = labTopology(opts.topology);
     chaosPreconditions(t);
     if (fault === 'heal') {
       exitCode = (await runSteps(healSteps(t), opts)).code;
       return;
     }
-    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}) };
+    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}) };
     if (fault === 'matrix') {
       exitCode = await runMatrix(t, base, opts.faults, opts.report, opts);
       return;

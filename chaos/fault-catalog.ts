@@ -16,6 +16,7 @@ export const FAULTS = [
   'kill-daemon',
   'etcd-leader',
   'etcd-quorum',
+  'slow-network',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -75,6 +76,14 @@ export const FAULT_SPECS: Record<Fault, FaultSpec> = {
   pause: { help: 'SIGSTOP every process of the machine for --for (a VM or GC pause), then SIGCONT; promise: a new primary within 5 s, no split brain', target: 'primary', timed: true, failover: 'required', reboots: false, keepsData: true },
   'kill-daemon': { help: 'SIGKILL pgdaemon only (systemd restarts it); promise: no write acknowledged by two primaries', target: 'primary', timed: false, failover: 'allowed', reboots: false, keepsData: false },
   'etcd-leader': { help: 'SIGKILL the machine of the current etcd leader; promise: no split brain, writes go on', target: 'etcd-leader', timed: false, failover: 'allowed', reboots: true, keepsData: false },
+  'slow-network': {
+    help: "limit the machine's outgoing bandwidth with tc tbf (--rate, default 1mbit) for --for; no delay or loss: this kernel has no netem. Promise: no split brain, no data removed",
+    target: 'primary',
+    timed: true,
+    failover: 'allowed',
+    reboots: false,
+    keepsData: true,
+  },
   'etcd-quorum': {
     help: 'stop etcd on a majority of its members for --for, then start them; promise: no failover, writes resume within 5 s of the quorum returning, nothing lost',
     target: 'none',

@@ -55,6 +55,15 @@ export function liftIsolateScript(): string {
   return [`table inet ${ISOLATE_TABLE} {}`, `delete table inet ${ISOLATE_TABLE}`, ''].join('\n');
 }
 
+/** tc commands that cap the machine's egress on host0 (its only link), and that remove the cap. */
+export function slowNetworkCommands(rate: string): { apply: string[]; lift: string[] } {
+  if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate)) throw new Error(`bad rate "${rate}" (write e.g. 1mbit, 512kbit)`);
+  return {
+    apply: ['tc', 'qdisc', 'replace', 'dev', 'host0', 'root', 'tbf', 'rate', rate, 'burst', '32kbit', 'latency', '400ms'],
+    lift: ['sh', '-c', 'tc qdisc del dev host0 root 2>/dev/null; true'],
+  };
+}
+
 /** The etcd member whose status names itself as leader, from `etcdctl endpoint status -w json`. */
 export function etcdLeaderEndpoint(statusJson: string): string | null {
   const rows = JSON.parse(statusJson) as { Endpoint: string; Status: { header: { member_id: number | string }; leader: number | string } }[];

@@ -6,7 +6,7 @@ import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { ackTimeline, analyzeRun, summarizeRuns, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
 import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
-import { cutScript, DATA_DIR_IDENTITY_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand } from '../chaos/node-faults.js';
+import { cutScript, DATA_DIR_IDENTITY_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
 import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
@@ -35,6 +35,8 @@ export interface ChaosOptions {
   forMs: number;
   /** `cut`: the machines to cut the target from. */
   from?: string[];
+  /** slow-network: the egress rate (tc tbf syntax). */
+  rate?: string;
   /** Step ids get this prefix, and the first run waits for step `after` (a matrix chains faults). */
   idPrefix?: string;
   after?: string;
@@ -55,6 +57,7 @@ function parseFault(f: string): Fault {
 interface InjectContext {
   primary: string;
   from: string[];
+  rate: string;
 }
 
 const ipOf = (t: Topology, name: string) => {
@@ -127,6 +130,11 @@ async function inject(t: Topology, fault: Fault, target: string, c: InjectContex
     case 'kill-daemon':
       await execIn(target, KILL_DAEMON_COMMAND);
       return;
+    case 'slow-network': {
+      const tc = slowNetworkCommands(c.rate);
+      await execIn(target, tc.apply);
+      return async () => void (await execIn(target, tc.lift));
+    }
     case 'etcd-quorum': {
       const members = machinesOf(t, 'etcd').map((m) => m.name).sort();
       const majority = members.slice(0, Math.floor(members.length / 2) + 1);
@@ -162,6 +170,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
     throw new UserError(`${opts.target} is the only etcd member: there is nothing to cut it off from`, 'partition a PostgreSQL machine, or use a topology with 3 etcd members');
   }
   const from = opts.from ?? [];
+  if (fault === 'slow-network' && opts.rate !== undefined && !/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(opts.rate)) throw new UserError(`bad --rate "${opts.rate}"`, 'write it as tc does: 1mbit, 512kbit, 10mbit');
   if (fault === 'cut') {
     if (from.length === 0) throw new UserError('cut needs --from MACHINE[,MACHINE…]: the machines to cut the target from', 'e.g. pglab chaos cut pg0 --from etcd0,etcd1');
     for (const m of from) requireRunning(m, t);
@@ -212,7 +221,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
             faultAt = performance.now() - t0;
             ctx.output(`${fault} ${target}`);
-            undo = await inject(t, fault, target, { primary, from });
+            undo = await inject(t, fault, target, { primary, from, rate: opts.rate ?? '1mbit' });
             if (spec.timed) {
               // The failover happens during the fault; the fault still lasts its whole time, then is undone.
               if (expectFailover) await waitForHealthyPrimary(t, target, ctx.signal, (m) => ctx.output(m));
