@@ -47,10 +47,14 @@ export const COMMAND_POLICY = {
 
 export type CommandPath = keyof typeof COMMAND_POLICY;
 
+/**
+ * For a command not in the table yet (a unit test fails until it is): the careful choice,
+ * host namespace, root, and the lab lock.
+ */
+export const UNLISTED_POLICY: CommandPolicy = { network: 'host', changesLab: true, root: 'it may change the lab' };
+
 export function policyOf(path: string): CommandPolicy {
-  const p = (COMMAND_POLICY as Record<string, CommandPolicy>)[path];
-  if (!p) throw new Error(`pglab ${path} has no entry in COMMAND_POLICY (tasks/command-policy.ts)`);
-  return p;
+  return (COMMAND_POLICY as Record<string, CommandPolicy>)[path] ?? UNLISTED_POLICY;
 }
 
 export interface Where {

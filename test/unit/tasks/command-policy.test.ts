@@ -37,6 +37,10 @@ describe('which namespace, lock and user a command needs', () => {
     expect(prepare(policyOf('chaos'), host, { dryRun: true })).toEqual({ kind: 'run', lock: false });
   });
 
+  it('treats a command missing from the table carefully: root, lock, host namespace', () => {
+    expect(policyOf('chaos-matrix')).toEqual({ network: 'host', changesLab: true, root: 'it may change the lab' });
+  });
+
   it('refuses a command that needs root, saying why', () => {
     expect(prepare(policyOf('status'), { ...host, uid: 1000 })).toEqual({ kind: 'refuse', reason: 'it enters the lab machines and their namespaces' });
     expect(prepare(policyOf('doctor'), { ...host, uid: 1000 })).toMatchObject({ kind: 'run' });
