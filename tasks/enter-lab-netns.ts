@@ -9,7 +9,6 @@ export function rerunInLabNetns(argv: readonly string[] = process.argv): Promise
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [`--net=${netnsPath()}`, '--', node ?? process.execPath, ...process.execArgv, script ?? '', ...args], {
       stdio: 'inherit',
-      env: { ...process.env, PGLAB_IN_NETNS: '1' },
     });
     // The terminal's Ctrl-C reaches the child (same process group): it stops cleanly, we wait for it.
     const ignore = () => undefined;

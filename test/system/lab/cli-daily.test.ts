@@ -99,11 +99,11 @@ describe('pglab as a daily tool (real lab)', () => {
     const busy = await pglab(['machines', '--no-wait']);
     expect(busy.code, busy.out).toBe(2);
     expect(busy.out).toMatch(/the lab is busy: `pglab deploy pgdaemon` \(pid \d+, since /);
+    const waiting = pglab(['machines']);
     const t0 = Date.now();
     const status = await pglab(['status']);
     expect(status.code, status.out).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
-    const waiting = pglab(['machines']);
     const d = await deploy;
     expect(d.exitCode, String(d.all)).toBe(0);
     const m = await waiting;
