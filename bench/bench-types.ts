@@ -15,6 +15,8 @@ export interface WorkloadResult {
   name: string;
   kind: WorkloadKind;
   description: string;
+  /** How this target ran it (its implementation in a few words). */
+  how?: string;
   /** Completed operations (errors not included). */
   ops: number;
   /** Rows the operations returned or wrote in total: a zero here means the workload measured nothing. */
@@ -27,11 +29,15 @@ export interface WorkloadResult {
   /** The whole histogram (microseconds), HdrHistogram compressed base64, for later merging or plotting. */
   histogram: string;
   durationMs: number;
+  /** Set when this target cannot run the workload (no implementation): why, shown in its cell; the numbers are zero. */
+  skipped?: string;
 }
 
 export interface BenchResult {
   /** What was measured, e.g. "postgres" or "postgres via haproxy"; a column in the side-by-side table. */
   label: string;
+  /** Which target ran: postgres (relational tables) or jsonb (documents); absent in reports from before targets existed. */
+  target?: string;
   startedAt: string;
   clients: number;
   durationMs: number;

@@ -1,4 +1,5 @@
 // A self-contained HTML page for benchmark results: the table and inline SVG bar charts, no scripts or external assets.
+import { TARGET_MODELS, type BenchTarget } from './bench-targets.js';
 import type { BenchResult } from './bench-types.js';
 import { formatBenchTable } from './format-table.js';
 
@@ -47,18 +48,29 @@ export function barChartSvg(title: string, categories: string[], series: Series[
   return parts.join('\n');
 }
 
-export function benchHtml(results: BenchResult[]): string {
+/** Targets asked for (with `all`) that could not run here, and why. */
+export type SkippedTargets = { target: string; reason: string }[];
+
+export function benchHtml(results: BenchResult[], skipped: SkippedTargets = []): string {
   const names: string[] = [];
   for (const r of results) for (const w of r.workloads) if (!names.includes(w.name)) names.push(w.name);
   const series = (pick: (w: BenchResult['workloads'][number]) => number): Series[] =>
     results.map((r) => ({ label: r.label, values: names.map((n) => {
       const w = r.workloads.find((x) => x.name === n);
-      return w ? pick(w) : null;
+      return w && !w.skipped ? pick(w) : null;
     }) }));
   const descriptions = names.map((n) => {
     const w = results.flatMap((r) => r.workloads).find((x) => x.name === n);
-    return `<li><b>${esc(n)}</b> (${esc(w?.kind ?? '')}): ${esc(w?.description ?? '')}</li>`;
+    const hows = results
+      .map((r) => ({ label: r.label, w: r.workloads.find((x) => x.name === n) }))
+      .filter(({ w: x }) => x?.how || x?.skipped)
+      .map(({ label, w: x }) => `<li>${esc(label)}: ${esc(x?.skipped ?? x?.how ?? '')}</li>`);
+    return `<li><b>${esc(n)}</b> (${esc(w?.kind ?? '')}): ${esc(w?.description ?? '')}${hows.length ? `<ul>${hows.join('')}</ul>` : ''}</li>`;
   });
+  const targets = results
+    .filter((r) => r.target && r.target in TARGET_MODELS)
+    .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(TARGET_MODELS[r.target as BenchTarget])}</li>`)
+    .concat(skipped.map((s) => `<li><b>${esc(s.target)}</b>: not run — ${esc(s.reason)}</li>`));
   const errors = results.flatMap((r) => r.workloads.filter((w) => w.firstError).map((w) => `<li>${esc(r.label)} / ${esc(w.name)}: ${w.errors} errors, first: ${esc(w.firstError ?? '')}</li>`));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pglab bench ${esc(results[0]?.startedAt ?? '')}</title>
@@ -66,6 +78,7 @@ export function benchHtml(results: BenchResult[]): string {
 </head><body>
 <h1>pglab bench</h1>
 <p>Started ${esc(results[0]?.startedAt ?? '')}. Each workload ran for the stated time with the stated number of concurrent clients; latencies are per operation, from HDR histograms.</p>
+${targets.length ? `<h2>Targets</h2><ul>${targets.join('\n')}</ul>` : ''}
 <pre>${esc(formatBenchTable(results))}</pre>
 ${barChartSvg('Throughput', names, series((w) => w.opsPerSec), 'ops/s')}
 ${barChartSvg('Median latency', names, series((w) => w.latencyMs.p50), 'ms')}

@@ -1,11 +1,13 @@
-// Runs named workloads one after another, each with N concurrent PostgreSQL clients for a fixed time, recording latencies.
+// Runs named workloads one after another, each with N concurrent PostgreSQL clients for a fixed time, recording latencies;
+// with several targets (relational, jsonb) each workload runs on each target in turn, so the targets are measured in the same minutes.
 import pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { Prng } from '../imdb-data/prng.js';
-import { prepareBench, type BenchContext } from './bench-context.js';
+import { DEFAULT_DATA_SCHEMAS, prepareBench, type BenchContext } from './bench-context.js';
+import type { SqlTarget } from './bench-targets.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
 import { encodeHistogram, newLatencyHistogram, summarize } from './latency-histogram.js';
-import { WORKLOAD_NAMES, WORKLOADS, type Workload } from './workloads.js';
+import { WORKLOAD_NAMES, WORKLOADS, type Implementation, type Workload } from './workloads.js';
 
 export interface RunBenchOptions {
   connection: pg.ClientConfig;
@@ -16,14 +18,16 @@ export interface RunBenchOptions {
   durationMs: number;
   /** Unmeasured time per workload before the measurement (caches, prepared statements). Default 0. */
   warmupMs?: number;
-  /** Column label in reports. Default "postgres". */
+  /** Which data model (default postgres: the relational tables). */
+  target?: SqlTarget;
+  /** Column label in reports. Default: the target's name. */
   label?: string;
-  /** IMDb schema. Default "imdb". */
+  /** Schema of the target's IMDb data. Default "imdb" (postgres) or "imdb_doc" (jsonb). */
   schema?: string;
   /** Seed of the parameter choices, so two runs ask the same questions. Default 1. */
   seed?: number;
   /** About 4 times a second while a workload runs. */
-  onProgress?: (workload: string, ops: number, elapsedMs: number, errors: number) => void;
+  onProgress?: (workload: string, ops: number, elapsedMs: number, errors: number, target: SqlTarget) => void;
   signal?: AbortSignal;
 }
 
@@ -49,8 +53,26 @@ function isConnectionError(err: unknown): boolean {
   return !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code === '57P01';
 }
 
+/** The result of a workload a target has no implementation for: says so, measures nothing. */
+export function skippedResult(workload: Workload, target: SqlTarget): WorkloadResult {
+  return {
+    name: workload.name,
+    kind: workload.kind,
+    description: workload.description,
+    ops: 0,
+    rows: 0,
+    errors: 0,
+    opsPerSec: 0,
+    latencyMs: { mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 },
+    histogram: '',
+    durationMs: 0,
+    skipped: `not implemented for ${target}`,
+  };
+}
+
 async function runWorkload(
   workload: Workload,
+  impl: Implementation,
   clients: pg.Client[],
   opts: RunBenchOptions,
   ctx: BenchContext,
@@ -66,14 +88,15 @@ async function runWorkload(
   const deadline = measureFrom + opts.durationMs;
 
   const ticker = opts.onProgress
-    ? setInterval(() => opts.onProgress!(workload.name, ops, Math.max(0, Date.now() - measureFrom), errors), PROGRESS_MS)
+    ? setInterval(() => opts.onProgress!(workload.name, ops, Math.max(0, Date.now() - measureFrom), errors, ctx.target), PROGRESS_MS)
     : undefined;
   const loop = async (slot: number): Promise<void> => {
+    // The same seed per workload and client on every target: both models are asked the same questions.
     const rng = new Prng(opts.seed ?? 1, `${workload.name}/${slot}`);
     while (Date.now() < deadline && !opts.signal?.aborted) {
       const t0 = process.hrtime.bigint();
       try {
-        const n = await workload.run(clients[slot]!, rng, ctx);
+        const n = await impl.run(clients[slot]!, rng, ctx);
         const us = Number((process.hrtime.bigint() - t0) / 1000n);
         if (Date.now() >= measureFrom) {
           histogram.recordValue(Math.max(1, us));
@@ -100,11 +123,12 @@ async function runWorkload(
     if (ticker) clearInterval(ticker);
   }
   const durationMs = Math.max(1, Date.now() - measureFrom);
-  opts.onProgress?.(workload.name, ops, durationMs, errors);
+  opts.onProgress?.(workload.name, ops, durationMs, errors, ctx.target);
   return {
     name: workload.name,
     kind: workload.kind,
     description: workload.description,
+    how: impl.how,
     ops,
     rows,
     errors,
@@ -117,8 +141,25 @@ async function runWorkload(
 }
 
 export async function runBench(opts: RunBenchOptions): Promise<BenchResult> {
+  const target = opts.target ?? 'postgres';
+  const [result] = await runBenchTargets({ ...opts, targets: [target], ...(opts.schema ? { schemas: { [target]: opts.schema } } : {}) });
+  return { ...result!, label: opts.label ?? target };
+}
+
+export interface RunBenchTargetsOptions extends Omit<RunBenchOptions, 'target' | 'label' | 'schema'> {
+  targets: SqlTarget[];
+  /** Data schema per target (defaults: imdb, imdb_doc). */
+  schemas?: Partial<Record<SqlTarget, string>>;
+}
+
+/**
+ * One result per target, labelled with its name. Workload by workload, every target in turn on the same connections,
+ * the order of the targets flipping from one workload to the next (A B, B A, …) so neither always runs first.
+ */
+export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<BenchResult[]> {
   if (!Number.isInteger(opts.clients) || opts.clients < 1) throw new UserError(`clients must be a whole number ≥ 1, not ${opts.clients}`, 'pass e.g. --clients 8');
   if (!(opts.durationMs > 0)) throw new UserError(`duration must be positive, not ${opts.durationMs} ms`, 'pass e.g. --duration 10s');
+  if (opts.targets.length === 0) throw new UserError('no benchmark target given', 'pass e.g. --target postgres,jsonb');
   const workloads = pickWorkloads(opts.workloads);
   const startedAt = new Date().toISOString();
   const clients: pg.Client[] = [];
@@ -131,13 +172,25 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchResult> {
         'is the cluster up? check `pglab status`',
       );
     }
-    const ctx = await prepareBench(clients[0]!, opts.schema);
-    const results: WorkloadResult[] = [];
-    for (const w of workloads) {
-      opts.signal?.throwIfAborted();
-      results.push(await runWorkload(w, clients, opts, ctx));
+    // Every target's data is checked before anything runs: a missing load fails at once, not after minutes.
+    const contexts = new Map<SqlTarget, BenchContext>();
+    for (const target of opts.targets) contexts.set(target, await prepareBench(clients[0]!, opts.schemas?.[target] ?? DEFAULT_DATA_SCHEMAS[target], target));
+    const results = new Map<SqlTarget, WorkloadResult[]>(opts.targets.map((t) => [t, []]));
+    for (const [i, w] of workloads.entries()) {
+      for (const target of i % 2 === 0 ? opts.targets : [...opts.targets].reverse()) {
+        opts.signal?.throwIfAborted();
+        const impl = w.targets[target];
+        results.get(target)!.push(impl ? await runWorkload(w, impl, clients, opts, contexts.get(target)!) : skippedResult(w, target));
+      }
     }
-    return { label: opts.label ?? 'postgres', startedAt, clients: opts.clients, durationMs: opts.durationMs, workloads: results };
+    return opts.targets.map((target) => ({
+      label: target,
+      target,
+      startedAt,
+      clients: opts.clients,
+      durationMs: opts.durationMs,
+      workloads: results.get(target)!,
+    }));
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }

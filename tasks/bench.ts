@@ -1,14 +1,16 @@
-// `pglab bench`: the IMDb workloads against the lab's PostgreSQL through haproxy;
-// a side-by-side table on the terminal, JSON and HTML in the state dir.
+// `pglab bench`: the IMDb workloads against the lab's PostgreSQL through haproxy, on the relational tables and/or the jsonb
+// documents, side by side; a table on the terminal, JSON and HTML in the state dir.
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { formatBenchTable, runBench, WORKLOAD_NAMES, writeBenchReport, type BenchResult } from '../bench/index.js';
+import { formatBenchTable, parseTargets, runBenchTargets, WORKLOAD_NAMES, writeBenchReport, type BenchResult, type SkippedTargets } from '../bench/index.js';
 import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
+import { mongoUnavailable } from './mongo-target.js';
 
 export interface BenchOptions {
+  /** `postgres`, `jsonb`, a comma-separated list, or `all`. */
   target: string;
   clients: number;
   durationMs: number;
@@ -16,46 +18,61 @@ export interface BenchOptions {
   workloads?: string[];
 }
 
-export function benchSteps(t: Topology, o: BenchOptions, out: { results: BenchResult[]; files?: { json: string; html: string } }): Step[] {
-  if (o.target === 'mongo' || o.target === 'all') {
-    throw new UserError(`--target ${o.target}: the lab has no MongoDB machines`, 'MongoDB cannot be installed here (no Debian package); see docs/decisions.md. Use --target postgres');
-  }
-  if (o.target !== 'postgres') throw new UserError(`unknown --target "${o.target}"`, 'use --target postgres');
+export interface BenchOutput {
+  results: BenchResult[];
+  /** Targets `all` stood for that cannot run here, with why: the caller prints them, the report keeps them. */
+  skipped: SkippedTargets;
+  files?: { json: string; html: string };
+}
+
+export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step[] {
+  const choice = parseTargets(o.target, mongoUnavailable('compare the relational and the document model in PostgreSQL: pglab bench --target postgres,jsonb'));
+  out.skipped.push(...choice.skipped);
   const unknown = (o.workloads ?? []).filter((w) => !WORKLOAD_NAMES.includes(w));
   if (unknown.length) throw new UserError(`unknown workload(s): ${unknown.join(', ')}`, `workloads are: ${WORKLOAD_NAMES.join(', ')}`);
   requireLabNetns();
+  const names = choice.run.join(', ');
   return [
     {
-      id: 'bench:postgres',
-      title: `Benchmark PostgreSQL through haproxy (${o.clients} clients, ${o.durationMs / 1000}s per workload)`,
+      id: 'bench',
+      title: `Benchmark ${names} through haproxy (${o.clients} clients, ${o.durationMs / 1000}s per workload${choice.run.length > 1 ? ' and target, targets taking turns' : ''})`,
       check: true,
       async run(ctx) {
-        const r = await runBench({
+        const results = await runBenchTargets({
           connection: labClientConfig(t),
+          targets: choice.run,
           workloads: o.workloads,
           clients: o.clients,
           durationMs: o.durationMs,
           warmupMs: o.warmupMs,
-          label: 'postgres',
           signal: ctx.signal,
-          onProgress: (w, ops, ms, errors) => ctx.output(`${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`),
+          onProgress: (w, ops, ms, errors, target) => ctx.output(`${target} ${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`),
         });
-        out.results.push(r);
-        return `${r.workloads.length} workloads`;
+        out.results.push(...results);
+        return `${results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
     },
     {
       id: 'report',
       title: 'Write the JSON and HTML report',
-      needs: ['bench:postgres'],
+      needs: ['bench'],
       check: true,
       async run() {
         const dir = join(paths.home(), 'reports');
-        out.files = await writeBenchReport(out.results, dir);
+        out.files = await writeBenchReport(out.results, dir, out.skipped);
         return dir;
       },
     },
   ];
+}
+
+/** What the terminal shows after the steps: the side-by-side table, the targets that were skipped and why, the report files. */
+export function benchSummary(out: BenchOutput): string {
+  return [
+    ...(out.results.length ? [formatBenchTable(out.results)] : []),
+    ...out.skipped.map((s) => `${s.target}: not run — ${s.reason}`),
+    ...(out.files ? [`report: ${out.files.html}`, `json:   ${out.files.json}`] : []),
+  ].join('\n');
 }
 
 export { formatBenchTable };

@@ -4,11 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
-import { fetchImdb, generateSample, IMDB_FILE_NAMES, loadPostgres, verifyPostgres } from '../imdb-data/index.js';
+import { fetchImdb, generateSample, IMDB_FILE_NAMES, JSONB_SCHEMA, loadJsonb, loadPostgres, verifyJsonb, verifyPostgres } from '../imdb-data/index.js';
 import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
+import { mongoUnavailable } from './mongo-target.js';
 
 export const DEFAULT_SCALE = 0.01;
 export const DEFAULT_SEED = 1;
@@ -80,11 +81,15 @@ export function sourceDir(source: string, scale: number, seed: number): string {
   throw new UserError(`unknown --source "${source}"`, 'use --source sample or --source fetched');
 }
 
+/** The targets `pglab imdb load|verify --target` accept; mongo is refused with the reason (exit 2). */
+export function imdbTarget(target: string): 'postgres' | 'jsonb' {
+  if (target === 'mongo') throw mongoUnavailable('load the same documents into PostgreSQL jsonb: pglab imdb load --target jsonb');
+  if (target !== 'postgres' && target !== 'jsonb') throw new UserError(`unknown --target "${target}"`, 'use --target postgres (relational tables) or --target jsonb (the MongoDB documents in PostgreSQL)');
+  return target;
+}
+
 export function loadSteps(t: Topology, target: string, dir: string, indexes: boolean, report: { text?: string }): Step[] {
-  if (target === 'mongo') {
-    throw new UserError('the lab has no MongoDB machines', 'MongoDB cannot be installed here (no Debian package); see docs/decisions.md');
-  }
-  if (target !== 'postgres') throw new UserError(`unknown --target "${target}"`, 'use --target postgres (mongo once MongoDB machines exist)');
+  if (imdbTarget(target) === 'jsonb') return jsonbLoadSteps(t, dir, indexes, report);
   requireLabNetns();
   return [
     {
@@ -118,9 +123,46 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
   ];
 }
 
-export async function verifyCommand(t: Topology, dir: string): Promise<{ ok: boolean; text: string }> {
+function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { text?: string }): Step[] {
   requireLabNetns();
-  const r = await verifyPostgres({ connection: labClientConfig(t), sourceDir: dir });
+  return [
+    {
+      id: 'load',
+      title: `Load the IMDb documents into PostgreSQL jsonb through haproxy${indexes ? ' (with keys and indexes)' : ''}`,
+      async run(ctx) {
+        const progress = new Map<string, string>();
+        const r = await loadJsonb({
+          connection: labClientConfig(t),
+          sourceDir: dir,
+          indexes,
+          signal: ctx.signal,
+          onProgress: (table, docs, bytes) => {
+            progress.set(table, `${table} ${docs.toLocaleString('en')} documents ${mb(bytes)}`);
+            ctx.output([...progress.values()].join(' · '));
+          },
+        });
+        const docs = r.tables.reduce((a, x) => a + x.documents, 0);
+        const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
+        const orphans = Object.entries(r.orphans).filter(([, n]) => n > 0);
+        report.text = [
+          'TABLE        DOCUMENTS   JSON MB     COPY    INDEX  ANALYZE',
+          ...r.tables.map((x) =>
+            [`${JSONB_SCHEMA}.${x.table}`.padEnd(16), String(x.documents).padStart(9), (x.bytes / 1e6).toFixed(1).padStart(9), ...[x.ms, x.indexMs, x.analyzeMs].map((ms) => formatDuration(ms).padStart(8))].join(' '),
+          ),
+          ...(orphans.length ? [`rows without a title in title.basics, skipped: ${orphans.map(([f, n]) => `${f} ${n}`).join(', ')}`] : []),
+          ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
+        ].join('\n');
+        return `${docs.toLocaleString('en')} documents, ${mb(bytes)} of JSON in ${formatDuration(r.ms)}`;
+      },
+      describe: () => [`build the title and person documents from the .tsv.gz files in ${dir}, COPY them into ${JSONB_SCHEMA}_load.titles/people through haproxy :5432, swap into ${JSONB_SCHEMA}.*`],
+    },
+  ];
+}
+
+export async function verifyCommand(t: Topology, dir: string, target = 'postgres'): Promise<{ ok: boolean; text: string }> {
+  const which = imdbTarget(target);
+  requireLabNetns();
+  const r = which === 'jsonb' ? await verifyJsonb({ connection: labClientConfig(t), sourceDir: dir }) : await verifyPostgres({ connection: labClientConfig(t), sourceDir: dir });
   const text = r.checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.name}: expected ${c.expected}, found ${c.actual}`).join('\n');
   return { ok: r.ok, text };
 }

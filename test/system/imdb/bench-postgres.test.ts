@@ -58,9 +58,12 @@ describe('runBench', () => {
     const byId = result.workloads.find((w) => w.name === 'title-by-id')!;
     expect(byId.rows).toBe(byId.ops);
     // Every acknowledged insert is in the table (warm-up inserts too, so at least the measured ones).
-    const inserts = result.workloads.filter((w) => w.kind === 'write').reduce((n, w) => n + w.ops, 0);
+    const inserts = result.workloads.filter((w) => w.name === 'insert-rating' || w.name === 'insert-read-back').reduce((n, w) => n + w.ops, 0);
     const [count] = await db().query<{ n: string }>('SELECT count(*) AS n FROM pglab_bench.user_ratings', [], 'imdb');
     expect(Number(count?.n)).toBeGreaterThanOrEqual(inserts);
+    const payments = result.workloads.find((w) => w.name === 'payments')!.ops;
+    const [paid] = await db().query<{ n: string }>('SELECT count(*) AS n FROM pglab_bench.payments', [], 'imdb');
+    expect(Number(paid?.n)).toBeGreaterThanOrEqual(payments);
     expect(formatBenchTable(result)).toContain('person-filmography');
   });
 

@@ -1,0 +1,128 @@
+// Benchmark targets (--target parsing, mongo refused or skipped with its reason) and the workload registry (an implementation per target).
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../../common/errors.js';
+import { parseTargets, SQL_TARGETS } from '../../../bench/bench-targets.js';
+import type { BenchResult } from '../../../bench/bench-types.js';
+import { formatBenchTable } from '../../../bench/format-table.js';
+import { benchHtml } from '../../../bench/html-report.js';
+import { skippedResult } from '../../../bench/run-bench.js';
+import { Prng } from '../../../imdb-data/prng.js';
+import { WORKLOAD_NAMES, WORKLOADS, type Workload } from '../../../bench/workloads.js';
+import { benchSummary } from '../../../tasks/bench.js';
+import { imdbTarget } from '../../../tasks/imdb.js';
+import { mongoUnavailable } from '../../../tasks/mongo-target.js';
+
+const mongo = new UserError('no MongoDB here', 'put the tarball in /x/mongodb/');
+
+describe('parseTargets', () => {
+  it.each([
+    ['postgres', ['postgres']],
+    ['jsonb', ['jsonb']],
+    ['postgres,jsonb', ['postgres', 'jsonb']],
+    ['jsonb, postgres', ['jsonb', 'postgres']],
+    ['postgres,postgres,jsonb', ['postgres', 'jsonb']],
+  ])('%s runs %j in that order, skips nothing', (spec, run) => {
+    expect(parseTargets(spec, mongo)).toEqual({ run, skipped: [] });
+  });
+
+  it('all runs every target available here and lists mongo as skipped, with the reason and where the tarball goes', () => {
+    expect(parseTargets('all', mongo)).toEqual({ run: ['postgres', 'jsonb'], skipped: [{ target: 'mongo', reason: 'no MongoDB here (put the tarball in /x/mongodb/)' }] });
+  });
+
+  it('refuses mongo named explicitly, alone or in a list, with the one message', () => {
+    expect(() => parseTargets('mongo', mongo)).toThrow(mongo);
+    expect(() => parseTargets('postgres,mongo', mongo)).toThrow(mongo);
+  });
+
+  it('refuses unknown and empty targets, naming the choices', () => {
+    expect(() => parseTargets('mysql', mongo)).toThrow('unknown --target "mysql"');
+    expect(() => parseTargets(' , ', mongo)).toThrow('--target is empty');
+  });
+});
+
+describe('the MongoDB refusal', () => {
+  it('says why, where a tarball belongs, and what to run instead; imdb load/verify refuse mongo the same way', () => {
+    const err = mongoUnavailable('use jsonb');
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(/MongoDB is not available.*Debian has no MongoDB server package/);
+    expect(err.hint).toMatch(/mongodb-linux-x86_64-debian12-<version>\.tgz\) belongs in \/.*\/cache\/mongodb\//);
+    expect(err.hint).toMatch(/use jsonb$/);
+    expect(() => imdbTarget('mongo')).toThrow(/MongoDB is not available/);
+    expect(imdbTarget('jsonb')).toBe('jsonb');
+    expect(() => imdbTarget('mysql')).toThrow('unknown --target "mysql"');
+  });
+});
+
+describe('the workload registry', () => {
+  it('has unique names and, today, a relational and a jsonb implementation of every workload', () => {
+    expect(new Set(WORKLOAD_NAMES).size).toBe(WORKLOADS.length);
+    for (const w of WORKLOADS) expect(Object.keys(w.targets).sort()).toEqual([...SQL_TARGETS].sort());
+    expect(WORKLOAD_NAMES).toContain('payments');
+    expect(WORKLOADS.find((w) => w.name === 'payments')?.kind).toBe('write');
+  });
+
+  it('prepares each statement under its own name per target (pg caches prepared statements by name per connection)', async () => {
+    const seen = new Map<string, string>();
+    const ctx = { target: 'postgres' as const, schema: 'imdb', tconsts: ['tt1'], nconsts: ['nm1'], genres: ['Drama'] };
+    for (const w of WORKLOADS) {
+      for (const [target, impl] of Object.entries(w.targets)) {
+        // A client that records what it is asked to prepare and answers with one row.
+        const client = {
+          query: async (q: { name: string; text: string }) => {
+            if (seen.has(q.name) && seen.get(q.name) !== q.text) throw new Error(`${q.name} prepared with two different texts`);
+            seen.set(q.name, q.text);
+            return { rowCount: 1, rows: [{ id: '1' }] };
+          },
+        };
+        await impl.run(client as never, new Prng(1), { ...ctx, target: target as 'postgres' | 'jsonb' }).catch(() => undefined); // read-back checks fail on the fake row
+      }
+    }
+    expect(seen.size).toBeGreaterThan(WORKLOADS.length * 2);
+    expect([...seen.keys()].filter((n) => n.startsWith('bench-jsonb-')).length).toBeGreaterThanOrEqual(WORKLOADS.length);
+  });
+});
+
+describe('a workload a target cannot run', () => {
+  const relationalOnly: Workload = { name: 'window-rank', kind: 'read', description: 'rank within a genre', targets: {} };
+  const ran = (name: string): BenchResult['workloads'][number] => ({
+    ...skippedResult(relationalOnly, 'postgres'),
+    name,
+    skipped: undefined,
+    ops: 10,
+    opsPerSec: 1234,
+    latencyMs: { mean: 1, p50: 1, p90: 2, p99: 3, p999: 4, max: 5 },
+  } as BenchResult['workloads'][number]);
+  const results: BenchResult[] = [
+    { label: 'postgres', target: 'postgres', startedAt: '2026-12-01T00:00:00.000Z', clients: 8, durationMs: 10_000, workloads: [ran('title-by-id'), ran('window-rank')] },
+    { label: 'jsonb', target: 'jsonb', startedAt: '2026-12-01T00:00:00.000Z', clients: 8, durationMs: 10_000, workloads: [ran('title-by-id'), skippedResult(relationalOnly, 'jsonb')] },
+  ];
+
+  it('is a result that says so and measures nothing', () => {
+    expect(skippedResult(relationalOnly, 'jsonb')).toMatchObject({ name: 'window-rank', ops: 0, errors: 0, opsPerSec: 0, skipped: 'not implemented for jsonb' });
+  });
+
+  it('says so in its cell of the side-by-side table, the other columns stay aligned', () => {
+    expect(formatBenchTable(results)).toBe(
+      [
+        '                  │ postgres (8 clients, 10.0 s)          │ jsonb (8 clients, 10.0 s)',
+        'workload     kind │ ops/s  p50 ms  p99 ms  max ms  errors │ ops/s  p50 ms  p99 ms  max ms  errors',
+        'title-by-id  read │ 1,234    1.00    3.00    5.00       0 │ 1,234    1.00    3.00    5.00       0',
+        'window-rank  read │ 1,234    1.00    3.00    5.00       0 │ not implemented for jsonb',
+      ].join('\n'),
+    );
+  });
+
+  it('draws no bar in the HTML report and is named in the workload list; skipped targets are listed with their reason', () => {
+    const html = benchHtml(results, [{ target: 'mongo', reason: 'no MongoDB <here>' }]);
+    expect(html.match(/<rect x="190" [^>]*>/g)).toHaveLength(3 * 3); // 4 cells, one skipped, in each of 3 charts
+    expect(html).toContain('<li>jsonb: not implemented for jsonb</li>');
+    expect(html).toContain('<li><b>mongo</b>: not run — no MongoDB &#60;here&#62;</li>');
+    expect(html).toContain('PostgreSQL, jsonb documents');
+  });
+
+  it('the terminal summary prints the table, then every skipped target and why', () => {
+    const text = benchSummary({ results, skipped: [{ target: 'mongo', reason: 'no MongoDB here' }], files: { json: '/r/b.json', html: '/r/b.html' } });
+    expect(text.split('\n').slice(-3)).toEqual(['mongo: not run — no MongoDB here', 'report: /r/b.html', 'json:   /r/b.json']);
+    expect(benchSummary({ results: [], skipped: [{ target: 'mongo', reason: 'r' }] })).toBe('mongo: not run — r');
+  });
+});
