@@ -1,7 +1,7 @@
 // The CLI as a user runs it (through tsx, against a state dir of its own and a lab
 // name that does not exist): --version, completion, root, the lab lock.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLabLock } from '../../../lab/lab-lock.js';
 import { COMMAND_POLICY } from '../../../tasks/command-policy.js';
 
+const hasZsh = ['/usr/bin/zsh', '/bin/zsh'].some((p) => existsSync(p));
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'bin', 'pglab.ts');
 /** tsx by URL: the CLI runs in a temp dir (no ./pglab.yaml), where a bare `--import tsx` would not resolve. */
@@ -61,6 +62,17 @@ describe('pglab as a daily tool', () => {
     expect(r.stdout).toMatch(/^#compdef pglab/);
     expect(r.stdout).toContain("'imdb fetch') items=(");
     expect(r.stdout).toMatch(/'switchover:planned move of the primary role/);
+  });
+
+  it.skipIf(!hasZsh)('completes subcommands and options in zsh', async () => {
+    const r = await pglab(['completion', 'zsh']);
+    const offer = async (...words: string[]) => {
+      // _describe stubbed to print what it was given; zsh filters by the typed prefix itself.
+      const script = `${r.stdout}\n_describe() { print -l -- "\${(@P)4}"; }\nwords=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _pglab`;
+      return (await execa('zsh', ['-f', '-c', `compdef() { :; }; ${script}`])).stdout.split('\n').map((l) => l.split(':')[0]);
+    };
+    expect(await offer('pglab', 'imdb', 'f')).toEqual(['sample', 'fetch', 'load', 'verify', '--help']);
+    expect(await offer('pglab', 'chaos', '--topology', 'x.yaml', '--no')).toContain('--no-wait');
   });
 
   it('has a policy for every command it registers (no command is forgotten by the root check, the lock or the namespace)', async () => {
