@@ -17,6 +17,7 @@ export const FAULTS = [
   'etcd-leader',
   'etcd-quorum',
   'slow-network',
+  'disk-full',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -78,6 +79,14 @@ export const FAULT_SPECS: Record<Fault, FaultSpec> = {
   'etcd-leader': { help: 'SIGKILL the machine of the current etcd leader; promise: no split brain, writes go on', target: 'etcd-leader', timed: false, failover: 'allowed', reboots: true, keepsData: false },
   'slow-network': {
     help: "limit the machine's outgoing bandwidth with tc tbf (--rate, default 1mbit) for --for; no delay or loss: this kernel has no netem. Promise: no split brain, no data removed",
+    target: 'primary',
+    timed: true,
+    failover: 'allowed',
+    reboots: false,
+    keepsData: true,
+  },
+  'disk-full': {
+    help: "fill the file system of the machine's PostgreSQL data (its own loop-mounted image, sized by postgresDataMb in the topology) for --for, then free it; promise: no data directory removed, the node serves again after the heal",
     target: 'primary',
     timed: true,
     failover: 'allowed',

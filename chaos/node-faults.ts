@@ -55,6 +55,15 @@ export function liftIsolateScript(): string {
   return [`table inet ${ISOLATE_TABLE} {}`, `delete table inet ${ISOLATE_TABLE}`, ''].join('\n');
 }
 
+/** The file `disk-full` fills the data file system with; `chaos heal` removes it too. */
+export const DISK_FILLER = '/var/lib/postgresql/pglab-chaos-filler';
+
+/** Fills the data file system to the last block. */
+export const FILL_DISK_COMMAND = ['sh', '-c', `avail=$(df --output=avail -B1 /var/lib/postgresql | tail -1); fallocate -l "$avail" ${DISK_FILLER} || true`];
+
+/** Exits 0 when the data directory's parent is a file system of its own (labs made before data volumes: not). */
+export const HAS_DATA_VOLUME_COMMAND = ['mountpoint', '-q', '/var/lib/postgresql'];
+
 /** tc commands that cap the machine's egress on host0 (its only link), and that remove the cap. */
 export function slowNetworkCommands(rate: string): { apply: string[]; lift: string[] } {
   if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate)) throw new Error(`bad rate "${rate}" (write e.g. 1mbit, 512kbit)`);

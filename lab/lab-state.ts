@@ -16,6 +16,7 @@ const topologySchema = z.object({
   subnet: z.string().min(1),
   machines: z.array(z.object({ name: z.string().min(1), role: z.enum(ROLES), ip: z.string().min(1) })).min(1),
   etcd: z.object({ heartbeatMs: z.number().positive(), electionMs: z.number().positive() }),
+  postgresDataMb: z.number().int().positive().optional(),
 });
 
 const labRecordSchema = z.object({

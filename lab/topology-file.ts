@@ -13,6 +13,8 @@ export const topologyFileSchema = z
   .object({
     cluster: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes, starting with a letter').optional(),
     replication: z.enum(['async', 'sync']).optional(),
+    /** Each PostgreSQL node's data lives on its own file system of this size (a sparse loop-mounted image). */
+    postgresDataMb: z.number().int().min(512).max(1_048_576).optional(),
     subnet: z
       .string()
       .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0\/24$/, 'a /24 network such as 10.42.0.0/24')
@@ -71,6 +73,7 @@ export function parseTopology(text: string, source: string): Topology {
   const topology = buildTopology({
     cluster: file.cluster ?? DEFAULT_SIZES.cluster,
     replication: file.replication ?? DEFAULT_SIZES.replication,
+    postgresDataMb: file.postgresDataMb ?? DEFAULT_SIZES.postgresDataMb,
     subnet: file.subnet ?? DEFAULT_SIZES.subnet,
     sizes: { ...DEFAULT_SIZES.sizes, ...file.machines },
     etcd: { ...DEFAULT_SIZES.etcd, ...file.etcd },

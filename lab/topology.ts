@@ -29,6 +29,8 @@ export interface Topology {
   readonly subnet: string;
   readonly machines: readonly Machine[];
   readonly etcd: EtcdTuning;
+  /** Size of each PostgreSQL node's own data file system (MiB); absent in records of older labs: the default. */
+  readonly postgresDataMb?: number;
 }
 
 /** How the sizes of a topology file become machines: name prefix and first host number per role. */
@@ -45,6 +47,7 @@ export interface TopologySizes {
   subnet: string;
   sizes: Record<Role, number>;
   etcd: EtcdTuning;
+  postgresDataMb: number;
 }
 
 export const DEFAULT_SIZES: TopologySizes = {
@@ -55,6 +58,8 @@ export const DEFAULT_SIZES: TopologySizes = {
   sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 0 },
   // A LAN bridge on one host: fast heartbeats; the lease floor is 1.5 × election timeout.
   etcd: { heartbeatMs: 50, electionMs: 500 },
+  // A sparse image: it costs the host only what PostgreSQL writes; big enough for the IMDb sample at scale 0.05.
+  postgresDataMb: 8192,
 };
 
 export function networkPrefix(subnet: string): string {
@@ -74,7 +79,11 @@ export function buildTopology(s: TopologySizes): Topology {
       machines.push({ name: `${layout.prefix}${i}`, role, ip: `${prefix}.${layout.firstHost + i}` });
     }
   }
-  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd };
+  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd, postgresDataMb: s.postgresDataMb };
+}
+
+export function postgresDataMbOf(topology: Topology): number {
+  return topology.postgresDataMb ?? DEFAULT_SIZES.postgresDataMb;
 }
 
 export const DEFAULT_TOPOLOGY: Topology = buildTopology(DEFAULT_SIZES);

@@ -1,6 +1,6 @@
 // `pglab chaos heal`: undoes whatever an interrupted chaos run may have left (nft tables, frozen processes, a
 // stopped etcd, machines that are down), then waits for a healthy cluster.
-import { CUT_TABLE, ISOLATE_TABLE, signalPostgresCommand } from '../chaos/node-faults.js';
+import { CUT_TABLE, DISK_FILLER, ISOLATE_TABLE, signalPostgresCommand } from '../chaos/node-faults.js';
 import { PARTITION_TABLE } from '../chaos/partition.js';
 import { processTree } from '../common/process-tree.js';
 import { imageDir } from '../lab/image.js';
@@ -40,7 +40,11 @@ async function healMachine(t: Topology, name: string, signal: AbortSignal): Prom
     await execIn(name, ['nft', 'delete', 'table', 'inet', table]);
     did.push(`${name}: removed nft table ${table}`);
   }
-  if (m.role === 'postgres') await execIn(name, signalPostgresCommand('CONT'));
+  if (m.role === 'postgres') {
+    await execIn(name, signalPostgresCommand('CONT'));
+    const filler = await execIn(name, ['sh', '-c', `test -e ${DISK_FILLER} && rm -f ${DISK_FILLER} && echo removed`], { allowFailure: true });
+    if (filler.stdout.includes('removed')) did.push(`${name}: removed the disk filler`);
+  }
   if (m.role === 'etcd') {
     const active = await execIn(name, ['systemctl', 'is-active', 'etcd'], { allowFailure: true });
     if (active.stdout.trim() !== 'active') {

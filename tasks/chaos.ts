@@ -6,7 +6,7 @@ import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { ackTimeline, analyzeRun, summarizeRuns, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
 import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
-import { cutScript, DATA_DIR_IDENTITY_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
+import { cutScript, DATA_DIR_IDENTITY_COMMAND, DISK_FILLER, FILL_DISK_COMMAND, HAS_DATA_VOLUME_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
 import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
@@ -135,6 +135,10 @@ async function inject(t: Topology, fault: Fault, target: string, c: InjectContex
       await execIn(target, tc.apply);
       return async () => void (await execIn(target, tc.lift));
     }
+    case 'disk-full': {
+      await execIn(target, FILL_DISK_COMMAND);
+      return async () => void (await execIn(target, ['rm', '-f', DISK_FILLER]));
+    }
     case 'etcd-quorum': {
       const members = machinesOf(t, 'etcd').map((m) => m.name).sort();
       const majority = members.slice(0, Math.floor(members.length / 2) + 1);
@@ -201,6 +205,8 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           if (opts.target === undefined) {
             target = spec.target === 'primary' ? primary : spec.target === 'replica' ? firstReplica : spec.target === 'etcd-leader' ? await etcdLeader(t) : '';
           }
+          if (fault === 'disk-full' && (await execIn(target, HAS_DATA_VOLUME_COMMAND, { allowFailure: true })).exitCode !== 0)
+            throw new UserError(`${target} keeps its data on the machine's root file system (a lab made before data volumes): filling it would fill the host's disk`, `recreate the machine: pglab stop ${target}, then pglab start ${target} (its data is copied onto a volume of its own)`);
           if (fault === 'cut-replication' && target === primary) throw new UserError(`${target} is the primary: cut-replication cuts a replica from it`, 'name a replica, or leave the machine out');
           if (spec.keepsData && target && machinesOf(t, 'postgres').some((m) => m.name === target)) dataDirBefore = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
           await prepareTable(connection);

@@ -11,7 +11,8 @@ import { baseFiles } from '../lab/roles/base-files.js';
 import { ensureSecrets, readSecrets, secretsExist, type LabSecrets } from '../lab/secrets.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
-import { gatewayIp, machinesOf, type Machine, type Topology } from '../lab/topology.js';
+import { gatewayIp, machinesOf, postgresDataMbOf, type Machine, type Topology } from '../lab/topology.js';
+import { ensureDataVolume, PG_DATA_MOUNT } from '../lab/pg-data-volume.js';
 import { ensureBridge } from '../network/bridge.js';
 import { ensureNetns } from '../network/netns.js';
 import { labName } from '../lab/state-dir.js';
@@ -148,7 +149,8 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, sign
     const fresh = await prepareRoot(m.name, image);
     await writeMachineFiles(m.name, files);
     await enableUnits(m.name, role.units);
-    await boot(m.name, t.bridge);
+    const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : [];
+    await boot(m.name, t.bridge, binds);
     await waitForSystem(m.name, 60_000, signal);
     return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
   }
@@ -175,7 +177,8 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
-      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}`,
+      ...(m.role === 'postgres' ? [`${PG_DATA_MOUNT} on its own file system: ${postgresDataMbOf(t)} MiB sparse ext4 image ${machineDirs(m.name).dir}/pgdata.img, loop-mounted, bound in`] : []),
+      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : ''}`,
       `wait for systemctl is-system-running = running`,
     ],
   };
