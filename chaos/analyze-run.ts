@@ -112,6 +112,8 @@ export interface Timeline {
   nodes: Record<string, number[]>;
   faultAtMs: number;
   liftedAtMs: number | null;
+  /** Decisions from `pglab history` (failover, switchover) on the run's clock. */
+  roleChanges?: { atMs: number; label: string }[];
 }
 
 export function ackTimeline(log: WriteLog, faultAtMs: number, liftedAtMs: number | null, binMs = 50): Timeline {

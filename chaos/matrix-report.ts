@@ -67,6 +67,7 @@ export function timelineSvg(t: Timeline, width = 720, height = 140): string {
     ...lines,
     mark(t.faultAtMs, '#d62728', 'fault'),
     ...(t.liftedAtMs !== null ? [mark(t.liftedAtMs, '#2ca02c', 'healed')] : []),
+    ...(t.roleChanges ?? []).map((c) => mark(c.atMs, '#555555', esc(c.label))),
     ...ticks,
     '</svg>',
   ].join('');

@@ -188,6 +188,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
     let primary = '';
     let primaryAfterHeal = '';
     let faultAt = 0;
+    let wallT0 = 0;
     let liftedAt: number | null = null;
     let dataDirBefore = '';
     const checks: PromiseCheck[] = [];
@@ -220,6 +221,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const t0 = performance.now();
+          wallT0 = Date.now();
           const writers = startWriters({ connection, clients: opts.writers, t0 });
           let undo: (() => Promise<void>) | void = undefined;
           const expectFailover = spec.failover === 'required' && target === primary;
@@ -284,7 +286,12 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const lost = await missingAcked(connection, log.acks);
           const report = analyzeRun(log, faultAt, lost);
           checks.push(...faultChecks(fault, { target, primary, primaryAfterHeal, dataDirBefore, dataDirAfter: dataDirBefore ? (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim() : '', liftedAt, report, log }));
-          result.runs.push({ ...report, target: target || '-', checks, timeline: ackTimeline(log, faultAt, liftedAt) });
+          // Role changes from the cluster's history, on the run's clock, for the timeline.
+          const history = await readClusterState(t, { history: true }).then((s) => s.history ?? []).catch(() => []);
+          const changes = history
+            .map((h) => ({ atMs: Date.parse(h.decidedAt) - wallT0, label: `${h.kind} → ${h.to}` }))
+            .filter((h) => h.atMs >= 0 && h.atMs <= (log?.acks.at(-1)?.ackAt ?? 0) + 5000);
+          result.runs.push({ ...report, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes } });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },
@@ -309,7 +316,7 @@ export function faultChecks(
     const kept = r.primaryAfterHeal === r.primary;
     out.push({ promise: 'no failover', kept, evidence: kept ? `${r.primary} stayed the primary` : `primary ${r.primary} → ${r.primaryAfterHeal}` });
   }
-  if (spec.failover === 'required' && spec.timed && r.target === r.primary) {
+  if (spec.failover === 'required' && r.target === r.primary) {
     // A write in flight when the fault landed may still be acknowledged; what counts is the new primary's first ack.
     const ms = r.report.firstAckOnNewPrimaryMs;
     const bound = BOUNDS.ackAgainAfterFaultMs;

@@ -200,6 +200,16 @@ describe('HA cluster behind haproxy (real lab)', () => {
     expect(readFileSync('/tmp/pglab-test-matrix/matrix.html', 'utf8')).toContain('<svg');
   });
 
+  it('runs stop, cut, slow-network and disk-full with every promise kept (each fault of the catalogue runs in this file)', async () => {
+    const r = await pglab(['chaos', 'matrix', '--faults', 'stop,cut,slow-network,disk-full', '--from', 'haproxy0', '--for', '6s', '--writers', '4', '--report', '/tmp/pglab-test-matrix2']);
+    expect(r.code, r.out).toBe(0);
+    const table = r.stdout.split('\n').filter((l) => /^(stop|cut|slow-network|disk-full) /.test(l));
+    expect(table).toHaveLength(4);
+    for (const row of table) expect(row, row).toMatch(/ (\d+)\/\1$/);
+    const df = await pglab(['exec', 'pg0', '--', 'findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/var/lib/postgresql']);
+    expect(df.stdout).toMatch(/\/dev\/loop\d+\s+ext4/); // its own file system, so a full disk is the node's alone
+  });
+
   it('chaos heal removes what an interrupted run left: a cut, a frozen postgres, a stopped etcd', async () => {
     const roles = await haRoles();
     const replica = Object.entries(roles).find(([, r]) => r === 'replica')![0];
