@@ -2,9 +2,12 @@
 // lab namespace when the command talks to the lab, and the lab lock for commands
 // that change it (tasks/command-policy.ts decides which).
 import type { Command } from 'commander';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { acquireLabLock, type HeldLock } from '../lab/lab-lock.js';
+import { pglabHome } from '../lab/state-dir.js';
 import { insideNetns, netnsExists } from '../network/netns.js';
 import { completionScript } from './completion.js';
 import { policyOf, prepare } from './command-policy.js';
@@ -15,6 +18,18 @@ export class CommandExit extends Error {
   override readonly name = 'CommandExit';
   constructor(readonly code: number) {
     super(`exit ${code}`);
+  }
+}
+
+/** The directory, or the nearest one above it that exists (where it would be made), is writable. */
+function writable(dir: string): boolean {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -51,10 +66,20 @@ export function installCommandHooks(program: Command): void {
   program.hook('preAction', async (_program, action) => {
     const path = commandPath(action);
     const opts = action.opts<{ dryRun?: boolean; wait?: boolean }>();
-    const next = prepare(policyOf(path), { uid: process.getuid?.() ?? 0, insideLabNetns: insideNetns(), labNetnsExists: netnsExists() }, { dryRun: opts.dryRun });
+    const policy = policyOf(path);
+    const where = {
+      uid: process.getuid?.() ?? 0,
+      insideLabNetns: insideNetns(),
+      labNetnsExists: netnsExists(),
+      stateDirWritable: !policy.writesStateDir || writable(pglabHome()),
+    };
+    const next = prepare(policy, where, { dryRun: opts.dryRun });
     switch (next.kind) {
       case 'refuse':
-        throw new UserError(`\`pglab ${path}\` needs root: ${next.reason}`, `run it as root, e.g. sudo -E bin/pglab ${path} …`);
+        throw new UserError(
+          `\`pglab ${path}\` needs root: ${next.reason}`,
+          `run it as root, e.g. sudo -E bin/pglab ${path} …${policy.writesStateDir ? ', or set PGLAB_HOME to a directory you own' : ''}`,
+        );
       case 'enter-lab-netns':
         throw new CommandExit(await rerunInLabNetns());
       case 'run':

@@ -13,6 +13,8 @@ export interface CommandPolicy {
   readonly changesLab: boolean;
   /** Why the command needs root; absent when it does not. */
   readonly root?: string;
+  /** Writes into the state dir (the IMDb cache): root, or a PGLAB_HOME the user can write. */
+  readonly writesStateDir?: boolean;
 }
 
 const MACHINES = 'it enters the lab machines and their namespaces';
@@ -31,8 +33,8 @@ export const COMMAND_POLICY = {
   run: { network: 'host', changesLab: false, root: `${SECRETS} and starts the program in the lab namespace` },
   switchover: { network: 'lab', changesLab: true, root: MACHINES },
   history: { network: 'lab', changesLab: false, root: MACHINES },
-  'imdb sample': { network: 'host', changesLab: false },
-  'imdb fetch': { network: 'host', changesLab: false },
+  'imdb sample': { network: 'host', changesLab: false, writesStateDir: true },
+  'imdb fetch': { network: 'host', changesLab: false, writesStateDir: true },
   'imdb load': { network: 'lab', changesLab: true, root: `${SECRETS} and connects inside the lab namespace` },
   'imdb verify': { network: 'lab', changesLab: false, root: `${SECRETS} and connects inside the lab namespace` },
   bench: { network: 'lab', changesLab: true, root: `${SECRETS} and connects inside the lab namespace` },
@@ -62,6 +64,8 @@ export interface Where {
   /** This process already runs inside the lab namespace. */
   insideLabNetns: boolean;
   labNetnsExists: boolean;
+  /** The state dir (or the directory it would be made in) is writable by this user. */
+  stateDirWritable: boolean;
 }
 
 /** What to do before a command's action: refuse (not root), re-run inside the lab namespace, take the lock. */
@@ -72,6 +76,7 @@ export type Preparation =
 
 export function prepare(policy: CommandPolicy, where: Where, opts: { dryRun?: boolean } = {}): Preparation {
   if (policy.root && where.uid !== 0) return { kind: 'refuse', reason: policy.root };
+  if (policy.writesStateDir && where.uid !== 0 && !where.stateDirWritable) return { kind: 'refuse', reason: 'it writes its cache into the state dir, which this user cannot write' };
   if (policy.network === 'lab' && where.labNetnsExists && !where.insideLabNetns && !opts.dryRun) return { kind: 'enter-lab-netns' };
   return { kind: 'run', lock: policy.changesLab && !opts.dryRun };
 }

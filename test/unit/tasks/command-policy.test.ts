@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_POLICY, policyOf, prepare, type Where } from '../../../tasks/command-policy.js';
 
-const host: Where = { uid: 0, insideLabNetns: false, labNetnsExists: true };
+const host: Where = { uid: 0, insideLabNetns: false, labNetnsExists: true, stateDirWritable: true };
 
 describe('which namespace, lock and user a command needs', () => {
   it('keeps imdb fetch, image builds and host work in the host namespace while the lab exists', () => {
@@ -45,5 +45,10 @@ describe('which namespace, lock and user a command needs', () => {
     expect(prepare(policyOf('status'), { ...host, uid: 1000 })).toEqual({ kind: 'refuse', reason: 'it enters the lab machines and their namespaces' });
     expect(prepare(policyOf('doctor'), { ...host, uid: 1000 })).toMatchObject({ kind: 'run' });
     expect(prepare(policyOf('imdb sample'), { ...host, uid: 1000 })).toMatchObject({ kind: 'run' });
+  });
+
+  it('lets a user generate or fetch IMDb files without root only into a state dir they can write', () => {
+    expect(prepare(policyOf('imdb fetch'), { ...host, uid: 1000, stateDirWritable: false })).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/state dir/) });
+    expect(prepare(policyOf('imdb fetch'), { ...host, uid: 0, stateDirWritable: false })).toMatchObject({ kind: 'run' });
   });
 });
