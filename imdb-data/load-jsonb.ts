@@ -1,4 +1,5 @@
 // Loads the document model (the same documents as MongoDB's) into PostgreSQL jsonb tables: COPY into a staging schema, indexes, ANALYZE, atomic swap.
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -151,6 +152,7 @@ export async function loadJsonb(opts: LoadJsonbOptions): Promise<LoadJsonbResult
   const badLines = new BadLineLog(opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES);
   // One controller for everything started here: the caller's abort, or our own on the first failure.
   const stop = new AbortController();
+  setMaxListeners(32, stop.signal); // seven file streams, two COPY and two index connections, two pipelines listen to it
   let endAdmin = (): void => undefined;
   const onCallerAbort = (): void => {
     stop.abort(opts.signal?.reason);
