@@ -50,6 +50,7 @@ export class Daemon {
   private readonly probe: PgSession;
   private readonly watchdog: Watchdog;
   private fencing = false;
+  private lapsesSeen = 0;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -283,7 +284,13 @@ export class Daemon {
     const local = this.local as LocalPg;
     // Stopped while our lease was not confirmed: that was the fence watchdog, not a crash. Reporting a
     // crash would make the leader fail over at once although the lease may still be renewed.
-    if (this.nodeMemory.expectRunning && !local.running && !this.lease.valid()) {
+    // The lease may be valid again by now (etcd elected a new leader and answered): a lapse or a watchdog that fired
+    // since the last cycle still makes it a fence. Reported as a crash it made the leader fail over at once and
+    // lose the unshipped commits, where a restart in place loses none (seen when the etcd leader was killed).
+    const lapses = this.lease.lapses();
+    const fencedMeanwhile = this.watchdog.takeFired() || lapses !== this.lapsesSeen || !this.lease.valid();
+    this.lapsesSeen = lapses;
+    if (this.nodeMemory.expectRunning && !local.running && fencedMeanwhile) {
       this.log('fence', 'postgres was stopped by the fence watchdog (lease not confirmed in time)');
       this.nodeMemory = { ...this.nodeMemory, expectRunning: false };
     }

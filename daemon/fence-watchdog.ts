@@ -50,6 +50,8 @@ export class FenceWatchdog {
 
   constructor(private readonly dataDir: string) {}
 
+  private firedSinceAsked = false;
+
   arm(budgetMs: number): void {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.feed(budgetMs);
     const child = spawn('perl', ['-e', SCRIPT, seconds(budgetMs), this.dataDir], {
@@ -57,8 +59,19 @@ export class FenceWatchdog {
       detached: true,
     });
     child.stdin?.on('error', () => undefined);
+    // Exiting by itself means it fenced (disarm forgets the child first).
+    child.on('exit', () => {
+      if (this.child === child) this.firedSinceAsked = true;
+    });
     child.unref();
     this.child = child;
+  }
+
+  /** Whether the watchdog fenced since the last call: postgres stopped by it is a fence, not a crash. */
+  takeFired(): boolean {
+    const fired = this.firedSinceAsked;
+    this.firedSinceAsked = false;
+    return fired;
   }
 
   armed(): boolean {
@@ -71,8 +84,9 @@ export class FenceWatchdog {
 
   /** Call only after PostgreSQL was stopped on purpose (a clean stop must not be turned into an immediate one). */
   disarm(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
+    const child = this.child;
     this.child = null;
+    if (child && child.exitCode === null) child.kill('SIGKILL');
   }
 }
 

@@ -26,6 +26,7 @@ export class LeaseKeeper {
   private slowCount = 0;
   private slowLoggedAt = -Infinity;
   private stopped = false;
+  private lapseCount = 0;
   private readonly clock: Clock;
 
   constructor(
@@ -103,10 +104,14 @@ export class LeaseKeeper {
       if (took > this.ttlMs / 4) this.slow(`keepalive answered after ${Math.round(took)}ms (etcd slow, or this daemon starved)`);
       if (id !== this.leaseId) return; // a newer lease replaced it meanwhile
       if (alive) {
+        // An answer that comes after the deadline passed closes a lapse: count it, even though the lease is
+        // valid again now (the fence acted meanwhile, and its stop must not be taken for a crash).
+        if (this.clock.now() >= this.status().deadline) this.lapseCount++;
         if (sentAt > this.confirmedAt) this.confirmedAt = sentAt;
         this.opts.onRenewed();
       } else {
         this.opts.log(`lease ${id} expired in etcd; asking for a new one`);
+        this.lapseCount++;
         this.leaseId = null;
         this.confirmedAt = -Infinity;
       }
@@ -126,6 +131,11 @@ export class LeaseKeeper {
     this.opts.log(`lease renewal slow: ${what}${this.slowCount > 1 ? ` (${this.slowCount} slow events since the last report)` : ''}; ${Math.round(this.remainingMs(now))}ms of lease left`);
     this.slowLoggedAt = now;
     this.slowCount = 0;
+  }
+
+  /** How many times the lease lapsed (deadline passed before a renewal confirmed it again) since the start. */
+  lapses(): number {
+    return this.lapseCount;
   }
 
   /** Milliseconds from now until the deadline (negative when passed). */

@@ -44,8 +44,17 @@ export class SimWatchdog implements Watchdog {
     this.timer = this.s.after(Math.max(10, budgetMs), this.proc, () => this.fire('not fed in time'));
   }
 
+  private fired = false;
+
+  takeFired(): boolean {
+    const f = this.fired;
+    this.fired = false;
+    return f;
+  }
+
   private fire(why: string): void {
     this.trace(`watchdog ${this.pg.node}: ${why}; pg_ctl stop -m immediate`);
+    this.fired = true;
     this.disarm();
     this.pg.signal('immediate');
   }
