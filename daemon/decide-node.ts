@@ -35,6 +35,8 @@ export interface NodeMemory {
   rewindRetryAt: number | null;
   /** Since when the postmaster has been seen frozen. */
   frozenSince: number | null;
+  /** The primary `notStreamingSince` counts against: a new primary starts the count again. */
+  notStreamingFrom: string | null;
   /** The role PostgreSQL last answered with, for when it is running but not answering. */
   lastRole: 'primary' | 'replica' | null;
 }
@@ -47,6 +49,7 @@ export const initialNodeMemory: NodeMemory = {
   rewindFailures: 0,
   rewindRetryAt: null,
   frozenSince: null,
+  notStreamingFrom: null,
   lastRole: null,
 };
 
@@ -205,8 +208,9 @@ export function decideNode(input: NodeInput): NodeDecision {
       memory = { ...memory, notStreamingSince: null };
       return out(`no action: I am ${self}, a replica; ${desired.primary} is not a running primary yet`);
     }
-    const since = memory.notStreamingSince ?? nowMs;
-    memory = { ...memory, notStreamingSince: since };
+    // Not streaming from an earlier primary says nothing about this one (found by the simulation, seeds 1145, 1843).
+    const since = memory.notStreamingFrom === desired.primary ? (memory.notStreamingSince ?? nowMs) : nowMs;
+    memory = { ...memory, notStreamingSince: since, notStreamingFrom: desired.primary };
     const waited = Math.round(nowMs - since);
     if (nowMs - since < input.rewindAfterMs) return out(`no action: I am ${self}, a replica of ${desired.primary}, not streaming for ${waited}ms`);
     // Divergence needs a promotion, and a promotion starts a new timeline: on the primary's timeline (or a newer

@@ -172,13 +172,13 @@ export class PgCtl {
    * Stops within a bound: a fast stop gets 30 s (a long checkpoint), an immediate one 3 s; a server that does
    * not stop in time, or is frozen, is killed, so a demotion (and the failover waiting on it) always completes.
    */
-  async stop(mode: 'fast' | 'immediate'): Promise<StopOutcome> {
+  async stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
     if (this.postmasterPid() === null) return { how: 'not running' };
     if (this.frozen()) {
       await this.kill();
       return { how: 'killed', why: 'the postmaster was frozen' };
     }
-    const seconds = mode === 'fast' ? 30 : 3;
+    const seconds = boundSeconds ?? (mode === 'fast' ? 30 : 3);
     try {
       await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', mode, '-w', '-t', String(seconds), '-s'], (seconds + 5) * 1000);
       return { how: 'stopped' };

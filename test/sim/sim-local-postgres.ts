@@ -128,13 +128,13 @@ export class SimLocalPostgres implements LocalPostgres {
        * and one that does not stop within 30 s (fast) / 3 s (immediate); before it, pg_ctl stop -t 60 simply failed.
        * Which one applies is read off PgCtl itself (it has frozen() since), so the simulator also runs older code.
        */
-      stop(mode: 'fast' | 'immediate'): Promise<StopOutcome> {
+      stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
         const sv = pg.server;
         if (!sv) return self.reply(2, () => ({ how: 'not running' as const }));
         if (mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
         const bounded = BOUNDED_STOP;
         if (bounded && sv.frozen) return self.reply(2, () => (pg.signal('kill'), { how: 'killed' as const, why: 'the postmaster was frozen' }));
-        const waitMs = bounded ? (mode === 'fast' ? 30_000 : 3_000) : STOP_WAIT_MS;
+        const waitMs = bounded ? (boundSeconds !== undefined ? boundSeconds * 1000 : mode === 'fast' ? 30_000 : 3_000) : STOP_WAIT_MS;
         return new Promise<StopOutcome>((resolve, reject) => {
           let done = false;
           const timer = env.s.after(waitMs, self.proc, () => {
