@@ -42,7 +42,7 @@ export async function checkSeeds(first: number, count: number): Promise<string[]
 }
 
 /** How many random schedules `make test` runs, split over the seed files (SIM_SCHEDULES overrides; SIM_FIRST_SEED shifts). */
-export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 1000);
+export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 2000);
 export const SIM_FIRST_SEED = Number(process.env['SIM_FIRST_SEED'] ?? 1);
 
 export function failureMessage(failures: string[], count: number): string {
