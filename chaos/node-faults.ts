@@ -1,58 +1,28 @@
 // Faults inside one PostgreSQL machine, as commands run there: cut its replication link, freeze its postgres, kill
 // its daemon. Each comes with the command that undoes it; nft tables are named per fault so two never collide.
-import { PARTITION_TABLE } from './partition.js';
+import { dropPeersScript, dropTableScript, liftTableScript, PARTITION_TABLE } from './partition.js';
 
 /** The nft table of `cut-replication`; a different name from `partition`'s, so lifting one never lifts the other. */
 export const CUT_TABLE = `${PARTITION_TABLE}_cut`;
 
 /** Drops every packet between this machine and `peers` (both directions), replacing an earlier cut. */
 export function cutScript(peers: readonly string[]): string {
-  if (peers.length === 0) throw new Error('a cut needs at least one peer address');
-  const set = `{ ${peers.join(', ')} }`;
-  return [
-    `table inet ${CUT_TABLE} {}`,
-    `delete table inet ${CUT_TABLE}`,
-    `table inet ${CUT_TABLE} {`,
-    '  chain output {',
-    '    type filter hook output priority 0; policy accept;',
-    `    ip daddr ${set} drop`,
-    '  }',
-    '  chain input {',
-    '    type filter hook input priority 0; policy accept;',
-    `    ip saddr ${set} drop`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  return dropPeersScript(CUT_TABLE, peers);
 }
 
 export function liftCutScript(): string {
-  return [`table inet ${CUT_TABLE} {}`, `delete table inet ${CUT_TABLE}`, ''].join('\n');
+  return liftTableScript(CUT_TABLE);
 }
 
 /** The nft table of `isolate`: everything but loopback dropped. */
 export const ISOLATE_TABLE = `${PARTITION_TABLE}_isolate`;
 
 export function isolateScript(): string {
-  return [
-    `table inet ${ISOLATE_TABLE} {}`,
-    `delete table inet ${ISOLATE_TABLE}`,
-    `table inet ${ISOLATE_TABLE} {`,
-    '  chain output {',
-    '    type filter hook output priority 0; policy accept;',
-    '    oifname != "lo" drop',
-    '  }',
-    '  chain input {',
-    '    type filter hook input priority 0; policy accept;',
-    '    iifname != "lo" drop',
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  return dropTableScript(ISOLATE_TABLE, 'oifname != "lo" drop', 'iifname != "lo" drop');
 }
 
 export function liftIsolateScript(): string {
-  return [`table inet ${ISOLATE_TABLE} {}`, `delete table inet ${ISOLATE_TABLE}`, ''].join('\n');
+  return liftTableScript(ISOLATE_TABLE);
 }
 
 /** The file `disk-full` fills the data file system with; `chaos heal` removes it too. */
