@@ -12,6 +12,7 @@ import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.j
 import { parseDuration } from '../common/duration.js';
 import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
 import { historyCommand, switchoverCommand } from '../tasks/ha-commands.js';
+import { configEditCommand, configSetCommand, configShowCommand, failoverCommand, formatRoleChange, nodeVerbCommand, pauseCommand } from '../tasks/operator-verbs.js';
 import { deploySteps, requireLabRunning } from '../tasks/deploy.js';
 import { labName } from '../lab/state-dir.js';
 import { destroySteps } from '../tasks/destroy.js';
@@ -85,10 +86,23 @@ async function main(argv: string[]): Promise<number> {
     exitCode = (await runSteps(destroySteps({ all: !!opts.all }), opts)).code;
   });
 
-  topologyOption(program.command('status').description('machines, addresses, roles, state and services').option('--json', 'machine-readable output'))
-    .action(async (opts: { json?: boolean; topology?: string }) => {
-      const rows = await collectStatus(labTopology(opts.topology));
-      console.log(opts.json ? JSON.stringify({ machines: rows }, null, 2) : formatStatusTable(rows));
+  topologyOption(program.command('status').description('machines, addresses, roles, state and services').option('--json', 'machine-readable output').option('-w, --watch', 'refresh every second until Ctrl-C'))
+    .action(async (opts: { json?: boolean; watch?: boolean; topology?: string }) => {
+      const t = labTopology(opts.topology);
+      const show = async () => {
+        const report = await collectStatus(t);
+        return opts.json ? JSON.stringify(report, opts.watch ? undefined : null, opts.watch ? undefined : 2) : formatStatusTable(report);
+      };
+      if (!opts.watch) return console.log(await show());
+      // One JSON document per line with --json; a redrawn screen otherwise. Ctrl-C ends it (exit 0).
+      let stop = false;
+      process.once('SIGINT', () => (stop = true));
+      while (!stop) {
+        const text = await show().catch((err: Error) => `status failed: ${err.message}`);
+        if (opts.json) console.log(text);
+        else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${new Date().toISOString()}  (every 1s, Ctrl-C to stop)\n${text}\n`);
+        for (let i = 0; i < 10 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
+      }
     });
 
   topologyOption(program.command('exec').description('run a command inside a machine: pglab exec pg1 -- cat /etc/hostname'))
@@ -135,8 +149,39 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await runCommand(labTopology(opts.topology), command);
     });
 
-  topologyOption(program.command('switchover').description('planned move of the primary role (to the best replica, or --to NODE)').option('--to <node>', 'the new primary'))
-    .action(async (opts: { to?: string; topology?: string }) => console.log(await switchoverCommand(labTopology(opts.topology), opts.to)));
+  topologyOption(program.command('switchover').description('planned move of the primary role (to the best replica, or --to NODE)').option('--to <node>', 'the new primary').option('--json', 'machine-readable output'))
+    .action(async (opts: { to?: string; json?: boolean; topology?: string }) => {
+      const r = await switchoverCommand(labTopology(opts.topology), opts.to);
+      console.log(typeof r === 'string' ? (opts.json ? JSON.stringify({ kind: 'switchover', nothingToDo: r }) : r) : formatRoleChange(r, !!opts.json));
+    });
+
+  topologyOption(program.command('failover').description('unplanned promotion (to the best candidate, or --to NODE); refused while the primary is healthy unless --force').option('--to <node>', 'the new primary').option('--force', 'promote even though the primary is healthy (it is demoted the usual way)').option('--json', 'machine-readable output'))
+    .action(async (opts: { to?: string; force?: boolean; json?: boolean; topology?: string }) => {
+      console.log(formatRoleChange(await failoverCommand(labTopology(opts.topology), opts.to, !!opts.force), !!opts.json));
+    });
+
+  topologyOption(program.command('pause').description('maintenance mode: the daemons do no automatic failover, start, stop or rejoin (fencing stays on)').option('--reason <text>', 'shown in status'))
+    .action(async (opts: { reason?: string; topology?: string }) => console.log(await pauseCommand(labTopology(opts.topology), true, opts.reason)));
+  topologyOption(program.command('resume').description('end maintenance mode'))
+    .action(async (opts: { topology?: string }) => console.log(await pauseCommand(labTopology(opts.topology), false, undefined)));
+
+  for (const [verb, what] of [
+    ['restart', "restart a node's PostgreSQL through its daemon (planned: the primary's restart is no failover)"],
+    ['reinit', 're-clone a replica from the primary: its daemon removes its data directory (refused for the primary)'],
+  ] as const) {
+    topologyOption(program.command(verb).description(what))
+      .argument('<node>')
+      .action(async (node: string, opts: { topology?: string }) => console.log(await nodeVerbCommand(labTopology(opts.topology), verb, node)));
+  }
+
+  const config = program.command('config').description("the HA cluster's dynamic settings in etcd (failover timeout, lag limit, PostgreSQL parameters)");
+  topologyOption(config.command('show').description('print the settings').option('--json', 'machine-readable output'))
+    .action(async (opts: { json?: boolean; topology?: string }) => console.log(await configShowCommand(labTopology(opts.topology), !!opts.json)));
+  topologyOption(config.command('set').description('change settings: failoverTimeout=15s maxLagOnFailover=16MB postgresql.work_mem=8MB (empty value removes a parameter)'))
+    .argument('<assignments...>')
+    .action(async (assignments: string[], opts: { topology?: string }) => console.log(await configSetCommand(labTopology(opts.topology), assignments)));
+  topologyOption(config.command('edit').description('edit the settings in $EDITOR, then apply what changed'))
+    .action(async (opts: { topology?: string }) => console.log(await configEditCommand(labTopology(opts.topology))));
 
   topologyOption(program.command('history').description('failovers and switchovers with reasons and timings').option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean; topology?: string }) => console.log(await historyCommand(labTopology(opts.topology), !!opts.json)));
@@ -172,10 +217,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
-    .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string }) => {
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string; json?: boolean }) => {
       imdbTarget(opts.target);
       const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
-      console.log(r.text);
+      console.log(opts.json ? JSON.stringify({ ok: r.ok, checks: r.checks }) : r.text);
       exitCode = r.ok ? 0 : 1;
     });
 
@@ -185,10 +231,12 @@ async function main(argv: string[]): Promise<number> {
     .option('--duration <d>', 'measured time per workload', '10s')
     .option('--warmup <d>', 'unmeasured time per workload first', '2s')
     .option('--workloads <list>', 'comma-separated subset', collect)
-    .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[] }) => {
+    .option('--json', 'print the summary as JSON (last line)')
+    .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[]; json?: boolean }) => {
       const out: Parameters<typeof benchSteps>[2] = { results: [], skipped: [] };
       const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients', 1), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
       exitCode = (await runSteps(steps, opts)).code;
+      if (opts.json && !opts.dryRun) return console.log(JSON.stringify(out));
       const summary = benchSummary(out);
       if (summary) console.log(summary);
     });
@@ -262,9 +310,10 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('doctor')
     .description('check that this host can run the lab; each failure says how to fix it')
-    .action(async () => {
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
       const checks = await preflight();
-      console.log(formatChecks(checks));
+      console.log(opts.json ? JSON.stringify({ ok: checks.every((c) => c.ok), checks }) : formatChecks(checks));
       exitCode = checks.every((c) => c.ok) ? 0 : 1;
     });
 

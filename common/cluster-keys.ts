@@ -14,8 +14,13 @@ export function clusterKeys(cluster: string) {
     leader: `${prefix}leader`,
     /** DesiredState JSON; written only by compare-and-swap on its mod revision. */
     desired: `${prefix}desired`,
-    /** ClusterConfig JSON, written by init-cluster. */
+    /** ClusterConfig JSON, written by init-cluster and `config set` (compare-and-swap on its mod revision). */
     config: `${prefix}config`,
+    /** Maintenance JSON while the cluster is paused (no automatic failover, no automatic actions); not bound to a lease. */
+    maintenance: `${prefix}maintenance`,
+    /** NodeRequest JSON per node: an operator's restart or re-clone request, consumed by that node's daemon. */
+    nodeRequestPrefix: (kind: NodeRequestKind) => `${prefix}${kind}/`,
+    nodeRequest: (kind: NodeRequestKind, node: string) => `${prefix}${kind}/${node}`,
     /** PostgreSQL system identifier of the bootstrapped cluster; present once initdb ran. */
     initialized: `${prefix}initialized`,
     /** A pending switchover/failover request (RoleChangeRequest JSON), consumed by the leader. */
@@ -57,13 +62,22 @@ export const desiredStateSchema = z
   .strict();
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
+/** A PostgreSQL parameter name as pg_settings spells it (lower case, dots for extensions' settings). */
+export const pgParameterName = z.string().regex(/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/, 'a PostgreSQL parameter name (lower-case letters, digits, _)');
+
 export const clusterConfigSchema = z
   .object({
     synchronous: z.boolean(),
     /** A replica whose last reported replay lag exceeds this is not promoted by a failover. */
     maxLagOnFailoverBytes: z.number().int().nonnegative(),
+    /** Overrides each daemon's --failover-timeout at run time (absent: the daemon's own). */
+    failoverTimeoutMs: z.number().int().positive().optional(),
+    /** PostgreSQL parameters every daemon writes into postgresql.conf (then reloads); name → value as in the file. */
+    postgresParameters: z.record(pgParameterName, z.string()).optional(),
   })
-  .strict();
+  // Not strict: a key added by a newer pglab must not make the config unreadable to a daemon being upgraded
+  // (a leader without a readable config decides nothing). Daemons before this change parsed it strictly.
+  .strip();
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
 export const memberRoles = ['primary', 'replica', 'stopped'] as const;
@@ -112,6 +126,14 @@ export const memberStateSchema = z
     updatedAt: z.string(),
     /** Postgres runs but is stopped by a signal (SIGSTOP) or otherwise not answering: it cannot serve. */
     hung: z.boolean().optional(),
+    /** An operator's restart of this node's postgres is in progress: planned, not a failure. */
+    restarting: z.boolean().optional(),
+    /** Parameters changed in postgresql.conf that need a restart to apply (pg_settings.pending_restart). */
+    pendingRestart: z.array(z.string()).optional(),
+    /** The last operator request (restart/reinit) this node carried out or refused, so the CLI can report it. */
+    lastRequest: z
+      .object({ kind: z.enum(['restart', 'reinit']), requestedAt: z.string(), outcome: z.enum(['done', 'failed', 'refused']), message: z.string() })
+      .optional(),
   })
   // Not strict: a field added by a newer daemon during a rolling deploy must not make the member unreadable
   // (an unreadable member key once looked like an expired lease and caused a failover).
@@ -127,6 +149,8 @@ export const roleChangeRequestSchema = z
     from: nodeName.nullable(),
     to: nodeName.nullable(),
     requestedAt: z.string(),
+    /** Failover only: go ahead although the primary is healthy (it is demoted the usual way). Written only when true. */
+    force: z.boolean().optional(),
   })
   .strict();
 export type RoleChangeRequest = z.infer<typeof roleChangeRequestSchema>;
@@ -135,6 +159,16 @@ export const refusalSchema = z
   .object({ request: roleChangeRequestSchema, reason: z.string(), at: z.string() })
   .strict();
 export type Refusal = z.infer<typeof refusalSchema>;
+
+/** Present while the cluster is paused (maintenance mode). */
+export const maintenanceSchema = z.object({ since: z.string(), by: z.string(), reason: z.string().optional() }).strip();
+export type Maintenance = z.infer<typeof maintenanceSchema>;
+
+export const nodeRequestKinds = ['restart', 'reinit'] as const;
+export type NodeRequestKind = (typeof nodeRequestKinds)[number];
+/** An operator's request to one node's daemon; the daemon deletes it when it starts on it (at most once). */
+export const nodeRequestSchema = z.object({ requestedAt: z.string(), by: z.string() }).strip();
+export type NodeRequest = z.infer<typeof nodeRequestSchema>;
 
 export const historyEntrySchema = z
   .object({

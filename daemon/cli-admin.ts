@@ -33,7 +33,7 @@ function row(m: MemberState | undefined, node: string, view: ClusterView): strin
   const want = desired?.primary === node ? 'primary' : 'replica';
   if (!m) return [node, want, 'gone', '-', '-', '-', '-', '-', 'no member key (daemon down or lease expired)'];
   const lsn = m.role === 'primary' ? m.walLsn : m.replayedLsn;
-  const flags = [view.leader === node ? 'leader' : '', desired?.syncStandbys.includes(node) ? 'sync' : '', m.noFailover ? 'nofailover' : ''].filter(Boolean).join(',');
+  const flags = [view.leader === node ? 'leader' : '', desired?.syncStandbys.includes(node) ? 'sync' : '', m.noFailover ? 'nofailover' : '', m.restarting ? 'restarting' : '', m.pendingRestart?.length ? `pending-restart(${m.pendingRestart.join(',')})` : ''].filter(Boolean).join(',');
   return [node, want, m.pgUp ? m.role : 'down', String(m.timeline ?? '-'), formatLsn(lsn), m.lagBytes === null ? '-' : String(m.lagBytes), `${m.appliedGeneration}/${desired?.generation ?? '?'}`, flags || '-', m.message];
 }
 
@@ -46,7 +46,8 @@ export function renderStatus(view: ClusterView): string {
   const head = desired
     ? `generation ${desired.generation}: primary ${desired.primary}; leader ${view.leader ?? '(none)'}; ${view.config?.synchronous ? `sync standbys ${desired.syncStandbys.join(',') || '(none)'}` : 'asynchronous'}`
     : 'cluster not initialized';
-  return [head, ...lines, ...view.problems.map((p) => `problem: ${p}`)].join('\n');
+  const paused = view.maintenance ? [`PAUSED since ${view.maintenance.since} by ${view.maintenance.by}${view.maintenance.reason ? ` (${view.maintenance.reason})` : ''}: no automatic failover; pglab resume (or pgdaemon resume) ends it`] : [];
+  return [head, ...paused, ...lines, ...view.problems.map((p) => `problem: ${p}`)].join('\n');
 }
 
 export async function roleChange(
@@ -55,15 +56,20 @@ export async function roleChange(
   to: string | null,
   waitMs: number,
   out: (l: string) => void,
+  force = false,
 ): Promise<void> {
   const before = await dcs.read();
   const desired = before.desired?.value;
   if (!desired) throw new UserError('the cluster is not initialized (or its desired state is unreadable)');
   if (to && !desired.members.includes(to)) throw new UserError(`${to} is not a member (members: ${desired.members.join(',')})`);
   if (to === desired.primary) throw new UserError(`${to} is already the primary`);
-  if (kind === 'failover' && !to) throw new UserError('failover needs --to NODE');
+  if (kind === 'failover' && !force) {
+    const p = before.members[desired.primary]?.value;
+    if (p && p.pgUp && p.role === 'primary' && !p.crashed)
+      throw new UserError(`${desired.primary} is a healthy primary: a failover is for a cluster without one`, 'use switchover for a planned change, or failover --force to promote anyway (the primary is demoted the usual way)');
+  }
   const requestedAt = new Date().toISOString();
-  if (!(await dcs.putRequest({ kind, from: null, to, requestedAt })))
+  if (!(await dcs.putRequest({ kind, from: null, to, requestedAt, ...(force ? { force: true } : {}) })))
     throw new UserError('another switchover/failover request is pending', 'wait for it, or check the leader with pgdaemon status');
   out(`${kind} requested${to ? ` to ${to}` : ''}; waiting for the leader`);
   const deadline = Date.now() + waitMs;

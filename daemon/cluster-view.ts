@@ -4,7 +4,10 @@ import {
   desiredStateSchema,
   historyEntrySchema,
   lastLsnSchema,
+  maintenanceSchema,
   memberStateSchema,
+  nodeRequestKinds,
+  nodeRequestSchema,
   refusalSchema,
   roleChangeRequestSchema,
   type ClusterKeys,
@@ -40,6 +43,9 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
     leader: null,
     desired: null,
     config: null,
+    configRevision: null,
+    maintenance: null,
+    nodeRequests: { restart: {}, reinit: {} },
     initialized: null,
     request: null,
     refusal: null,
@@ -65,8 +71,14 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
       }
     } else if (kv.key === keys.config) {
       const r = parseJson(clusterConfigSchema, kv.value);
+      view.configRevision = kv.modRevision;
       if (r.ok) view.config = r.value;
       else view.problems.push(`${name}: ${r.error}`);
+    } else if (kv.key === keys.maintenance) {
+      const r = parseJson(maintenanceSchema, kv.value);
+      // A maintenance key we cannot read still says "paused": an operator put it there.
+      view.maintenance = r.ok ? r.value : { since: '?', by: '?', reason: `unreadable maintenance key (${r.error})` };
+      if (!r.ok) view.problems.push(`${name}: ${r.error}`);
     } else if (kv.key === keys.request) {
       const r = parseJson(roleChangeRequestSchema, kv.value);
       if (r.ok) view.request = r.value;
@@ -81,6 +93,12 @@ export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): Clu
       else view.problems.push(`${name}: ${r.error}`);
     } else if (kv.key === keys.recloneLock) {
       view.recloneLock = kv.value;
+    } else if (nodeRequestKinds.some((k) => kv.key.startsWith(keys.nodeRequestPrefix(k)))) {
+      const kind = nodeRequestKinds.find((k) => kv.key.startsWith(keys.nodeRequestPrefix(k)))!;
+      const node = kv.key.slice(keys.nodeRequestPrefix(kind).length);
+      const r = parseJson(nodeRequestSchema, kv.value);
+      if (r.ok) view.nodeRequests[kind][node] = r.value;
+      else view.problems.push(`${name}: ${r.error}`);
     } else if (kv.key.startsWith(keys.memberPrefix)) {
       const node = kv.key.slice(keys.memberPrefix.length);
       const r = parseJson(memberStateSchema, kv.value);

@@ -1,6 +1,6 @@
 // The daemon process: one cycle at a time reads etcd and PostgreSQL, decides (pure), acts, and publishes.
 import type { Server } from 'node:http';
-import { clusterKeys, type ClusterConfig, type DesiredState, type MemberState } from '../common/cluster-keys.js';
+import { clusterKeys, type ClusterConfig, type DesiredState, type Maintenance, type MemberState } from '../common/cluster-keys.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
 import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
 import type { TimerHandle } from './clock.js';
@@ -23,6 +23,13 @@ export class Daemon {
   private view: ClusterView | null = null;
   private desired: DesiredState | null = null;
   private config: ClusterConfig | null = null;
+  /** The maintenance key as last read (kept while etcd is unreachable: a pause is not lifted by a cut). */
+  private maintenance: Maintenance | null = null;
+  /** An operator's restart is running: reported so the leader and `pglab status` know it is planned. */
+  private restarting = false;
+  private lastRequest: MemberState['lastRequest'] = undefined;
+  /** pg_settings.pending_restart, read while the cluster sets PostgreSQL parameters. */
+  private pendingRestart: string[] = [];
   private etcdOk = false;
   private local: LocalPg | null = null;
   private snap: PgSnapshot | null = null;
@@ -90,10 +97,10 @@ export class Daemon {
       health: () => this.health(),
       status: () => this.status(),
       // etcdReachable false: this view is as old as the last etcd read (the daemon is cut off), so callers ask another daemon.
-      cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [], etcdReachable: this.etcdOk }),
+      cluster: async () => ({ leader: this.view?.leader ?? null, desired: this.desired, config: this.config, paused: this.maintenance !== null, maintenance: this.maintenance, members: this.view ? Object.values(this.view.members).map((m) => m.value) : [], problems: this.view?.problems ?? [], etcdReachable: this.etcdOk }),
       history: () => this.dcs.readHistory(),
-      requestRoleChange: async (kind, to, from) => {
-        const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: this.deps.clock.wallIso() });
+      requestRoleChange: async (kind, to, from, force) => {
+        const ok = await this.dcs.putRequest({ kind, to, from, requestedAt: this.deps.clock.wallIso(), ...(force ? { force: true } : {}) });
         return ok ? null : 'another switchover/failover request is pending';
       },
     }, (l) => this.log('api', l)));
@@ -207,6 +214,7 @@ export class Daemon {
       streaming: snap?.streaming ?? false,
       configuredUpstream: conf.upstream,
       configuredSync: conf.sync,
+      ...(conf.parameters ? { configuredParameters: conf.parameters } : {}),
       slots: snap?.slots ?? [],
       systemId: snap?.systemId ?? null,
       timeline: snap?.timeline ?? null,
@@ -216,6 +224,15 @@ export class Daemon {
     // by then); WAL written before that position may have been acknowledged without the new standbys.
     // The watermark is taken again under every desired generation: a standby removed from the set and added back
     // between two cycles leaves the names unchanged, but commits in between were acknowledged without it.
+    // Only while the cluster sets parameters: one cheap query, and nothing changes for a cluster that sets none.
+    if (snap && Object.keys(this.config?.postgresParameters ?? {}).length) {
+      try {
+        const rows = await this.probe.query<{ name: string }>('SELECT name FROM pg_settings WHERE pending_restart ORDER BY name');
+        this.pendingRestart = rows.map((r) => r.name);
+      } catch {
+        // next cycle
+      }
+    } else if (!snap || !this.config?.postgresParameters) this.pendingRestart = [];
     if (snap && !snap.inRecovery) {
       const names = conf.sync;
       const generation = this.desired?.generation ?? 0;
@@ -245,6 +262,7 @@ export class Daemon {
       this.etcdOk = true;
       if (view.desired) this.desired = view.desired.value;
       if (view.config) this.config = view.config;
+      this.maintenance = view.maintenance;
       this.log('problems', view.problems.length ? `ignoring unparseable keys (keeping the last good state): ${view.problems.join('; ')}` : 'etcd keys parse cleanly', true);
       this.log('etcd', 'etcd reachable', true);
     } catch (err) {
@@ -309,17 +327,28 @@ export class Daemon {
       pg: local,
       nowMs: this.deps.clock.now(),
       memory: this.nodeMemory,
-      failoverTimeoutMs: this.opts.failoverTimeout,
+      failoverTimeoutMs: this.failoverTimeout(),
       rewindAfterMs: this.opts.rewindAfter,
+      paused: this.maintenance !== null,
+      requests: {
+        ...(view?.nodeRequests.restart[this.opts.node] ? { restart: view.nodeRequests.restart[this.opts.node] } : {}),
+        ...(view?.nodeRequests.reinit[this.opts.node] ? { reinit: view.nodeRequests.reinit[this.opts.node] } : {}),
+      },
     });
     this.nodeMemory = decision.memory;
     this.nodeMessage = decision.message;
     this.log('node', decision.message, true);
     if (decision.actions.length) {
-      const long = decision.actions.some((a) => a.kind === 'basebackup' || a.kind === 'rewind' || a.kind === 'bootstrap');
+      const long = decision.actions.some((a) => a.kind === 'basebackup' || a.kind === 'rewind' || a.kind === 'bootstrap' || a.kind === 'restart' || a.kind === 'reinit');
+      // Published before the restart, so the leader reads "restarting on request", not a failure.
+      this.restarting = decision.actions.some((a) => a.kind === 'restart');
       if (long) await this.publish(members);
-      for (const action of decision.actions) {
-        if (!(await this.act(action, members))) break;
+      try {
+        for (const action of decision.actions) {
+          if (!(await this.act(action, members))) break;
+        }
+      } finally {
+        this.restarting = false;
       }
       await this.observeLocal();
     }
@@ -335,7 +364,7 @@ export class Daemon {
       view,
       nowMs: this.deps.clock.now(),
       nowIso: this.deps.clock.wallIso(),
-      failoverTimeoutMs: this.opts.failoverTimeout,
+      failoverTimeoutMs: this.failoverTimeout(),
       memory: this.leaderMemory,
     });
     this.leaderMemory = d.memory;
@@ -374,6 +403,11 @@ export class Daemon {
     await this.dcs.casDesired(d.modRevision, d.value, this.opts.node, { consumeRequest: true, refusal: { request, reason, at: this.deps.clock.wallIso() } });
   }
 
+  /** The cluster's failover timeout (`pglab config set failoverTimeout=…`), else this daemon's own. */
+  private failoverTimeout(): number {
+    return this.config?.failoverTimeoutMs ?? this.opts.failoverTimeout;
+  }
+
   private settings(upstreamNode: string | null, sync: string[], members: Record<string, MemberState>): PgSettings {
     const up = upstreamNode ? members[upstreamNode] : undefined;
     return {
@@ -384,6 +418,7 @@ export class Daemon {
       allowCidrs: this.opts.allowCidr ?? [defaultCidr(this.opts.connectHost)],
       upstream: up ? { id: `${up.node}@${up.connectHost}:${up.pgPort}`, host: up.connectHost, port: up.pgPort, password: this.secrets.replicationPassword } : null,
       sync,
+      ...(this.config?.postgresParameters ? { parameters: this.config.postgresParameters } : {}),
     };
   }
 
@@ -407,7 +442,7 @@ export class Daemon {
     const started = this.deps.clock.now();
     // Armed with the lease budget before the server can take a write: a daemon paused right after `pg_ctl start`
     // or a promotion must not leave a primary that nothing fences (seen in the simulation).
-    const becomesPrimary = (action.kind === 'start' && action.as === 'primary') || action.kind === 'bootstrap' || action.kind === 'promote';
+    const becomesPrimary = (action.kind === 'start' && action.as === 'primary') || (action.kind === 'restart' && action.as === 'primary') || action.kind === 'bootstrap' || action.kind === 'promote';
     if (becomesPrimary) this.watchdog.arm(this.lease.remainingMs());
     try {
       const effect = await applyNodeAction(action, ctx);
@@ -415,13 +450,21 @@ export class Daemon {
       if (effect.needsRewind !== undefined) this.nodeMemory = { ...this.nodeMemory, needsRewind: effect.needsRewind };
       if (effect.crashed) this.nodeMemory = { ...this.nodeMemory, crashedAt: this.deps.clock.now() };
       if (action.kind === 'rewind' || action.kind === 'wipe') this.nodeMemory = { ...this.nodeMemory, rewindUnrepairable: false, rewindFailures: 0, rewindRetryAt: null };
-      if (effect.expectRunning === true) this.watchdog.arm(action.kind === 'start' && action.as === 'primary' || action.kind === 'bootstrap' ? this.lease.remainingMs() : 86_400_000);
+      if (effect.answered) this.lastRequest = effect.answered;
+      if (effect.expectRunning === true) this.watchdog.arm(becomesPrimary && action.kind !== 'promote' ? this.lease.remainingMs() : 86_400_000);
       if (effect.expectRunning === false) this.watchdog.disarm();
       if (action.kind === 'promote') this.watchdog.feed(this.lease.remainingMs());
       this.log('action', `${action.kind} done in ${Math.round(this.deps.clock.now() - started)}ms`);
       return true;
     } catch (err) {
       this.log('action', `${action.kind} failed: ${(err as Error).message}`);
+      if (action.kind === 'restart' || action.kind === 'reinit' || action.kind === 'refuse-request') {
+        const kind = action.kind === 'refuse-request' ? action.request : action.kind;
+        this.lastRequest = { kind, requestedAt: action.requestedAt, outcome: 'failed', message: (err as Error).message };
+        // A restart that stopped postgres and could not start it: "not running", not a crash (the leader waits the
+        // failover timeout, as for any restart), and the daemon starts it again on its own unless paused.
+        if (action.kind === 'restart') this.nodeMemory = { ...this.nodeMemory, expectRunning: false };
+      }
       if (action.kind === 'rewind') {
         const unrepairable = err instanceof RewindFailed && err.provesDivergence;
         this.nodeMemory = afterRewindFailure(this.nodeMemory, unrepairable, this.deps.clock.now());
@@ -464,6 +507,10 @@ export class Daemon {
       // Only when true: daemons before this field parsed member keys strictly, and a rolling deploy must not
       // make every new member unreadable to them.
       ...(local?.frozen ? { hung: true } : {}),
+      // The same for the operator verbs' fields: written only when they carry news.
+      ...(this.restarting ? { restarting: true } : {}),
+      ...(this.pendingRestart.length ? { pendingRestart: this.pendingRestart } : {}),
+      ...(this.lastRequest ? { lastRequest: this.lastRequest } : {}),
     };
   }
 
@@ -512,6 +559,7 @@ export class Daemon {
       desiredPrimary: this.desired?.primary ?? null,
       message: this.nodeMessage,
       leaderMessage: this.isLeader ? this.leaderMessage : null,
+      paused: this.maintenance !== null,
       etcdReachable: this.etcdOk,
     };
   }

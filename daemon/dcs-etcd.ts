@@ -9,6 +9,9 @@ import {
   type DesiredState,
   type HistoryEntry,
   type LastLsn,
+  type Maintenance,
+  type NodeRequest,
+  type NodeRequestKind,
   type MemberState,
   type RoleChangeRequest,
 } from '../common/cluster-keys.js';
@@ -205,6 +208,30 @@ export class EtcdDcs implements Dcs {
     const res = await this.client
       .if(this.keys.request, 'Create', '==', 0)
       .then(this.client.put(this.keys.request).value(JSON.stringify(request)))
+      .options(this.deadline())
+      .commit();
+    return res.succeeded;
+  }
+
+  async setMaintenance(value: Maintenance | null): Promise<void> {
+    if (value) await this.client.put(this.keys.maintenance).value(JSON.stringify(value)).options(this.deadline()).exec();
+    else await this.client.delete().key(this.keys.maintenance).options(this.deadline()).exec();
+  }
+
+  async putNodeRequest(kind: NodeRequestKind, node: string, request: NodeRequest): Promise<boolean> {
+    const key = this.keys.nodeRequest(kind, node);
+    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(request))).options(this.deadline()).commit();
+    return res.succeeded;
+  }
+
+  async deleteNodeRequest(kind: NodeRequestKind, node: string): Promise<void> {
+    await this.client.delete().key(this.keys.nodeRequest(kind, node)).options(this.deadline()).exec();
+  }
+
+  async putConfig(expectRevision: string, config: ClusterConfig): Promise<boolean> {
+    const res = await this.client
+      .if(this.keys.config, 'Mod', '==', expectRevision)
+      .then(this.client.put(this.keys.config).value(JSON.stringify(config)))
       .options(this.deadline())
       .commit();
     return res.succeeded;

@@ -4,7 +4,10 @@ import type {
   DesiredState,
   HistoryEntry,
   LastLsn,
+  Maintenance,
   MemberState,
+  NodeRequest,
+  NodeRequestKind,
   Refusal,
   RoleChangeRequest,
 } from '../common/cluster-keys.js';
@@ -22,6 +25,12 @@ export interface ClusterView {
   leader: string | null;
   desired: Versioned<DesiredState> | null;
   config: ClusterConfig | null;
+  /** Mod revision of the config key, for `config set`'s compare-and-swap (null when absent). */
+  configRevision: string | null;
+  /** Set while the cluster is paused: no automatic failover, sync-set change or start/stop/rejoin. */
+  maintenance: Maintenance | null;
+  /** Pending operator requests per node (restart/<node>, reinit/<node>). */
+  nodeRequests: Record<NodeRequestKind, Record<string, NodeRequest>>;
   initialized: string | null;
   request: RoleChangeRequest | null;
   refusal: Refusal | null;
@@ -85,6 +94,14 @@ export interface Dcs {
   markInitialized(systemId: string): Promise<boolean>;
   /** Creates the request key if absent; resolves false if a request is already pending. */
   putRequest(request: RoleChangeRequest): Promise<boolean>;
+  /** Puts the maintenance key (pause), or deletes it (null: resume). Not bound to a lease: a pause outlives daemons. */
+  setMaintenance(value: Maintenance | null): Promise<void>;
+  /** Creates `<kind>/<node>` if absent; resolves false if such a request is already pending. */
+  putNodeRequest(kind: NodeRequestKind, node: string, request: NodeRequest): Promise<boolean>;
+  /** Deletes `<kind>/<node>` (the node's daemon, as it takes the request on). */
+  deleteNodeRequest(kind: NodeRequestKind, node: string): Promise<void>;
+  /** Replaces the config if its mod revision is still `expectRevision`; resolves false on a lost race. */
+  putConfig(expectRevision: string, config: ClusterConfig): Promise<boolean>;
   /** Writes desired state, config and a bootstrap history entry; refuses (false) if desired exists unless `force`. */
   initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean>;
   readHistory(): Promise<HistoryEntry[]>;

@@ -36,6 +36,9 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 
 function primaryFailure(desired: DesiredState, m: MemberState | undefined): { reason: string; immediate: boolean } | null {
   if (!m) return { reason: `member key of ${desired.primary} is gone (its lease expired)`, immediate: true };
+  // An operator's restart is planned: its daemon is alive (the key holds its lease); wait as for any restart.
+  if (m.restarting && (!m.pgUp || m.role !== 'primary' || m.crashed))
+    return { reason: `${desired.primary} is restarting on an operator's request`, immediate: false };
   if (m.crashed) return { reason: `${desired.primary} reports its postgres crashed`, immediate: true };
   if (m.appliedGeneration === desired.generation && (!m.pgUp || m.role !== 'primary'))
     return { reason: `${desired.primary} is ${m.pgUp ? m.role : 'down'}, not a running primary`, immediate: false };
@@ -92,12 +95,23 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
         target = choice.best.node;
       }
     } else {
-      const m = req.to ? view.members[req.to]?.value : undefined;
-      if (!req.to || !m || !m.pgUp || m.role !== 'replica' || !desired.members.includes(req.to))
-        return { actions: [{ kind: 'drop-request', reason: `failover to ${req.to ?? '(none)'} refused: it must be a running replica of this cluster` }], message: 'refusing failover: target is not a running replica', memory };
-      target = req.to;
+      // Unplanned: meant for a cluster without a healthy primary. With force it also replaces a healthy one, which
+      // then steps down the usual way (it stops, acknowledges the new generation, and is rewound as a replica).
+      const healthy = primary && primary.pgUp && primary.role === 'primary' && !primary.crashed;
+      if (healthy && !req.force)
+        return { actions: [{ kind: 'drop-request', reason: `failover refused: primary ${desired.primary} is healthy (use switchover, or failover --force)` }], message: 'refusing failover: the primary is healthy', memory };
+      if (req.to) {
+        const m = view.members[req.to]?.value;
+        if (!m || !m.pgUp || m.role !== 'replica' || !desired.members.includes(req.to))
+          return { actions: [{ kind: 'drop-request', reason: `failover to ${req.to} refused: it must be a running replica of this cluster` }], message: 'refusing failover: target is not a running replica', memory };
+        target = req.to;
+      } else {
+        const choice = chooseCandidate(members, desired, config, lastPrimaryLsn(view));
+        if (!choice.best) return { actions: [{ kind: 'drop-request', reason: `failover refused: no candidate (${choice.rejected.join('; ')})` }], message: 'refusing failover: no candidate', memory };
+        target = choice.best.node;
+      }
     }
-    const reason = `${req.kind} to ${target} requested by an operator`;
+    const reason = `${req.kind}${req.force ? ' (forced)' : ''} to ${target} requested by an operator`;
     return {
       actions: [{ kind: 'write-desired', expectRevision: view.desired.modRevision, next: next(target, reason), history: history(req.kind, target, reason, null), consumeRequest: true }],
       message: `${req.kind}: making ${target} the primary instead of ${desired.primary}`,
@@ -110,6 +124,11 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   if (view.unreadableMembers.includes(desired.primary))
     return noop(`no action: the member key of ${desired.primary} does not parse (${view.problems.join('; ')}); its lease is alive, so no failover`, initialLeaderMemory);
   const failure = primaryFailure(desired, primary);
+  // Paused: operator requests above still run; nothing happens on its own, not even a failover.
+  if (view.maintenance) {
+    const state = failure ? `${failure.reason}; not failing over` : `${desired.primary} is the primary`;
+    return noop(`no action: paused by ${view.maintenance.by} since ${view.maintenance.since} (no automatic failover or sync-set change); ${state}`, initialLeaderMemory);
+  }
   if (!failure) {
     const sync = syncChange(desired, config.synchronous, view.members);
     if (sync) {

@@ -1,5 +1,6 @@
 // Pure decisions of every node: what to do to the local PostgreSQL so it matches the desired role.
-import type { ClusterConfig, DesiredState, MemberState } from '../common/cluster-keys.js';
+import type { ClusterConfig, DesiredState, MemberState, NodeRequest, NodeRequestKind } from '../common/cluster-keys.js';
+import { effectiveParameters } from './postgres-conf.js';
 
 /** What the daemon found out about its local PostgreSQL this cycle. */
 export interface LocalPg {
@@ -13,6 +14,8 @@ export interface LocalPg {
   configuredUpstream: string | null;
   /** synchronous_standby_names members we configured. */
   configuredSync: string[];
+  /** The cluster parameters last written into postgresql.conf (absent: none). */
+  configuredParameters?: Record<string, string>;
   slots: string[];
   systemId: string | null;
   /** Timeline the server is on (replica: as far as it has followed), null when unknown. */
@@ -88,6 +91,10 @@ export interface NodeInput {
   failoverTimeoutMs: number;
   /** A replica that cannot stream from a running primary this long is rewound. */
   rewindAfterMs: number;
+  /** The cluster is paused (maintenance): no start, stop, rewind, clone or kill on our own; fencing stays. */
+  paused?: boolean;
+  /** Operator requests addressed to this node (restart/<self>, reinit/<self>). */
+  requests?: Partial<Record<NodeRequestKind, NodeRequest>>;
 }
 
 export type NodeAction =
@@ -101,7 +108,16 @@ export type NodeAction =
   | { kind: 'wipe' }
   | { kind: 'configure'; upstream: string | null; sync: string[] }
   | { kind: 'ensure-slots'; names: string[] }
-  | { kind: 'mark-initialized' };
+  | { kind: 'mark-initialized' }
+  /** An operator's restart: stop (fast) and start again in the same role. */
+  | { kind: 'restart'; as: 'primary' | 'replica'; requestedAt: string }
+  /** An operator's re-clone: stop, take the re-clone lock, wipe, pg_basebackup from `from`, start as a replica. */
+  | { kind: 'reinit'; from: string; requestedAt: string }
+  /** Consume an operator request without acting on it, saying why. */
+  | { kind: 'refuse-request'; request: NodeRequestKind; requestedAt: string; reason: string };
+
+/** What a paused node still does on its own: carry out the desired state an operator changed, never repair by itself. */
+const ALLOWED_WHILE_PAUSED: ReadonlySet<NodeAction['kind']> = new Set(['stop', 'promote', 'configure', 'ensure-slots', 'mark-initialized', 'restart', 'reinit', 'refuse-request']);
 
 export interface NodeDecision {
   actions: NodeAction[];
@@ -137,6 +153,39 @@ function runningPrimaryOf(desired: DesiredState, members: Readonly<Record<string
 }
 
 export function decideNode(input: NodeInput): NodeDecision {
+  const d = decideUnpaused(input);
+  if (!input.paused) return d;
+  const held = d.actions.filter((a) => !ALLOWED_WHILE_PAUSED.has(a.kind));
+  if (held.length === 0) return d;
+  return { actions: [], message: `no action (paused): would be ${d.message}`, memory: d.memory };
+}
+
+/** An operator's restart or reinit of this node, when one is pending and the node is in a state to take it. */
+function operatorRequest(input: NodeInput, desired: DesiredState, actsAsPrimary: boolean): { message: string; action: NodeAction | null } | null {
+  const { self, pg, members } = input;
+  const reinit = input.requests?.reinit;
+  if (reinit) {
+    const refuse = (reason: string) => ({ message: `refusing reinit: ${reason}`, action: { kind: 'refuse-request', request: 'reinit', requestedAt: reinit.requestedAt, reason } as NodeAction });
+    if (desired.primary === self || actsAsPrimary) return refuse(`${self} is the primary; switch over first`);
+    const source = runningPrimaryOf(desired, members);
+    if (!source) return refuse(`${desired.primary} is not a running primary to clone from`);
+    if (input.recloneLock !== null && input.recloneLock !== self) return { message: `waiting to reinit: ${input.recloneLock} is re-cloning (one member at a time)`, action: null };
+    return { message: `reinit requested by an operator: removing my data directory and cloning from ${desired.primary}`, action: { kind: 'reinit', from: desired.primary, requestedAt: reinit.requestedAt } };
+  }
+  const restart = input.requests?.restart;
+  if (restart) {
+    const refuse = (reason: string) => ({ message: `refusing restart: ${reason}`, action: { kind: 'refuse-request', request: 'restart', requestedAt: restart.requestedAt, reason } as NodeAction });
+    if (!pg.running) return refuse(`postgres is not running on ${self}${input.paused ? ' (the cluster is paused; pglab resume lets the daemon start it)' : ' (the daemon starts it by itself)'}`);
+    if (pg.inRecovery === null) return refuse(`postgres on ${self} is not answering`);
+    const iAmPrimary = desired.primary === self;
+    if (iAmPrimary !== !pg.inRecovery) return refuse(`${self} is changing role (${pg.inRecovery ? 'replica' : 'primary'}, desired ${iAmPrimary ? 'primary' : 'replica'}); try again`);
+    const as = pg.inRecovery ? 'replica' : 'primary';
+    return { message: `restarting postgres on an operator's request (as ${as})`, action: { kind: 'restart', as, requestedAt: restart.requestedAt } };
+  }
+  return null;
+}
+
+function decideUnpaused(input: NodeInput): NodeDecision {
   const { self, desired, pg, members, nowMs } = input;
   let memory: NodeMemory = { ...input.memory };
   const out = (message: string, ...actions: NodeAction[]): NodeDecision => ({ actions, message, memory });
@@ -164,6 +213,10 @@ export function decideNode(input: NodeInput): NodeDecision {
   const wantUpstream = !iAmPrimary && upstreamMember ? upstreamId(upstreamMember) : null;
   const wantSync = input.config?.synchronous ? [...desired.syncStandbys, ...desired.syncPending].sort() : [];
 
+  const paramsChanged = JSON.stringify(effectiveParameters(input.config?.postgresParameters)) !== JSON.stringify(pg.configuredParameters ?? {});
+  const req = operatorRequest(input, desired, actsAsPrimary);
+  if (req) return req.action ? out(req.message, req.action) : out(req.message);
+
   if (pg.running && pg.inRecovery === null) {
     if (actsAsPrimary && memory.frozenSince !== null && nowMs - memory.frozenSince >= FROZEN_KILL_AFTER_MS)
       return out(`killing: my postgres (a primary) has been frozen for ${Math.round(nowMs - memory.frozenSince)}ms; it cannot serve and could thaw at any time`, { kind: 'kill' });
@@ -180,7 +233,7 @@ export function decideNode(input: NodeInput): NodeDecision {
       return out(`demoting: ${desired.primary} is the desired primary (generation ${desired.generation}); stopping postgres cleanly`, { kind: 'stop', mode: 'fast' });
     }
     const actions: NodeAction[] = [];
-    if (pg.configuredSync.join(',') !== wantSync.join(',')) actions.push({ kind: 'configure', upstream: null, sync: wantSync });
+    if (pg.configuredSync.join(',') !== wantSync.join(',') || paramsChanged) actions.push({ kind: 'configure', upstream: null, sync: wantSync });
     const wantSlots = desired.members.filter((n) => n !== self);
     if (wantSlots.some((n) => !pg.slots.includes(n))) actions.push({ kind: 'ensure-slots', names: wantSlots });
     if (!input.initialized && pg.systemId) actions.push({ kind: 'mark-initialized' });
@@ -198,6 +251,7 @@ export function decideNode(input: NodeInput): NodeDecision {
     if (!wantUpstream) return out(`no action: I am ${self}, a replica; primary ${desired.primary} has no member state`);
     if (pg.configuredUpstream !== wantUpstream || pg.configuredSync.length)
       return out(`following ${desired.primary}: pointing primary_conninfo at ${wantUpstream}`, { kind: 'configure', upstream: wantUpstream, sync: [] });
+    if (paramsChanged) return out(`applying the cluster's PostgreSQL parameters (reload)`, { kind: 'configure', upstream: wantUpstream, sync: [] });
     if (pg.streaming) {
       memory = { ...memory, notStreamingSince: null, rewindFailures: 0, rewindRetryAt: null };
       return out(`no action: I am ${self}, a streaming replica of ${desired.primary}`);

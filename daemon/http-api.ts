@@ -10,7 +10,7 @@ export interface ApiBackend {
   cluster(): Promise<unknown>;
   history(): Promise<unknown>;
   /** Queues a switchover/failover request; resolves to an error message or null. */
-  requestRoleChange(kind: 'switchover' | 'failover', to: string | null, from: string | null): Promise<string | null>;
+  requestRoleChange(kind: 'switchover' | 'failover', to: string | null, from: string | null, force: boolean): Promise<string | null>;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -45,14 +45,13 @@ export function startApi(listen: string, token: string, backend: ApiBackend, log
       try {
         if (method === 'POST' && (url.pathname === '/switchover' || url.pathname === '/failover')) {
           if (!tokenMatches(req.headers.authorization, token)) return send(res, method, 401, { error: 'missing or wrong bearer token' });
-          let body: { to?: unknown; from?: unknown } = {};
+          let body: { to?: unknown; from?: unknown; force?: unknown } = {};
           const text = await readBody(req);
           if (text.trim()) body = JSON.parse(text) as typeof body;
           const to = typeof body.to === 'string' ? body.to : null;
           const from = typeof body.from === 'string' ? body.from : null;
           const kind = url.pathname.slice(1) as 'switchover' | 'failover';
-          if (kind === 'failover' && !to) return send(res, method, 400, { error: 'failover needs "to"' });
-          const err = await backend.requestRoleChange(kind, to, from);
+          const err = await backend.requestRoleChange(kind, to, from, kind === 'failover' && body.force === true);
           return send(res, method, err ? 409 : 202, err ? { error: err } : { accepted: kind, to });
         }
         if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) return send(res, method, 405, { error: `${method} not allowed` });

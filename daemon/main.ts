@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
 import { initCluster, OperationFailed, renderStatus, roleChange } from './cli-admin.js';
+import { configSet, configShow, nodeRequest, setPaused } from './cli-operator.js';
 import { Daemon } from './daemon.js';
 import { productionDeps } from './daemon-deps.js';
 import { EtcdDcs } from './dcs-etcd.js';
@@ -102,22 +103,57 @@ common(program.command('status').description('show the members of a cluster'))
     const { json, ...rest } = flags;
     await withDcs(rest, async (dcs) => {
       const view = await dcs.read();
-      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, members: Object.values(view.members).map((m) => m.value), lastRefusal: view.refusal, problems: view.problems, history: await dcs.readHistory() }, null, 2));
+      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, paused: view.maintenance !== null, maintenance: view.maintenance, members: Object.values(view.members).map((m) => m.value), lastRefusal: view.refusal, problems: view.problems, history: await dcs.readHistory() }, null, 2));
       else console.log(renderStatus(view));
     });
   });
 
 for (const kind of ['switchover', 'failover'] as const) {
-  common(program.command(kind).description(kind === 'switchover' ? 'move the primary role to a healthy replica, cleanly' : 'force a replica to become primary (no healthy primary)'))
-    .option('--to <node>', kind === 'switchover' ? 'the new primary (default: the best replica)' : 'the new primary')
-    .option('--wait <duration>', 'how long to wait for the result', '30s')
-    .action(async (flags: Record<string, unknown>) => {
-      const { to, wait, ...rest } = flags;
+  const cmd = common(program.command(kind).description(kind === 'switchover' ? 'move the primary role to a healthy replica, cleanly' : 'promote a replica when there is no healthy primary (--force: even if there is)'))
+    .option('--to <node>', kind === 'switchover' ? 'the new primary (default: the best replica)' : 'the new primary (default: the best candidate)')
+    .option('--wait <duration>', 'how long to wait for the result', '30s');
+  if (kind === 'failover') cmd.option('--force', 'fail over even though the primary is healthy (it is demoted the usual way)');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const { to, wait, force, ...rest } = flags;
+    const { parseDuration } = await import('../common/duration.js');
+    const waitMs = parseDuration(String(wait), '--wait');
+    await withDcs(rest, (dcs) => roleChange(dcs, kind, typeof to === 'string' ? to : null, waitMs, console.log, force === true));
+  });
+}
+
+common(program.command('pause').description('maintenance mode: no automatic failover, sync-set change, start, stop or rejoin (fencing stays on)'))
+  .option('--reason <text>', 'shown in status')
+  .action(async (flags: Record<string, unknown>) => {
+    const { reason, ...rest } = flags;
+    await withDcs(rest, (dcs) => setPaused(dcs, true, typeof reason === 'string' ? reason : null, console.log));
+  });
+
+common(program.command('resume').description('end maintenance mode')).action(async (flags: Record<string, unknown>) => {
+  await withDcs(flags, (dcs) => setPaused(dcs, false, null, console.log));
+});
+
+for (const kind of ['restart', 'reinit'] as const) {
+  common(program.command(kind).description(kind === 'restart' ? "restart a node's PostgreSQL through its daemon (planned: no failover)" : 're-clone a replica from the primary (its data directory is removed)'))
+    .argument('<node>')
+    .option('--wait <duration>', 'how long to wait for the result', kind === 'restart' ? '60s' : '30m')
+    .action(async (node: string, flags: Record<string, unknown>) => {
+      const { wait, ...rest } = flags;
       const { parseDuration } = await import('../common/duration.js');
       const waitMs = parseDuration(String(wait), '--wait');
-      await withDcs(rest, (dcs) => roleChange(dcs, kind, typeof to === 'string' ? to : null, waitMs, console.log));
+      await withDcs(rest, (dcs) => nodeRequest(dcs, kind, node, waitMs, console.log));
     });
 }
+
+const config = program.command('config').description("the cluster's dynamic settings in etcd");
+common(config.command('show').description('print the settings').option('--json', 'machine-readable output')).action(async (flags: Record<string, unknown>) => {
+  const { json, ...rest } = flags;
+  await withDcs(rest, (dcs) => configShow(dcs, json === true, console.log));
+});
+common(config.command('set').description('change settings: failoverTimeout=10s maxLagOnFailover=16MB postgresql.work_mem=8MB'))
+  .argument('<assignments...>')
+  .action(async (assignments: string[], flags: Record<string, unknown>) => {
+    await withDcs(flags, (dcs) => configSet(dcs, assignments, console.log));
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);

@@ -33,6 +33,8 @@ export interface ActionEffect {
   needsRewind?: boolean;
   /** The server was killed for a fault (frozen): report it as crashed, so the leader fails over at once. */
   crashed?: boolean;
+  /** An operator request this action answered, reported in the member state (`lastRequest`). */
+  answered?: NonNullable<MemberState['lastRequest']>;
 }
 
 /** pg_rewind failed; `provesDivergence` says whether its output proves a divergence it cannot repair. */
@@ -162,6 +164,32 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       ctx.ctl.wipe();
       return { expectRunning: false, needsRewind: false };
     }
+    case 'restart': {
+      // Taken on before acting: a restart that fails is reported, not retried in a loop.
+      await ctx.dcs.deleteNodeRequest('restart', ctx.self);
+      const standby = action.as === 'replica';
+      await stopLogged(ctx, 'fast');
+      // Written again so parameters that need a restart (pending_restart) take effect now.
+      ctx.ctl.writeConfig(ctx.settings(standby ? ctx.upstreamOf() : null, standby ? [] : ctx.wantSync()), standby);
+      await ctx.ctl.start();
+      return { expectRunning: true, answered: { kind: 'restart', requestedAt: action.requestedAt, outcome: 'done', message: `postgres restarted as ${action.as}` } };
+    }
+    case 'reinit': {
+      await ctx.dcs.deleteNodeRequest('reinit', ctx.self);
+      // The same lock as an automatic re-clone: no two members are ever without data at once.
+      const lease = ctx.leaseId();
+      if (!lease || !(await ctx.dcs.acquireRecloneLock(ctx.self, lease))) throw new Error('another member holds the re-clone lock; data kept');
+      await stopLogged(ctx, 'fast');
+      ctx.ctl.wipe();
+      await ctx.ctl.basebackup(remote(ctx, action.from), ctx.secrets.replicationPassword);
+      ctx.ctl.writeConfig(ctx.settings(action.from, []), true);
+      await ctx.ctl.start();
+      await ctx.dcs.releaseRecloneLock(ctx.self).catch((err: Error) => ctx.log(`releasing the re-clone lock failed (it goes with my lease): ${err.message}`));
+      return { expectRunning: true, needsRewind: false, answered: { kind: 'reinit', requestedAt: action.requestedAt, outcome: 'done', message: `re-cloned from ${action.from}` } };
+    }
+    case 'refuse-request':
+      await ctx.dcs.deleteNodeRequest(action.request, ctx.self);
+      return { answered: { kind: action.request, requestedAt: action.requestedAt, outcome: 'refused', message: action.reason } };
     case 'mark-initialized': {
       const id = ctx.systemId();
       if (id && !(await ctx.dcs.markInitialized(id))) ctx.log(`etcd names another system identifier for this cluster than ${id}`);

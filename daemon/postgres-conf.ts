@@ -9,6 +9,26 @@ export interface PgSettings {
   upstream: { id: string; host: string; port: number; password: string } | null;
   /** synchronous_standby_names members (all required), empty for asynchronous commits. */
   sync: string[];
+  /** The cluster's PostgreSQL parameters (`pglab config set postgresql.NAME=VALUE`), written after the daemon's own. */
+  parameters?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Parameters the daemon sets itself and that replication, fencing or haproxy depend on: `config set` refuses them,
+ * and the renderer skips them if they are in etcd anyway.
+ */
+export const DAEMON_OWNED_PARAMETERS: readonly string[] = [
+  'listen_addresses', 'port', 'unix_socket_directories', 'cluster_name', 'password_encryption', 'wal_level',
+  'max_wal_senders', 'max_replication_slots', 'wal_log_hints', 'hot_standby', 'recovery_target_timeline',
+  'synchronous_standby_names', 'primary_conninfo', 'primary_slot_name', 'hba_file', 'ident_file', 'config_file',
+  'data_directory', 'restore_command', 'archive_cleanup_command', 'recovery_end_command', 'promote_trigger_file',
+];
+
+/** The parameters that will be written, in a stable order (daemon-owned ones dropped). */
+export function effectiveParameters(parameters: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(parameters ?? {}).sort()) if (!DAEMON_OWNED_PARAMETERS.includes(name)) out[name] = (parameters as Record<string, string>)[name] as string;
+  return out;
 }
 
 /** The first line records what we configured, so a restarted daemon knows without parsing settings. */
@@ -23,7 +43,8 @@ export function syncStandbyNames(sync: readonly string[]): string {
 }
 
 export function renderPostgresqlConf(s: PgSettings): string {
-  const state = { upstream: s.upstream?.id ?? null, sync: s.sync };
+  const params = effectiveParameters(s.parameters);
+  const state = { upstream: s.upstream?.id ?? null, sync: s.sync, ...(Object.keys(params).length ? { parameters: params } : {}) };
   const lines = [
     STATE_MARKER + JSON.stringify(state),
     '# Written by pgdaemon on every start and reconfiguration: local edits are overwritten.',
@@ -70,6 +91,12 @@ export function renderPostgresqlConf(s: PgSettings): string {
     ].join(' ');
     lines.push(`primary_conninfo = ${quote(conninfo)}`, `primary_slot_name = ${quote(s.node.replace(/-/g, '_'))}`);
   }
+  const names = Object.keys(params);
+  if (names.length) {
+    // Last, so they override the defaults above (PostgreSQL takes the last line that sets a parameter).
+    lines.push('# The cluster\'s parameters (pglab config set postgresql.NAME=VALUE):');
+    for (const name of names) lines.push(`${name} = ${quote(params[name] as string)}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -86,14 +113,23 @@ export function renderHba(allowCidrs: readonly string[]): string {
   return lines.join('\n') + '\n';
 }
 
-export function parseConfState(text: string): { upstream: string | null; sync: string[] } {
+export interface ConfState {
+  upstream: string | null;
+  sync: string[];
+  /** The cluster parameters written into the file; absent when none. */
+  parameters?: Record<string, string>;
+}
+
+export function parseConfState(text: string): ConfState {
   const first = text.split('\n', 1)[0] ?? '';
   if (!first.startsWith(STATE_MARKER)) return { upstream: null, sync: [] };
   try {
-    const v = JSON.parse(first.slice(STATE_MARKER.length)) as { upstream?: unknown; sync?: unknown };
+    const v = JSON.parse(first.slice(STATE_MARKER.length)) as { upstream?: unknown; sync?: unknown; parameters?: unknown };
+    const p = v.parameters && typeof v.parameters === 'object' ? Object.fromEntries(Object.entries(v.parameters).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
     return {
       upstream: typeof v.upstream === 'string' ? v.upstream : null,
       sync: Array.isArray(v.sync) ? v.sync.filter((x): x is string => typeof x === 'string') : [],
+      ...(Object.keys(p).length ? { parameters: p } : {}),
     };
   } catch {
     return { upstream: null, sync: [] };

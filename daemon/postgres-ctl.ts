@@ -5,7 +5,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { processState, processTree } from '../common/process-tree.js';
-import { parseConfState, renderHba, renderPostgresqlConf, type PgSettings } from './postgres-conf.js';
+import { parseConfState, renderHba, renderPostgresqlConf, type ConfState, type PgSettings } from './postgres-conf.js';
 
 export interface PgPaths {
   binDir: string;
@@ -98,7 +98,7 @@ export class PgCtl {
     else rmSync(signal, { force: true });
   }
 
-  configState(): { upstream: string | null; sync: string[] } {
+  configState(): ConfState {
     try {
       return parseConfState(readFileSync(join(this.paths.dataDir, 'postgresql.conf'), 'utf8'));
     } catch {

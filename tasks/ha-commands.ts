@@ -4,8 +4,9 @@ import { withSpinner } from '../common/spinner.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import type { RoleChangeReport } from './operator-verbs.js';
 
-export async function switchoverCommand(t: Topology, to: string | undefined): Promise<string> {
+export async function switchoverCommand(t: Topology, to: string | undefined): Promise<RoleChangeReport | string> {
   const nodes = machinesOf(t, 'postgres').map((m) => m.name);
   if (to !== undefined && !nodes.includes(to)) {
     throw new UserError(`there is no PostgreSQL node named "${to}"`, `the PostgreSQL nodes are: ${nodes.join(', ')}`);
@@ -22,7 +23,7 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
     spin.update('waiting for the new primary behind haproxy');
     return waitForHealthyCluster(t, { timeoutMs: 60_000, withHaproxy: true, onProblem: (p) => spin.update(`waiting for the new primary behind haproxy: ${p}`) });
   }, (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
-  return `switchover done: ${before.desired?.primary} → ${after.desired?.primary} in ${((Date.now() - t0) / 1000).toFixed(1)}s; haproxy follows`;
+  return { kind: 'switchover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: false, seconds: (Date.now() - t0) / 1000 };
 }
 
 export async function historyCommand(t: Topology, json: boolean): Promise<string> {

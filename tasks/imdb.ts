@@ -159,10 +159,10 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
   ];
 }
 
-export async function verifyCommand(t: Topology, dir: string, target = 'postgres'): Promise<{ ok: boolean; text: string }> {
+export async function verifyCommand(t: Topology, dir: string, target = 'postgres'): Promise<{ ok: boolean; text: string; checks: unknown[] }> {
   const which = imdbTarget(target);
   requireLabNetns();
   const r = which === 'jsonb' ? await verifyJsonb({ connection: labClientConfig(t), sourceDir: dir }) : await verifyPostgres({ connection: labClientConfig(t), sourceDir: dir });
   const text = r.checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.name}: expected ${c.expected}, found ${c.actual}`).join('\n');
-  return { ok: r.ok, text };
+  return { ok: r.ok, text, checks: r.checks };
 }

@@ -20,10 +20,17 @@ export interface MachineStatus {
   state: 'running' | 'stopped' | 'absent';
   services: Record<string, string>;
   /** PostgreSQL nodes, from pgdaemon's published state. */
-  postgres?: { want: string | null; role: string; timeline: number | null; lsn: string; lagBytes: number | null; leader: boolean; message: string };
+  postgres?: { want: string | null; role: string; timeline: number | null; lsn: string; lagBytes: number | null; leader: boolean; message: string; restarting?: boolean; pendingRestart?: string[] };
 }
 
-export async function collectStatus(t: Topology): Promise<MachineStatus[]> {
+export interface StatusReport {
+  machines: MachineStatus[];
+  /** The HA cluster is in maintenance mode (pglab pause): no automatic failover. */
+  paused: boolean;
+  maintenance: { since: string; by: string; reason?: string | undefined } | null;
+}
+
+export async function collectStatus(t: Topology): Promise<StatusReport> {
   const procs = machineProcesses();
   const existing = new Set(existingMachines());
   const rows = await Promise.all(
@@ -47,26 +54,29 @@ export async function collectStatus(t: Topology): Promise<MachineStatus[]> {
       if (r.role !== 'postgres') continue;
       const want = cluster.desired ? (cluster.desired.primary === r.machine ? 'primary' : 'replica') : null;
       r.postgres = m
-        ? { want, role: m.role, timeline: m.timeline, lsn: formatLsn(m.walLsn ?? m.replayedLsn), lagBytes: m.lagBytes, leader: cluster.leader === r.machine, message: m.message }
+        ? { want, role: m.role, timeline: m.timeline, lsn: formatLsn(m.walLsn ?? m.replayedLsn), lagBytes: m.lagBytes, leader: cluster.leader === r.machine, message: m.message, ...(m.restarting ? { restarting: true } : {}), ...(m.pendingRestart?.length ? { pendingRestart: m.pendingRestart } : {}) }
         : { want, role: 'unknown', timeline: null, lsn: '-', lagBytes: null, leader: false, message: 'no member state in etcd (daemon down?)' };
     }
   }
-  return rows;
+  return { machines: rows, paused: !!cluster?.maintenance, maintenance: cluster?.maintenance ?? null };
 }
 
-export function formatStatusTable(rows: MachineStatus[]): string {
+export function formatStatusTable(report: StatusReport): string {
+  const rows = report.machines;
   const header = ['MACHINE', 'IP', 'ROLE', 'STATE', 'HA ROLE', 'TL', 'LSN', 'LAG', 'SERVICES'];
   const cells = rows.map((r) => [
     r.machine,
     r.ip,
     r.role,
     r.state,
-    r.postgres ? `${r.postgres.role}${r.postgres.want && r.postgres.want !== r.postgres.role ? ` (want ${r.postgres.want})` : ''}${r.postgres.leader ? ' *leader' : ''}` : '-',
+    r.postgres ? `${r.postgres.role}${r.postgres.want && r.postgres.want !== r.postgres.role ? ` (want ${r.postgres.want})` : ''}${r.postgres.leader ? ' *leader' : ''}${r.postgres.restarting ? ' restarting' : ''}${r.postgres.pendingRestart ? ` pending restart (${r.postgres.pendingRestart.join(',')})` : ''}` : '-',
     r.postgres?.timeline?.toString() ?? '-',
     r.postgres?.lsn ?? '-',
     r.postgres?.lagBytes === null || r.postgres?.lagBytes === undefined ? '-' : formatBytes(r.postgres.lagBytes),
     Object.entries(r.services).map(([k, v]) => `${k}:${v}`).join(' ') || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const table = [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const m = report.maintenance;
+  return m ? `${table}\nHA cluster paused since ${m.since} by ${m.by}${m.reason ? ` (${m.reason})` : ''}: no automatic failover; pglab resume ends it` : table;
 }

@@ -1,7 +1,7 @@
 // Reads the HA cluster as pgdaemon sees it (its `status --json`, run inside a
 // PostgreSQL node) and judges whether it is healthy.
 import { z } from 'zod';
-import { clusterConfigSchema, desiredStateSchema, historyEntrySchema, memberStateSchema, type ClusterConfig, type DesiredState, type HistoryEntry, type MemberState } from '../../common/cluster-keys.js';
+import { clusterConfigSchema, desiredStateSchema, historyEntrySchema, maintenanceSchema, memberStateSchema, type ClusterConfig, type DesiredState, type HistoryEntry, type Maintenance, type MemberState } from '../../common/cluster-keys.js';
 import { execIn, machineProcess } from '../../lab/machine.js';
 import { machinesOf, type Topology } from '../../lab/topology.js';
 import { DAEMON_CONFIG } from './node-files.js';
@@ -13,6 +13,8 @@ const statusSchema = z.object({
   leader: z.string().nullable(),
   desired: desiredStateSchema.nullable(),
   config: clusterConfigSchema.nullable().default(null),
+  /** Present while the cluster is paused (daemons before the operator verbs do not send it). */
+  maintenance: maintenanceSchema.nullable().default(null),
   members: z.array(memberStateSchema),
   problems: z.array(z.string()).default([]),
   history: z.array(historyEntrySchema).default([]),
@@ -22,6 +24,7 @@ export interface ClusterState {
   leader: string | null;
   desired: DesiredState | null;
   config: ClusterConfig | null;
+  maintenance: Maintenance | null;
   members: MemberState[];
   problems: string[];
   history: HistoryEntry[];

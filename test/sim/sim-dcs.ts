@@ -1,5 +1,5 @@
 // The Dcs interface on the simulated etcd, for one daemon process: latency, partitions and outages make calls reject at their deadline.
-import { clusterKeys, type ClusterConfig, type DesiredState, type HistoryEntry, type LastLsn, type MemberState, type RoleChangeRequest } from '../../common/cluster-keys.js';
+import { clusterKeys, type ClusterConfig, type DesiredState, type HistoryEntry, type LastLsn, type Maintenance, type MemberState, type NodeRequest, type NodeRequestKind, type RoleChangeRequest } from '../../common/cluster-keys.js';
 import { parseClusterView, parseHistory, type RawKey } from '../../daemon/cluster-view.js';
 import type { CasExtras, ClusterView, Dcs } from '../../daemon/dcs.js';
 import type { Network } from './network.js';
@@ -160,6 +160,37 @@ export class SimDcs implements Dcs {
     return this.call(() => {
       if (this.env.etcd.get(this.keys.request)) return false;
       this.env.etcd.put(this.keys.request, JSON.stringify(request));
+      return true;
+    });
+  }
+
+  setMaintenance(value: Maintenance | null): Promise<void> {
+    return this.call(() => {
+      if (value) this.env.etcd.put(this.keys.maintenance, JSON.stringify(value));
+      else this.env.etcd.del(this.keys.maintenance);
+    });
+  }
+
+  putNodeRequest(kind: NodeRequestKind, node: string, request: NodeRequest): Promise<boolean> {
+    return this.call(() => {
+      const key = this.keys.nodeRequest(kind, node);
+      if (this.env.etcd.get(key)) return false;
+      this.env.etcd.put(key, JSON.stringify(request));
+      return true;
+    });
+  }
+
+  deleteNodeRequest(kind: NodeRequestKind, node: string): Promise<void> {
+    return this.call(() => {
+      const key = this.keys.nodeRequest(kind, node);
+      if (this.env.etcd.get(key)) this.env.etcd.del(key);
+    });
+  }
+
+  putConfig(expectRevision: string, config: ClusterConfig): Promise<boolean> {
+    return this.call(() => {
+      if (String(this.env.etcd.get(this.keys.config)?.modRevision ?? 0) !== expectRevision) return false;
+      this.env.etcd.put(this.keys.config, JSON.stringify(config));
       return true;
     });
   }

@@ -80,9 +80,12 @@ describe('pgdaemon CLI', () => {
     const bad = c.cli(['switchover', '--to', 'pg9', ...etcd()]);
     expect(bad.code).toBe(2);
     expectOneLineError(bad.stderr, /pg9 is not a member \(members: pg1,pg0\)/);
-    const noTarget = c.cli(['failover', ...etcd()]);
-    expect(noTarget.code).toBe(2);
-    expectOneLineError(noTarget.stderr, /failover needs --to NODE/);
+    const badFailover = c.cli(['failover', '--to', 'pg9', ...etcd()]);
+    expect(badFailover.code).toBe(2);
+    expectOneLineError(badFailover.stderr, /pg9 is not a member \(members: pg1,pg0\)/);
+    const badConfig = c.cli(['config', 'set', 'failoverTimeout=1h', 'nonsense=1', ...etcd()]);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toMatch(/^pgdaemon: invalid config: failoverTimeout: "1h" is not a duration from 1s to 5m.*; unknown key "nonsense"/);
   });
 
   it('fails in about a second with one line when etcd cannot be reached', () => {

@@ -77,7 +77,7 @@ describe('pglab as a daily tool', () => {
 
   it('has a policy for every command it registers (no command is forgotten by the root check, the lock or the namespace)', async () => {
     const script = (await pglab(['completion', 'bash'])).stdout;
-    const paths = [...script.matchAll(/^ {4}'([a-z ]+)'\) words=/gm)].map((m) => m[1] as string).filter((p) => p !== 'imdb' && p !== 'deploy');
+    const paths = [...script.matchAll(/^ {4}'([a-z ]+)'\) words=/gm)].map((m) => m[1] as string).filter((p) => p !== 'imdb' && p !== 'deploy' && p !== 'config');
     expect(paths.sort()).toEqual(Object.keys(COMMAND_POLICY).sort());
   });
 

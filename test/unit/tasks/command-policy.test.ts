@@ -28,8 +28,8 @@ describe('which namespace, lock and user a command needs', () => {
 
   it('locks the commands that change the lab, and only those', () => {
     const locked = Object.entries(COMMAND_POLICY).filter(([, p]) => p.changesLab).map(([k]) => k).sort();
-    expect(locked).toEqual(['bench', 'chaos', 'deploy pgdaemon', 'destroy', 'imdb load', 'kill', 'machines', 'start', 'stop', 'switchover']);
-    for (const path of ['status', 'logs', 'history', 'dsn', 'psql', 'doctor']) expect(policyOf(path).changesLab, path).toBe(false);
+    expect(locked).toEqual(['bench', 'chaos', 'config edit', 'config set', 'deploy pgdaemon', 'destroy', 'failover', 'imdb load', 'kill', 'machines', 'pause', 'reinit', 'restart', 'resume', 'start', 'stop', 'switchover']);
+    for (const path of ['status', 'logs', 'history', 'dsn', 'psql', 'doctor', 'config show']) expect(policyOf(path).changesLab, path).toBe(false);
   });
 
   it('takes no lock and stays on the host for --dry-run', () => {

@@ -22,6 +22,7 @@ function state(members: MemberState[], leader: string | null = 'pg0'): ClusterSt
     leader,
     desired: { generation: 1, primary: 'pg0', members: ['pg0', 'pg1', 'pg2'], syncStandbys: [], syncPending: [], previousPrimary: null, reason: '', changedAt: '' },
     config: { synchronous: false, maxLagOnFailoverBytes: 64 * 1024 * 1024 },
+    maintenance: null,
     members,
     problems: [],
     history: [],

@@ -1,0 +1,117 @@
+// `pglab failover|pause|resume|restart|reinit|config`: the operator verbs, carried out by the daemons through etcd.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { UserError } from '../common/errors.js';
+import { withSpinner } from '../common/spinner.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
+import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
+import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+
+/** The cluster did not do it (refused, timed out): exit 1, with pgdaemon's reason and hint. */
+export class OperatorVerbFailed extends Error {
+  override readonly name = 'OperatorVerbFailed';
+}
+
+/** Runs a pgdaemon verb in a node; its exit 2 (usage, refused up front) becomes a UserError, exit 1 a failure. */
+export async function daemonVerb(t: Topology, args: string[], timeoutMs: number): Promise<string> {
+  const r = await pgdaemonCli(t, args, { timeoutMs, allowFailure: true });
+  if (r.exitCode === 0) return r.stdout.trim();
+  const lines = (r.stderr || r.stdout).trim().split('\n');
+  const message = (lines[0] ?? `pgdaemon ${args[0]} failed`).replace(/^pgdaemon: /, '');
+  const hint = lines[1]?.replace(/^\s*→\s*/, '');
+  if (r.exitCode === 2) throw new UserError(message, hint);
+  throw new OperatorVerbFailed(hint ? `${message}\n  → ${hint}` : message);
+}
+
+function pgNode(t: Topology, node: string): string {
+  const nodes = machinesOf(t, 'postgres').map((m) => m.name);
+  if (!nodes.includes(node)) throw new UserError(`there is no PostgreSQL node named "${node}"`, `the PostgreSQL nodes are: ${nodes.join(', ')}`);
+  return node;
+}
+
+export interface RoleChangeReport {
+  kind: 'failover' | 'switchover';
+  from: string | null;
+  to: string | null;
+  forced: boolean;
+  seconds: number;
+}
+
+export function formatRoleChange(r: RoleChangeReport, json: boolean): string {
+  if (json) return JSON.stringify(r);
+  return `${r.kind}${r.forced ? ' (forced)' : ''} done: ${r.from} → ${r.to} in ${r.seconds.toFixed(1)}s; haproxy follows`;
+}
+
+export async function failoverCommand(t: Topology, to: string | undefined, force: boolean): Promise<RoleChangeReport> {
+  if (to !== undefined) pgNode(t, to);
+  const before = await readClusterState(t);
+  const t0 = Date.now();
+  const after = await withSpinner(`failover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}${force ? ' (forced)' : ''}: the leader promotes`, async (spin) => {
+    await daemonVerb(t, ['failover', ...(to ? ['--to', to] : []), ...(force ? ['--force'] : []), '--wait', '60s'], 70_000);
+    spin.update('waiting for the new primary behind haproxy');
+    return waitForHealthyCluster(t, { timeoutMs: 90_000, withHaproxy: true, onProblem: (p) => spin.update(`waiting for the new primary behind haproxy: ${p}`) });
+  }, (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
+  return { kind: 'failover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: force, seconds: (Date.now() - t0) / 1000 };
+}
+
+export async function pauseCommand(t: Topology, paused: boolean, reason: string | undefined): Promise<string> {
+  return daemonVerb(t, paused ? ['pause', ...(reason ? ['--reason', reason] : [])] : ['resume'], 15_000);
+}
+
+export async function nodeVerbCommand(t: Topology, kind: 'restart' | 'reinit', node: string): Promise<string> {
+  pgNode(t, node);
+  const wait = kind === 'restart' ? 90_000 : 30 * 60_000;
+  return withSpinner(`${kind} of ${node}: its daemon ${kind === 'restart' ? 'restarts postgres' : 'removes its data and clones from the primary'}`, () =>
+    daemonVerb(t, [kind, node, '--wait', `${wait / 1000}s`], wait + 10_000), (out) => out.split('\n').at(-1) ?? 'done');
+}
+
+export async function configShowCommand(t: Topology, json: boolean): Promise<string> {
+  return daemonVerb(t, ['config', 'show', ...(json ? ['--json'] : [])], 15_000);
+}
+
+export async function configSetCommand(t: Topology, assignments: string[]): Promise<string> {
+  if (assignments.length === 0) throw new UserError('pglab config set needs KEY=VALUE arguments', 'e.g. pglab config set failoverTimeout=15s postgresql.work_mem=8MB; pglab config show lists the keys');
+  return daemonVerb(t, ['config', 'set', ...assignments], 15_000);
+}
+
+/** Lines of `key = value` (config show's words) edited by the user → the assignments that changed. */
+export function editedAssignments(before: string, after: string): string[] {
+  const parse = (text: string) => {
+    const out = new Map<string, string>();
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) continue;
+      const eq = line.indexOf('=');
+      if (eq <= 0) throw new UserError(`config edit: "${line}" is not "key = value"`);
+      out.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+    }
+    return out;
+  };
+  const a = parse(before);
+  const b = parse(after);
+  const changes: string[] = [];
+  for (const [k, v] of b) if (a.get(k) !== v && !(k === 'failoverTimeout' && v.startsWith('('))) changes.push(`${k}=${v}`);
+  // A removed parameter line removes the parameter.
+  for (const k of a.keys()) if (!b.has(k) && k.startsWith('postgresql.')) changes.push(`${k}=`);
+  return changes;
+}
+
+export async function configEditCommand(t: Topology): Promise<string> {
+  const editor = process.env.VISUAL ?? process.env.EDITOR;
+  if (!editor) throw new UserError('config edit needs $EDITOR (or $VISUAL)', 'or use pglab config set KEY=VALUE');
+  const before = await configShowCommand(t, false);
+  const dir = mkdtempSync(join(tmpdir(), 'pglab-config-'));
+  try {
+    const file = join(dir, 'cluster-config.txt');
+    writeFileSync(file, `# pglab config edit: one "key = value" per line; an emptied or removed postgresql.* line removes it.\n${before}\n`);
+    const r = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
+    if (r.status !== 0) throw new UserError(`the editor exited with ${r.status ?? r.signal}; nothing changed`);
+    const changes = editedAssignments(before, readFileSync(file, 'utf8'));
+    if (changes.length === 0) return 'no changes';
+    return configSetCommand(t, changes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
