@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { processState } from '../../common/process-tree.js';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -229,8 +230,10 @@ export class DaemonCluster {
   postmasterPid(name: string): number | null {
     try {
       const pid = Number(readFileSync(join(this.node(name).dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
-      process.kill(pid, 0);
-      return pid;
+      // A fenced postmaster is SIGKILLed and leaves its pid file behind; until something reaps it, it is a zombie,
+      // which kill(pid, 0) still finds but which can serve nothing.
+      const state = processState(pid);
+      return state === null || state === 'Z' || state === 'X' ? null : pid;
     } catch {
       return null;
     }

@@ -57,7 +57,7 @@ describe('HA cluster with synchronous replication (real lab)', () => {
 
   it('refuses to switch the running cluster to asynchronous replication, and says how', async () => {
     const r = await pglab(['machines', '--topology', asyncTopology]);
-    expect(r.code).not.toBe(0);
+    expect(r.code, r.out).not.toBe(0);
     expect(r.out).toMatch(/the cluster "pglab" runs sync replication, the topology asks for async/);
     expect(r.out).toMatch(/pglab destroy, then pglab machines/);
     expect(r.out).not.toMatch(/\n\s+at /); // no stack trace
