@@ -139,9 +139,14 @@ async function hold(child: ChildProcess, holderFile: string, verb: string): Prom
         // The holder file goes first, while the lock is still ours: a new holder's file is never removed.
         await rm(holderFile, { force: true });
         if (child.exitCode !== null || child.signalCode !== null) return;
+        // The child was unref'd so it never kept pglab alive; waiting for it must, or node finds nothing left to do,
+        // exits 0 before this resolves, and a failed command looked successful (seen: a refused `pglab machines`).
+        child.ref();
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.stdin?.end();
-        await exited;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+        clearTimeout(timer);
       })();
       return released;
     },

@@ -110,6 +110,16 @@ describe('the lab lock', () => {
   });
 });
 
+describe('releasing the lab lock', () => {
+  it('keeps the process alive until released, so the command\'s own exit code survives', async () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'release-and-exit.ts');
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(import.meta.dirname, '..', '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, fixture], { env: { ...process.env, PGLAB_HOME: home }, stdio: 'inherit' });
+    children.push(child);
+    await exited(child);
+    expect(child.exitCode).toBe(7);
+  });
+});
+
 describe('the image cache lock (shared between labs)', () => {
   it('lets one lab build at a time; the other waits, told who builds', async () => {
     process.env.PGLAB_IMAGES = join(home, 'images');
