@@ -2,10 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 // Waits on a monotonic clock (bash's `read -t` computes its deadline from the wall clock, so a clock step fired it
-// early or held it off). A new budget per line; EOF (the daemon is gone) or a budget run out: fence now, with
-// SIGKILL to the postmaster and every descendant, which also stops a frozen server (pg_ctl stop never returns
-// there). Each backend calls setsid(), so a process-group kill would miss them: the postmaster is stopped first
-// (no new children), then its tree is read from /proc and killed.
+// early or held it off). A new budget per line; EOF (the daemon is gone) or a budget run out: fence now. First an
+// immediate shutdown (SIGQUIT to the postmaster, as pg_ctl stop -m immediate): the walsenders' last sends then
+// usually get out, and a plain SIGKILL of everything lost an acknowledged async commit in a test that never lost one
+// before. A server still there after 300 ms is frozen or stuck: SIGKILL to the postmaster and every descendant.
+// Each backend calls setsid(), so a process-group kill would miss them: the postmaster is stopped first (no new
+// children), then its tree is read from /proc and killed.
 const SCRIPT = String.raw`
 use strict; use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 my ($budget, $datadir) = @ARGV;
@@ -27,6 +29,10 @@ exit 0 unless defined $pid && $pid =~ /^\d+$/ && $pid > 1;
 open(my $s, '<', "/proc/$pid/comm") or exit 0;
 my $comm = <$s>; chomp $comm;
 exit 0 unless $comm =~ /^postgres/;
+sub gone { open(my $st, '<', "/proc/$pid/stat") or return 1; my $l = <$st>; return !defined $l || $l =~ /\) [ZX] /; }
+kill 'QUIT', $pid;
+my $end = clock_gettime(CLOCK_MONOTONIC) + 0.3;
+while (clock_gettime(CLOCK_MONOTONIC) < $end) { exit 0 if gone(); select(undef, undef, undef, 0.01); }
 kill 'STOP', $pid;
 my %kids;
 opendir(my $d, '/proc');

@@ -10,9 +10,11 @@ export function rerunInLabNetns(argv: readonly string[] = process.argv): Promise
     const child = spawn('nsenter', [`--net=${netnsPath()}`, '--', node ?? process.execPath, ...process.execArgv, script ?? '', ...args], {
       stdio: 'inherit',
     });
-    // The terminal's Ctrl-C reaches the child (same process group): it stops cleanly, we wait for it.
-    const ignore = () => undefined;
+    // A terminal's Ctrl-C reaches the child too (same process group): forwarding it would be a second Ctrl-C, which
+    // forces an exit without clean-up. Without a terminal (a script or a test signalling our pid) nobody else tells
+    // the child: forward it then, or `pglab status --watch` never ends (seen in a test).
     const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const ignore = process.stdin.isTTY ? () => undefined : forward('SIGINT');
     const onTerm = forward('SIGTERM');
     const onHup = forward('SIGHUP');
     process.on('SIGINT', ignore);

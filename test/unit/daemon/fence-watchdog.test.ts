@@ -7,13 +7,15 @@ import { FenceWatchdog } from '../../../daemon/fence-watchdog.js';
 import { PgCtl } from '../../../daemon/postgres-ctl.js';
 import { processState, processTree } from '../../../common/process-tree.js';
 
-// A stand-in postmaster: `sleep` copied under the name "postgres" (the watchdog checks /proc/PID/comm), leading
-// its own session like a server pg_ctl started, with a child in a session of its own, as every PostgreSQL
-// backend calls setsid() (a process-group kill misses them).
+// A stand-in postmaster: bash copied under the name "postgres" (the watchdog checks /proc/PID/comm), leading its own
+// session like a server pg_ctl started, with a child in a session of its own, as every PostgreSQL backend calls
+// setsid() (a process-group kill misses them). Like a postmaster it passes SIGQUIT (immediate shutdown) on to its
+// child and exits once the child has.
 function fakeServer(dir: string): { leader: ChildProcess; pids: () => number[] } {
   const bin = join(dir, 'postgres');
-  copyFileSync('/bin/sleep', bin);
-  const leader = spawn('/bin/bash', ['-c', `setsid ${bin} 600 & echo $! > ${dir}/child; exec ${bin} 600`], { detached: true, stdio: 'ignore' });
+  copyFileSync('/bin/bash', bin);
+  const script = `trap 'kill -QUIT $c; wait $c; exit 0' QUIT; setsid /bin/sleep 600 & c=$!; echo $c > ${dir}/child; while :; do sleep 0.05; done`;
+  const leader = spawn(bin, ['-c', script], { detached: true, stdio: 'ignore' });
   writeFileSync(join(dir, 'postmaster.pid'), `${leader.pid}\n${dir}\n`);
   return { leader, pids: () => [leader.pid as number] };
 }
@@ -36,10 +38,13 @@ describe('FenceWatchdog (a real process on a monotonic clock)', () => {
     const wd = new FenceWatchdog(dir);
     cleanup.push(() => {
       wd.disarm();
-      try {
-        process.kill(-(server.leader.pid as number), 'SIGKILL');
-      } catch {
-        // gone
+      // The stand-in's child has a session of its own: kill the whole tree, not only the group.
+      for (const pid of processTree(server.leader.pid as number)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     });
@@ -85,7 +90,7 @@ describe('FenceWatchdog (a real process on a monotonic clock)', () => {
     await sleep(100);
     const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
     process.kill(child, 'SIGSTOP');
-    expect(processTree(pid)).toEqual([pid, child]);
+    expect(processTree(pid)).toEqual(expect.arrayContaining([pid, child]));
     await new PgCtl({ binDir: '/nonexistent', dataDir: dir, logFile: join(dir, 'log') }).kill();
     expect(alive(pid)).toBe(false);
     expect(alive(child)).toBe(false);
