@@ -68,12 +68,14 @@ async function main(argv: string[]): Promise<number> {
       program
         .command('machines')
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
-        .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)'),
+        .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
+        .option('--json', 'print the summary as JSON (last line): every step with its outcome'),
     ),
-  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string }) => {
+  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; json?: boolean }) => {
     const { topology, source } = resolveTopology(opts.topology);
     const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror }), opts);
-    if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
+    if (opts.json && !opts.dryRun) console.log(JSON.stringify({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] }));
+    else if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
     exitCode = r.code;
   });
 

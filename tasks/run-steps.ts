@@ -1,9 +1,10 @@
 // Runs a verb's step graph the way every long command does: --dry-run prints
 // it, --skip/--only shape it, Ctrl-C stops it cleanly, a summary closes it.
-import { UserError } from '../common/errors.js';
+import { describeError, UserError } from '../common/errors.js';
 import { runGraphWithListr, summarize } from './graph/render-listr.js';
 import type { Step } from './graph/step.js';
 import { GraphError, topologicalOrder, withDependencies } from './graph/validate-graph.js';
+import type { ScheduleResult } from './graph/scheduler.js';
 
 export interface GraphFlags {
   dryRun?: boolean;
@@ -35,8 +36,28 @@ export function dryRunText(steps: readonly Step[]): string {
     .join('\n');
 }
 
+/** One step's outcome, for `--json`. */
+export interface StepReport {
+  id: string;
+  title: string;
+  status: 'succeeded' | 'failed' | 'skipped' | 'not run';
+  /** What it did (succeeded), why it failed, or why it was skipped. */
+  message: string | null;
+  ms: number | null;
+}
+
+export function stepReports(steps: readonly Step[], results: ScheduleResult): StepReport[] {
+  return steps.map((s) => {
+    const r = results.get(s.id);
+    if (!r) return { id: s.id, title: s.title, status: 'not run', message: null, ms: null };
+    if (r.status === 'succeeded') return { id: s.id, title: s.title, status: r.status, message: r.message ?? null, ms: r.ms ?? null };
+    if (r.status === 'failed') return { id: s.id, title: s.title, status: r.status, message: describeError(r.error), ms: r.ms ?? null };
+    return { id: s.id, title: s.title, status: r.status, message: r.reason, ms: null };
+  });
+}
+
 /** Returns the process exit code: 0 success, 1 failure, 130 interrupted. */
-export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: number; changed: boolean }> {
+export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: number; changed: boolean; steps?: StepReport[] }> {
   let steps = all;
   try {
     topologicalOrder(steps);
@@ -84,7 +105,7 @@ export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: 
       console.log('interrupted: run the same command again to finish, or `pglab destroy` to remove what was made');
       return { code: 130, changed };
     }
-    return { code: summary.ok ? 0 : 1, changed };
+    return { code: summary.ok ? 0 : 1, changed, steps: stepReports(steps, results) };
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
