@@ -47,3 +47,16 @@ export async function readDocuments(
   );
   return { titles: mapAsync(merged, titleDocument), people: mapAsync(rows('name.basics.tsv.gz'), personDocument), orphans };
 }
+
+/** Streams the documents the loader would write, keeping only the count and the first and last. */
+export async function firstLastCount<T>(docs: AsyncIterable<T>): Promise<{ count: number; first?: T; last?: T }> {
+  let count = 0;
+  let first: T | undefined;
+  let last: T | undefined;
+  for await (const d of docs) {
+    count++;
+    first ??= d;
+    last = d;
+  }
+  return { count, ...(first !== undefined ? { first } : {}), ...(last !== undefined ? { last } : {}) };
+}

@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { BadLineLog } from './bad-lines.js';
-import { readDocuments } from './document-source.js';
+import { firstLastCount, readDocuments } from './document-source.js';
 import { DOCUMENT_INDEXES, DOCUMENT_TABLES, JSONB_SCHEMA, rowToDocument } from './jsonb-model.js';
 import { connectPg } from './pg-connect.js';
 import { qualified } from './schema-sql.js';
@@ -12,19 +12,6 @@ export interface VerifyJsonbOptions {
   connection: pg.ClientConfig;
   sourceDir: string;
   schema?: string;
-}
-
-/** Streams the documents the loader would write, keeping only the count and the first and last. */
-export async function firstLastCount<T>(docs: AsyncIterable<T>): Promise<{ count: number; first?: T; last?: T }> {
-  let count = 0;
-  let first: T | undefined;
-  let last: T | undefined;
-  for await (const d of docs) {
-    count++;
-    first ??= d;
-    last = d;
-  }
-  return { count, ...(first !== undefined ? { first } : {}), ...(last !== undefined ? { last } : {}) };
 }
 
 export async function verifyJsonb(opts: VerifyJsonbOptions): Promise<{ ok: boolean; checks: VerifyCheck[] }> {

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { UserError } from '../common/errors.js';
 import { BadLineLog } from './bad-lines.js';
 import { readMongoDocuments } from './load-mongo.js';
+import { firstLastCount } from './document-source.js';
 import type { VerifyCheck } from './verify-postgres.js';
 
 export interface VerifyMongoOptions {
@@ -11,19 +12,6 @@ export interface VerifyMongoOptions {
   sourceDir: string;
   database?: string;
   serverSelectionTimeoutMS?: number;
-}
-
-/** Streams the documents the loader would insert, keeping only the count and the first and last. */
-async function firstLastCount<T>(docs: AsyncIterable<T>): Promise<{ count: number; first?: T; last?: T }> {
-  let count = 0;
-  let first: T | undefined;
-  let last: T | undefined;
-  for await (const d of docs) {
-    count++;
-    first ??= d;
-    last = d;
-  }
-  return { count, ...(first !== undefined ? { first } : {}), ...(last !== undefined ? { last } : {}) };
 }
 
 export async function verifyMongo(opts: VerifyMongoOptions): Promise<{ ok: boolean; checks: VerifyCheck[] }> {
