@@ -59,5 +59,9 @@ export function signalPostgresCommand(signal: 'STOP' | 'CONT'): string[] {
 /** SIGKILL of pgdaemon's main process only (systemd restarts it; KillMode=mixed takes its postgres along). */
 export const KILL_DAEMON_COMMAND = ['sh', '-c', 'kill -9 "$(systemctl show -p MainPID --value pgdaemon)"'];
 
-/** Identity of a node's data directory: a re-clone (pg_basebackup) makes a new PG_VERSION, a rewind does not. */
-export const DATA_DIR_IDENTITY_COMMAND = ['stat', '-c', '%i', '/var/lib/postgresql/pglab/PG_VERSION'];
+/**
+ * Identity of a node's data directory: a re-clone (pg_basebackup) makes a new PG_VERSION, a rewind rewrites it in
+ * place. The inode number alone can come back (ext4 hands a freed inode to the next new file: seen after a reinit);
+ * with the inode's generation, which ext4 changes on every reuse, it cannot.
+ */
+export const DATA_DIR_IDENTITY_COMMAND = ['sh', '-c', 'f=/var/lib/postgresql/pglab/PG_VERSION; echo "$(stat -c %i "$f"):$(lsattr -v "$f" | cut -d" " -f1)"'];

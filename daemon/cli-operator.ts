@@ -50,7 +50,8 @@ export async function nodeRequest(dcs: Dcs, kind: NodeRequestKind, node: string,
 export async function configShow(dcs: Dcs, json: boolean, out: (l: string) => void): Promise<void> {
   const view = await dcs.read();
   if (!view.config) throw new UserError('the cluster has no readable config (not initialized?)');
-  out(json ? JSON.stringify(view.config, null, 2) : renderConfig(view.config));
+  // One line: like every --json of pglab, the document is the last line of the output.
+  out(json ? JSON.stringify(view.config) : renderConfig(view.config));
 }
 
 export async function configSet(dcs: Dcs, assignments: readonly string[], out: (l: string) => void): Promise<void> {

@@ -310,7 +310,7 @@ export function faultChecks(
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   if (spec.keepsData && r.dataDirBefore) {
     const kept = r.dataDirAfter === r.dataDirBefore;
-    out.push({ promise: `${r.target} keeps its data directory`, kept, evidence: kept ? 'PG_VERSION inode unchanged' : `PG_VERSION inode ${r.dataDirBefore} → ${r.dataDirAfter} (re-cloned)` });
+    out.push({ promise: `${r.target} keeps its data directory`, kept, evidence: kept ? 'PG_VERSION inode:generation unchanged' : `PG_VERSION inode:generation ${r.dataDirBefore} → ${r.dataDirAfter} (re-cloned)` });
   }
   if (spec.failover === 'forbidden') {
     const kept = r.primaryAfterHeal === r.primary;

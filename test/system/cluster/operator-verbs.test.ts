@@ -3,6 +3,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_DIR_IDENTITY_COMMAND } from '../../../chaos/node-faults.js';
 import { leftovers, pglab, TEST_LAB } from '../../support/pglab-cli.js';
 
 interface StatusJson {
@@ -47,7 +48,7 @@ async function historyKinds(): Promise<string[]> {
 }
 
 async function inode(node: string): Promise<string> {
-  const r = await pglab(['exec', node, '--', 'stat', '-c', '%i', '/var/lib/postgresql/pglab/PG_VERSION']);
+  const r = await pglab(['exec', node, '--', ...DATA_DIR_IDENTITY_COMMAND]);
   expect(r.code, r.out).toBe(0);
   return r.stdout.trim();
 }
