@@ -130,6 +130,11 @@ export const memberStateSchema = z
     restarting: z.boolean().optional(),
     /** Parameters changed in postgresql.conf that need a restart to apply (pg_settings.pending_restart). */
     pendingRestart: z.array(z.string()).optional(),
+    /**
+     * Replica: the desired generation whose primary this node sees failing, while it sees that; its LSNs in the
+     * same state were read after it saw the failure, so the leader may compare them at once.
+     */
+    sawPrimaryFail: z.number().int().optional(),
     /** The last operator request (restart/reinit) this node carried out or refused, so the CLI can report it. */
     lastRequest: z
       .object({ kind: z.enum(['restart', 'reinit']), requestedAt: z.string(), outcome: z.enum(['done', 'failed', 'refused']), message: z.string() })

@@ -1,7 +1,7 @@
 // The daemon process: one cycle at a time reads etcd and PostgreSQL, decides (pure), acts, and publishes.
 import type { Server } from 'node:http';
 import { clusterKeys, type ClusterConfig, type DesiredState, type Maintenance, type MemberState } from '../common/cluster-keys.js';
-import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
+import { decideLeader, initialLeaderMemory, primaryFailure, type LeaderAction, type LeaderMemory } from './decide-leader.js';
 import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
 import type { TimerHandle } from './clock.js';
 import type { DaemonDeps, Watchdog } from './daemon-deps.js';
@@ -482,6 +482,7 @@ export class Daemon {
     const role: MemberState['role'] = s ? (s.inRecovery ? 'replica' : 'primary') : local?.running && this.nodeMemory.lastRole === 'primary' ? 'primary' : 'stopped';
     const lag = s && s.inRecovery && primary?.walLsn != null && s.replayedLsn != null ? Math.max(0, primary.walLsn - s.replayedLsn) : null;
     const upstream = role === 'replica' && local?.configuredUpstream ? (local.configuredUpstream.split('@')[0] ?? null) : null;
+    const failSeen = role === 'replica' && this.view && this.desired && this.desired.primary !== this.opts.node && primaryFailure(this.desired, primary) ? this.desired.generation : null;
     return {
       node: this.opts.node,
       connectHost: this.opts.connectHost,
@@ -511,6 +512,9 @@ export class Daemon {
       ...(this.restarting ? { restarting: true } : {}),
       ...(this.pendingRestart.length ? { pendingRestart: this.pendingRestart } : {}),
       ...(this.lastRequest ? { lastRequest: this.lastRequest } : {}),
+      // The leader compares replicas only on states written after a failure. A replica that saw it first published
+      // before the leader took its baseline, then had nothing new to say for a second (1.23 s of a 2.7 s failover).
+      ...(failSeen !== null ? { sawPrimaryFail: failSeen } : {}),
     };
   }
 

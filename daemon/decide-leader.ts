@@ -34,7 +34,8 @@ export interface LeaderDecision {
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-function primaryFailure(desired: DesiredState, m: MemberState | undefined): { reason: string; immediate: boolean } | null {
+/** Why the desired primary cannot serve, as its member key shows (gone, crashed, down); null while it can. */
+export function primaryFailure(desired: DesiredState, m: MemberState | undefined): { reason: string; immediate: boolean } | null {
   if (!m) return { reason: `member key of ${desired.primary} is gone (its lease expired)`, immediate: true };
   // An operator's restart is planned: its daemon is alive (the key holds its lease); wait as for any restart.
   if (m.restarting && (!m.pgUp || m.role !== 'primary' || m.crashed))
@@ -153,7 +154,11 @@ export function decideLeader(input: LeaderInput): LeaderDecision {
   if (!failure.immediate && waited < input.failoverTimeoutMs)
     return noop(`waiting: ${failure.reason} for ${Math.round(waited)}ms (failover after ${input.failoverTimeoutMs}ms)`, mem);
   // Compare replicas on what they published after the failure, unless one stays silent too long.
-  const stale = members.filter((m) => m.node !== desired.primary && m.pgUp && m.role === 'replica' && view.members[m.node]?.modRevision === failing.baseline[m.node]);
+  // Fresh: written since the leader saw the failure, or written by a replica that saw it itself (it may have seen it
+  // first and published before the baseline was taken).
+  const stale = members.filter(
+    (m) => m.node !== desired.primary && m.pgUp && m.role === 'replica' && m.sawPrimaryFail !== desired.generation && view.members[m.node]?.modRevision === failing.baseline[m.node],
+  );
   if (stale.length > 0 && waited < input.failoverTimeoutMs)
     return noop(`waiting: ${failure.reason}; waiting for fresh state from ${stale.map((m) => m.node).join(',')}`, mem);
   const choice = chooseCandidate(members, desired, config, lastPrimaryLsn(view));

@@ -46,6 +46,19 @@ describe('decideLeader', () => {
     expect(a.history).toMatchObject({ kind: 'failover', from: 'pg0', to: 'pg2', decidedBy: 'pg1', detectedToDecidedMs: 300 });
   });
 
+  it('counts a replica that published having seen the failure itself as fresh (it may have seen it before the leader)', () => {
+    // Seen on the lab: pg1 saw pg0's key gone 24 ms before the leader and published then; the leader's baseline
+    // included that write, and it waited 1.2 s for pg1's next one.
+    const ms = [member('pg1', { receivedLsn: 3000, sawPrimaryFail: 1 }), member('pg2', { receivedLsn: 2000 })];
+    const first = decideLeader(input(view(desired(), ms)));
+    expect(first.message).toBe('waiting: member key of pg0 is gone (its lease expired); waiting for fresh state from pg2');
+    const second = decideLeader(input(view(desired(), [ms[0]!, member('pg2', { receivedLsn: 2000, sawPrimaryFail: 1 })]), { memory: first.memory }));
+    expect(second.message).toBe('failing over from pg0 to pg1: member key of pg0 is gone (its lease expired)');
+    // A mark from an earlier generation's failure is no news about this one.
+    const old = decideLeader(input(view(desired(), [member('pg1', { sawPrimaryFail: 0 }), member('pg2', { sawPrimaryFail: 0 })])));
+    expect(old.message).toBe('waiting: member key of pg0 is gone (its lease expired); waiting for fresh state from pg1,pg2');
+  });
+
   it('fails over with stale replica state once the failover timeout passed', () => {
     const ms = [member('pg1'), member('pg2')];
     const first = decideLeader(input(view(desired(), ms)));
