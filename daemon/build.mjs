@@ -19,7 +19,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node18',
-  sourcemap: 'inline',
+  // Not inline: V8 keeps a script's whole source in the heap, and an inline map tripled it (6.8 MB → 2.3 MB).
+  // The map is written beside the bundle for debugging; node does not read it unless --enable-source-maps.
+  sourcemap: 'external',
   logLevel: 'warning',
 });
 

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   ttl?: string;
   loop?: string;
   extraArgs?: string[];
+  /** Flags for node itself, before the bundle (e.g. --max-semi-space-size=1, --require a preload). */
+  nodeFlags?: string[];
 }
 
 export async function sleep(ms: number): Promise<void> {
@@ -91,7 +93,9 @@ export class DaemonCluster {
     for (let i = 0; i < (opts.nodes ?? 3); i++) {
       const name = `pg${i}`;
       const dir = join(this.root, name);
-      this.nodes.push({ name, pgPort: base + 2 + i, httpPort: base + 10 + i, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
+      // Up to 8 nodes: HTTP on base+10..; more (the footprint bench's 9) put HTTP above the etcd members' ports.
+      const httpPort = (opts.nodes ?? 3) > 8 ? base + 24 + i : base + 10 + i;
+      this.nodes.push({ name, pgPort: base + 2 + i, httpPort, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
     }
     this.secretsFile = join(this.root, 'secrets.json');
   }
@@ -186,7 +190,7 @@ export class DaemonCluster {
     this.ensureDirs();
     const n = this.node(name);
     const out = openSync(n.logFile, 'a');
-    n.proc = spawn(process.execPath, [...this.daemonArgs(n), ...extra], {
+    n.proc = spawn(process.execPath, [...(this.opts.nodeFlags ?? []), ...this.daemonArgs(n), ...extra], {
       uid: PG_UID, gid: PG_GID, cwd: join(this.root, name), detached: true, stdio: ['ignore', out, out],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name) },
     });
