@@ -1,5 +1,6 @@
 // Judges one chaos run from the writers' log: how long writes were impossible,
 // which acknowledged writes were lost, and whether two nodes took writes at once.
+import type { HistoryEntry } from '../common/cluster-keys.js';
 import type { Ack, WriteLog } from './checked-writer.js';
 
 export interface RunReport {
@@ -125,4 +126,20 @@ export function ackTimeline(log: WriteLog, faultAtMs: number, liftedAtMs: number
     row[Math.floor(a.ackAt / binMs)] = (row[Math.floor(a.ackAt / binMs)] ?? 0) + 1;
   }
   return { binMs, startMs: 0, nodes, faultAtMs, liftedAtMs };
+}
+
+/** Where a failover's time went, from the cluster's history, on the run's clock (ms after the fault). */
+export interface FailoverPhases {
+  /** The leader first saw the failure (decided − its detect→decide time). */
+  detectedMs: number | null;
+  /** The leader wrote the new desired state. */
+  decidedMs: number;
+}
+
+/** The first role change decided after the fault (wall clock `faultWallMs`), split into detect and decide. */
+export function failoverPhases(history: readonly HistoryEntry[], faultWallMs: number): FailoverPhases | null {
+  const h = history.map((e) => ({ e, at: Date.parse(e.decidedAt) })).filter((x) => (x.e.kind === 'failover' || x.e.kind === 'switchover') && x.at >= faultWallMs).sort((a, b) => a.at - b.at)[0];
+  if (!h) return null;
+  const decidedMs = h.at - faultWallMs;
+  return { detectedMs: h.e.detectedToDecidedMs === null ? null : decidedMs - h.e.detectedToDecidedMs, decidedMs };
 }

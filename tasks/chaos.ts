@@ -4,13 +4,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
-import { ackTimeline, analyzeRun, summarizeRuns, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
+import { ackTimeline, analyzeRun, failoverPhases, summarizeRuns, type FailoverPhases, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
 import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
 import { cutScript, DATA_DIR_IDENTITY_COMMAND, DISK_FILLER, FILL_DISK_COMMAND, HAS_DATA_VOLUME_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
 import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
-import { imageDir } from '../lab/image.js';
+import { roleImageDir } from '../lab/image.js';
 import { execIn, killMachine, machineProcess, stopMachine } from '../lab/machine.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
@@ -44,7 +44,7 @@ export interface ChaosOptions {
 
 export interface ChaosResult {
   fault: Fault;
-  runs: (RunReport & { target: string; checks: PromiseCheck[]; timeline: Timeline })[];
+  runs: (RunReport & { target: string; checks: PromiseCheck[]; timeline: Timeline; phases: FailoverPhases | null })[];
   gap: ReturnType<typeof summarizeRuns>;
   newPrimaryAck: ReturnType<typeof summarizeRuns>;
 }
@@ -268,7 +268,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const m = t.machines.find((x) => x.name === target);
-          const booted = m && spec.reboots ? await ensureMachine(m, t, imageDir(), ctx.signal) : 'nothing to restart';
+          const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role), ctx.signal) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
           primaryAfterHeal = s.desired?.primary ?? '';
           if (!target) return `primary ${primaryAfterHeal}; every member streaming`;
@@ -291,7 +291,8 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const changes = history
             .map((h) => ({ atMs: Date.parse(h.decidedAt) - wallT0, label: `${h.kind} → ${h.to}` }))
             .filter((h) => h.atMs >= 0 && h.atMs <= (log?.acks.at(-1)?.ackAt ?? 0) + 5000);
-          result.runs.push({ ...report, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes } });
+          const phases = failoverPhases(history, wallT0 + faultAt);
+          result.runs.push({ ...report, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes }, phases });
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },
@@ -379,9 +380,14 @@ export function formatChaos(r: ChaosResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const table = [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
   const promises = r.runs.flatMap((x, i) => x.checks.map((c) => `run ${i + 1}: ${c.kept ? 'kept' : 'BROKEN'}: ${c.promise} (${c.evidence})`));
+  // Where a failover's time went: etcd letting the lease go, the leader deciding, then promotion and haproxy.
+  const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
+  const phases = r.runs.flatMap((x, i) =>
+    x.phases ? [`run ${i + 1}: fault → failure seen ${sec(x.phases.detectedMs)} → decided ${sec(x.phases.decidedMs)} → first ack on the new primary ${sec(x.firstAckOnNewPrimaryMs)}`] : [],
+  );
   const line = (what: string, g: ChaosResult['gap']) =>
     g ? `${what} over ${r.runs.length} run(s): min ${(g.min / 1000).toFixed(2)}s, median ${(g.median / 1000).toFixed(2)}s, max ${(g.max / 1000).toFixed(2)}s` : '';
-  return [table, ...promises, line('write gap', r.gap), line('fault → first ack on the new primary', r.newPrimaryAck)].filter(Boolean).join('\n');
+  return [table, ...promises, ...phases, line('write gap', r.gap), line('fault → first ack on the new primary', r.newPrimaryAck)].filter(Boolean).join('\n');
 }
 
 export function chaosPreconditions(t: Topology): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRun, brokenPromises, countSplitBrain, summarizeRuns, type RunReport } from '../../../chaos/analyze-run.js';
+import { analyzeRun, brokenPromises, countSplitBrain, failoverPhases, summarizeRuns, type RunReport } from '../../../chaos/analyze-run.js';
 import { faultChecks } from '../../../tasks/chaos.js';
 import { writesRecovered, type Ack } from '../../../chaos/checked-writer.js';
 
@@ -92,5 +92,26 @@ describe('faultChecks', () => {
       ['no failover', false, 'primary pg0 → pg1'],
       ["writes acknowledged again within 5 s of etcd's quorum returning", true, 'first ack 2.10 s after etcd was started again'],
     ]);
+  });
+});
+
+describe('failoverPhases', () => {
+  const entry = (kind: 'bootstrap' | 'failover' | 'switchover' | 'sync', decidedAt: string, detectedToDecidedMs: number | null) =>
+    ({ generation: 2, kind, from: 'pg0', to: 'pg1', reason: 'r', decidedBy: 'pg2', decidedAt, detectedToDecidedMs });
+  const fault = Date.parse('2026-11-29T20:00:10.000Z');
+
+  it('splits the first role change after the fault into detection and decision', () => {
+    const history = [
+      entry('failover', '2026-11-29T20:00:05.000Z', 10), // an earlier run's
+      entry('sync', '2026-11-29T20:00:10.500Z', null),
+      entry('failover', '2026-11-29T20:00:11.300Z', 40),
+      entry('failover', '2026-11-29T20:00:20.000Z', 5),
+    ];
+    expect(failoverPhases(history, fault)).toEqual({ detectedMs: 1260, decidedMs: 1300 });
+  });
+
+  it('has no detection time for a switchover, and nothing when no role changed', () => {
+    expect(failoverPhases([entry('switchover', '2026-11-29T20:00:10.200Z', null)], fault)).toEqual({ detectedMs: null, decidedMs: 200 });
+    expect(failoverPhases([entry('bootstrap', '2026-11-29T20:00:11.000Z', null)], fault)).toBeNull();
   });
 });

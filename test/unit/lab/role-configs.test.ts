@@ -49,7 +49,7 @@ describe('haproxy configuration', () => {
   });
 
   it('checks fast and cuts sessions of a node marked down', () => {
-    expect(section('primary')).toContain('default-server inter 200ms fall 2 rise 1 on-marked-down shutdown-sessions');
+    expect(section('primary')).toContain('default-server inter 200ms fastinter 100ms downinter 100ms fall 2 rise 1 on-marked-down shutdown-sessions');
   });
 
   it('serves stats on 7000', () => {
