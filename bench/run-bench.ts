@@ -83,28 +83,30 @@ async function runWorkload(
   let errors = 0;
   let firstError: string | undefined;
   const warmup = opts.warmupMs ?? 0;
-  const start = Date.now();
+  // One monotonic clock (performance.now, ms with µs resolution) times the operations and the phases: one reading per operation.
+  const start = performance.now();
   const measureFrom = start + warmup;
   const deadline = measureFrom + opts.durationMs;
+  const elapsed = (): number => Math.max(0, performance.now() - measureFrom);
 
-  const ticker = opts.onProgress
-    ? setInterval(() => opts.onProgress!(workload.name, ops, Math.max(0, Date.now() - measureFrom), errors, ctx.target), PROGRESS_MS)
-    : undefined;
+  const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(workload.name, ops, elapsed(), errors, ctx.target), PROGRESS_MS) : undefined;
   const loop = async (slot: number): Promise<void> => {
     // The same seed per workload and client on every target: both models are asked the same questions.
     const rng = new Prng(opts.seed ?? 1, `${workload.name}/${slot}`);
-    while (Date.now() < deadline && !opts.signal?.aborted) {
-      const t0 = process.hrtime.bigint();
+    let t0 = performance.now();
+    while (t0 < deadline && !opts.signal?.aborted) {
       try {
         const n = await impl.run(clients[slot]!, rng, ctx);
-        const us = Number((process.hrtime.bigint() - t0) / 1000n);
-        if (Date.now() >= measureFrom) {
-          histogram.recordValue(Math.max(1, us));
+        const t1 = performance.now();
+        // An operation counts when it started after the warm-up; its latency is its own start to its end.
+        if (t0 >= measureFrom) {
+          histogram.recordValue(Math.max(1, Math.round((t1 - t0) * 1000)));
           ops++;
           rows += n;
         }
+        t0 = t1;
       } catch (err) {
-        if (Date.now() >= measureFrom) errors++;
+        if (t0 >= measureFrom) errors++;
         firstError ??= (err as Error).message;
         if (isConnectionError(err)) {
           await clients[slot]!.end().catch(() => undefined);
@@ -114,6 +116,7 @@ async function runWorkload(
             await new Promise((r) => setTimeout(r, 100)); // server still away: retry after a pause, not in a hot loop
           }
         }
+        t0 = performance.now();
       }
     }
   };
@@ -122,7 +125,7 @@ async function runWorkload(
   } finally {
     if (ticker) clearInterval(ticker);
   }
-  const durationMs = Math.max(1, Date.now() - measureFrom);
+  const durationMs = Math.max(1, Math.round(elapsed()));
   opts.onProgress?.(workload.name, ops, durationMs, errors, ctx.target);
   return {
     name: workload.name,

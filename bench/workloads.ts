@@ -4,6 +4,7 @@ import type { Prng } from '../imdb-data/prng.js';
 import { BENCH_DOC_SCHEMA, BENCH_SCHEMA, type BenchContext } from './bench-context.js';
 import type { SqlTarget } from './bench-targets.js';
 import type { WorkloadKind } from './bench-types.js';
+import { execPrepared, type RawResult } from './prepared-query.js';
 
 /** One operation; returns the number of rows or documents it read or wrote. */
 export type Operation = (client: pg.Client, rng: Prng, ctx: BenchContext) => Promise<number>;
@@ -12,6 +13,11 @@ export interface Implementation {
   run: Operation;
   /** How this target does it, in a few words (the HTML report lists them). */
   how: string;
+  /**
+   * Set when one operation is exactly one statement whose only parameter $1 is a title id drawn uniformly from the sampled
+   * titles: then pgbench can run the same query (bench/pgbench-script.ts) and the two can be compared.
+   */
+  byTitleId?: (schema: string) => string;
 }
 
 export interface Workload {
@@ -22,12 +28,15 @@ export interface Workload {
   targets: Partial<Record<SqlTarget, Implementation>>;
 }
 
-/** Named statements are prepared once per connection by pg, then only bound and executed, like a real application's. */
-async function exec(client: pg.Client, name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
-  return client.query({ name, text, values });
-}
+/** Named statements are prepared once per connection, then only bound and executed, like a real application's. */
+const exec = execPrepared;
 
-const count = (r: pg.QueryResult): number => r.rowCount ?? 0;
+const count = (r: RawResult): number => r.rowCount;
+
+/** The one-statement lookup of a title by id, as a workload implementation (title-by-id, title-cast). */
+function titleLookup(how: string, statement: string, sql: (schema: string) => string): Implementation {
+  return { how, byTitleId: sql, run: async (c, rng, ctx) => count(await exec(c, statement, sql(ctx.schema), [rng.pick(ctx.tconsts)])) };
+}
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
 
@@ -42,9 +51,12 @@ function newPayment(rng: Prng): { account: number; amount: string; currency: str
   };
 }
 
+/** The first column of the first row: the id of an `INSERT … RETURNING id`. */
+const returnedId = (r: RawResult): string | null | undefined => r.rows[0]?.[0];
+
 /** Read-back that must find what was just acknowledged: anything else is an error, not a slow operation. */
-function checkReadBack(what: string, id: unknown, found: pg.QueryResult, reference: string | undefined, actual: (row: Record<string, unknown>) => unknown): number {
-  const row = found.rows[0] as Record<string, unknown> | undefined;
+function checkReadBack(what: string, id: unknown, found: RawResult, reference: string | undefined, actual: (row: (string | null)[]) => unknown): number {
+  const row = found.rows[0];
   if (found.rowCount !== 1 || !row) throw new Error(`${what} ${String(id)} was acknowledged but not found on read-back`);
   if (reference !== undefined && actual(row) !== reference) throw new Error(`${what} ${String(id)} read back with reference ${String(actual(row))}, written ${reference}`);
   return 1;
@@ -56,23 +68,16 @@ export const WORKLOADS: readonly Workload[] = [
     kind: 'read',
     description: 'one title with its rating, by primary key',
     targets: {
-      postgres: {
-        how: 'title_basics ⟕ title_ratings on the primary key',
-        run: async (c, rng, ctx) =>
-          count(
-            await exec(
-              c,
-              'bench-title-by-id',
-              `SELECT b.*, r.average_rating, r.num_votes FROM ${ctx.schema}.title_basics b LEFT JOIN ${ctx.schema}.title_ratings r USING (tconst) WHERE b.tconst = $1`,
-              [rng.pick(ctx.tconsts)],
-            ),
-          ),
-      },
-      jsonb: {
-        how: 'one document by primary key, its embedded akas and principals left out (a projection)',
-        run: async (c, rng, ctx) =>
-          count(await exec(c, 'bench-jsonb-title-by-id', `SELECT id, doc - '{akas,principals}'::text[] AS doc FROM ${ctx.schema}.titles WHERE id = $1`, [rng.pick(ctx.tconsts)])),
-      },
+      postgres: titleLookup(
+        'title_basics ⟕ title_ratings on the primary key',
+        'bench-title-by-id',
+        (s) => `SELECT b.*, r.average_rating, r.num_votes FROM ${s}.title_basics b LEFT JOIN ${s}.title_ratings r USING (tconst) WHERE b.tconst = $1`,
+      ),
+      jsonb: titleLookup(
+        'one document by primary key, its embedded akas and principals left out (a projection)',
+        'bench-jsonb-title-by-id',
+        (s) => `SELECT id, doc - '{akas,principals}'::text[] AS doc FROM ${s}.titles WHERE id = $1`,
+      ),
     },
   },
   {
@@ -80,30 +85,18 @@ export const WORKLOADS: readonly Workload[] = [
     kind: 'read',
     description: 'the principals of a title with their names',
     targets: {
-      postgres: {
-        how: 'title_principals ⋈ name_basics, both by primary key',
-        run: async (c, rng, ctx) =>
-          count(
-            await exec(
-              c,
-              'bench-title-cast',
-              `SELECT p.ordering, n.primary_name, p.category, p.characters FROM ${ctx.schema}.title_principals p JOIN ${ctx.schema}.name_basics n USING (nconst) WHERE p.tconst = $1 ORDER BY p.ordering`,
-              [rng.pick(ctx.tconsts)],
-            ),
-          ),
-      },
-      jsonb: {
-        how: "the title document's embedded principals, each joined to its people document by primary key",
-        run: async (c, rng, ctx) =>
-          count(
-            await exec(
-              c,
-              'bench-jsonb-title-cast',
-              `SELECT (p->>'ordering')::integer AS ordering, n.doc->>'primaryName' AS primary_name, p->>'category' AS category, p->'characters' AS characters FROM ${ctx.schema}.titles t CROSS JOIN LATERAL jsonb_array_elements(t.doc->'principals') p JOIN ${ctx.schema}.people n ON n.id = p->>'nconst' WHERE t.id = $1 ORDER BY 1`,
-              [rng.pick(ctx.tconsts)],
-            ),
-          ),
-      },
+      postgres: titleLookup(
+        'title_principals ⋈ name_basics, both by primary key',
+        'bench-title-cast',
+        (s) =>
+          `SELECT p.ordering, n.primary_name, p.category, p.characters FROM ${s}.title_principals p JOIN ${s}.name_basics n USING (nconst) WHERE p.tconst = $1 ORDER BY p.ordering`,
+      ),
+      jsonb: titleLookup(
+        "the title document's embedded principals, each joined to its people document by primary key",
+        'bench-jsonb-title-cast',
+        (s) =>
+          `SELECT (p->>'ordering')::integer AS ordering, n.doc->>'primaryName' AS primary_name, p->>'category' AS category, p->'characters' AS characters FROM ${s}.titles t CROSS JOIN LATERAL jsonb_array_elements(t.doc->'principals') p JOIN ${s}.people n ON n.id = p->>'nconst' WHERE t.id = $1 ORDER BY 1`,
+      ),
     },
   },
   {
@@ -206,7 +199,7 @@ export const WORKLOADS: readonly Workload[] = [
             rng.int(1_000_000),
             rng.between(1, 10),
           ]);
-          const id = (inserted.rows[0] as { id: string } | undefined)?.id;
+          const id = returnedId(inserted);
           return checkReadBack('rating', id, await exec(c, 'bench-read-back', `SELECT * FROM ${BENCH_SCHEMA}.user_ratings WHERE id = $1`, [id]), undefined, () => undefined);
         },
       },
@@ -215,7 +208,7 @@ export const WORKLOADS: readonly Workload[] = [
         run: async (c, rng, ctx) => {
           const doc = { tconst: rng.pick(ctx.tconsts), userId: rng.int(1_000_000), rating: rng.between(1, 10), createdAt: new Date().toISOString() };
           const inserted = await exec(c, 'bench-jsonb-insert-returning', `INSERT INTO ${BENCH_DOC_SCHEMA}.user_ratings (doc) VALUES ($1::jsonb) RETURNING id`, [JSON.stringify(doc)]);
-          const id = (inserted.rows[0] as { id: string } | undefined)?.id;
+          const id = returnedId(inserted);
           return checkReadBack('rating', id, await exec(c, 'bench-jsonb-read-back', `SELECT id, doc FROM ${BENCH_DOC_SCHEMA}.user_ratings WHERE id = $1`, [id]), undefined, () => undefined);
         },
       },
@@ -236,9 +229,9 @@ export const WORKLOADS: readonly Workload[] = [
             `INSERT INTO ${BENCH_SCHEMA}.payments (account_id, amount, currency, status, reference) VALUES ($1, $2, $3, 'captured', $4) RETURNING id`,
             [p.account, p.amount, p.currency, p.reference],
           );
-          const id = (inserted.rows[0] as { id: string } | undefined)?.id;
+          const id = returnedId(inserted);
           const found = await exec(c, 'bench-payment-read', `SELECT id, account_id, amount, currency, status, reference, created_at FROM ${BENCH_SCHEMA}.payments WHERE id = $1`, [id]);
-          return checkReadBack('payment', id, found, p.reference, (row) => row.reference);
+          return checkReadBack('payment', id, found, p.reference, (row) => row[5]); // reference
         },
       },
       jsonb: {
@@ -247,9 +240,9 @@ export const WORKLOADS: readonly Workload[] = [
           const p = newPayment(rng);
           const doc = { account: p.account, amount: Number(p.amount), currency: p.currency, status: 'captured', reference: p.reference, createdAt: new Date().toISOString() };
           const inserted = await exec(c, 'bench-jsonb-payment-insert', `INSERT INTO ${BENCH_DOC_SCHEMA}.payments (doc) VALUES ($1::jsonb) RETURNING id`, [JSON.stringify(doc)]);
-          const id = (inserted.rows[0] as { id: string } | undefined)?.id;
+          const id = returnedId(inserted);
           const found = await exec(c, 'bench-jsonb-payment-read', `SELECT id, doc FROM ${BENCH_DOC_SCHEMA}.payments WHERE id = $1`, [id]);
-          return checkReadBack('payment', id, found, p.reference, (row) => (row.doc as { reference?: unknown }).reference);
+          return checkReadBack('payment', id, found, p.reference, (row) => (JSON.parse(row[1] ?? 'null') as { reference?: unknown } | null)?.reference); // doc
         },
       },
     },

@@ -11,6 +11,8 @@ import { WORKLOAD_NAMES, WORKLOADS, type Workload } from '../../../bench/workloa
 import { benchSummary } from '../../../tasks/bench.js';
 import { imdbTarget } from '../../../tasks/imdb.js';
 import { mongoUnavailable } from '../../../tasks/mongo-target.js';
+import { MONGO_WORKLOADS } from '../../../bench/mongo-workloads.js';
+import { parseTopology } from '../../../lab/topology-file.js';
 
 const mongo = new UserError('no MongoDB here', 'put the tarball in /x/mongodb/');
 
@@ -41,15 +43,52 @@ describe('parseTargets', () => {
 });
 
 describe('the MongoDB refusal', () => {
-  it('says why, where a tarball belongs, and what to run instead; imdb load/verify refuse mongo the same way', () => {
-    const err = mongoUnavailable('use jsonb');
+  const noMongo = parseTopology('', 'pglab.yaml');
+  const withMongo = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
+
+  it('on a lab without mongo machines says so, how to add them and where the tarball goes; imdb load/verify refuse the same way', () => {
+    const err = mongoUnavailable(noMongo);
     expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toMatch(/MongoDB is not available.*Debian has no MongoDB server package/);
-    expect(err.hint).toMatch(/mongodb-linux-x86_64-debian12-<version>\.tgz\) belongs in \/.*\/cache\/mongodb\//);
-    expect(err.hint).toMatch(/use jsonb$/);
-    expect(() => imdbTarget('mongo')).toThrow(/MongoDB is not available/);
-    expect(imdbTarget('jsonb')).toBe('jsonb');
+    expect(err?.message).toBe('this lab has no mongo machines');
+    expect(err?.hint).toMatch(/^add machines\.mongo: 3 to the topology file and run pglab machines; .*put mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz .* at \/.*\/cache\/mongodb\/.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE/);
+    expect(() => imdbTarget('mongo', noMongo)).toThrow('this lab has no mongo machines');
+    expect(imdbTarget('jsonb', noMongo)).toBe('jsonb');
     expect(() => imdbTarget('mysql')).toThrow('unknown --target "mysql"');
+  });
+
+  it('on a lab with mongo machines lets mongo run, named or in all', () => {
+    expect(mongoUnavailable(withMongo)).toBeUndefined();
+    expect(imdbTarget('mongo', withMongo)).toBe('mongo');
+    expect(parseTargets('mongo', mongoUnavailable(withMongo))).toEqual({ run: ['mongo'], skipped: [] });
+    expect(parseTargets('all', mongoUnavailable(withMongo))).toEqual({ run: ['postgres', 'jsonb', 'mongo'], skipped: [] });
+  });
+});
+
+describe('the MongoDB workloads', () => {
+  it('implement every workload', () => {
+    expect(Object.keys(MONGO_WORKLOADS).sort()).toEqual([...WORKLOAD_NAMES].sort());
+  });
+
+  it('payments inserts with writeConcern majority, then reads the payment back by its _id and checks the reference', async () => {
+    const calls: string[] = [];
+    const stored = new Map<string, Record<string, unknown>>();
+    const collection = (name: string) => ({
+      insertOne: async (doc: Record<string, unknown>, options?: { writeConcern?: { w?: unknown } }) => {
+        calls.push(`${name}.insertOne w=${String(options?.writeConcern?.w)}`);
+        stored.set('id1', doc);
+        return { insertedId: 'id1' };
+      },
+      findOne: async (filter: { _id: string }) => {
+        calls.push(`${name}.findOne ${filter._id}`);
+        return stored.get(filter._id) ?? null;
+      },
+    });
+    const ctx = { target: 'mongo' as const, db: { collection } as never, benchDb: { collection } as never, tconsts: ['tt1'], nconsts: ['nm1'], genres: ['Drama'] };
+    expect(await MONGO_WORKLOADS.payments!.run(new Prng(1), ctx)).toBe(1);
+    expect(calls).toEqual(['payments.insertOne w=majority', 'payments.findOne id1']);
+    stored.clear();
+    const lost = { ...ctx, benchDb: { collection: (n: string) => ({ ...collection(n), findOne: async () => null }) } as never };
+    await expect(MONGO_WORKLOADS.payments!.run(new Prng(1), lost)).rejects.toThrow(/payment id1 was acknowledged but not found on read-back/);
   });
 });
 
@@ -67,11 +106,15 @@ describe('the workload registry', () => {
     for (const w of WORKLOADS) {
       for (const [target, impl] of Object.entries(w.targets)) {
         // A client that records what it is asked to prepare and answers with one row.
+        // It gets pg Submittables (bench/prepared-query.ts) and plays the server's side of them.
         const client = {
-          query: async (q: { name: string; text: string }) => {
+          query: (q: { name: string; text: string; handleDataRow(m: { fields: string[] }): void; handleCommandComplete(m: { text: string }): void; handleReadyForQuery(): void }) => {
             if (seen.has(q.name) && seen.get(q.name) !== q.text) throw new Error(`${q.name} prepared with two different texts`);
             seen.set(q.name, q.text);
-            return { rowCount: 1, rows: [{ id: '1' }] };
+            q.handleDataRow({ fields: ['1'] });
+            q.handleCommandComplete({ text: 'SELECT 1' });
+            q.handleReadyForQuery();
+            return q;
           },
         };
         await impl.run(client as never, new Prng(1), { ...ctx, target: target as 'postgres' | 'jsonb' }).catch(() => undefined); // read-back checks fail on the fake row
