@@ -23,6 +23,8 @@ import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
+import { MONGO_TARBALL_NAME } from '../lab/mongo-tarball.js';
+import { mongoTarballFor } from '../tasks/mongo-target.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -69,11 +71,14 @@ async function main(argv: string[]): Promise<number> {
         .command('machines')
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
         .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
+        .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download)`)
         .option('--json', 'print the summary as JSON (last line): every step with its outcome'),
     ),
-  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; json?: boolean }) => {
+  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; mongoTarball?: string; json?: boolean }) => {
     const { topology, source } = resolveTopology(opts.topology);
-    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror }), opts);
+    // Before any step: a topology with mongo machines and no tarball to be had is refused (exit 2), not half built.
+    const mongoTarball = await mongoTarballFor(topology, opts.mongoTarball, { download: !opts.dryRun });
+    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoTarball ? { mongoTarball } : {}) }), opts);
     if (opts.json && !opts.dryRun) console.log(JSON.stringify({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] }));
     else if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
     exitCode = r.code;
@@ -202,26 +207,26 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(fetchSteps(opts.files, opts.baseUrl), opts)).code;
     });
   topologyOption(graphOptions(imdb.command('load').description('load the data into the cluster through haproxy')))
-    .option('--target <db>', 'postgres (relational tables) or jsonb (the MongoDB documents in PostgreSQL)', 'postgres')
+    .option('--target <db>', 'postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL) or mongo (the mongo machines)', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--no-indexes', 'bare tables, no keys or indexes (like the original lab)')
     .action(async (opts: GraphFlags & { topology?: string; target: string; source: string; scale: string; seed: string; indexes: boolean }) => {
-      imdbTarget(opts.target); // a target that cannot be loaded is refused before anything else is checked
+      imdbTarget(opts.target, labTopology(opts.topology)); // a target that cannot be loaded is refused before anything else is checked
       const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
       const report: { text?: string } = {};
       exitCode = (await runSteps(loadSteps(labTopology(opts.topology), opts.target, dir, opts.indexes, report), opts)).code;
       if (report.text) console.log(report.text);
     });
   topologyOption(imdb.command('verify').description('row counts and spot checks against the source files'))
-    .option('--target <db>', 'postgres or jsonb', 'postgres')
+    .option('--target <db>', 'postgres, jsonb or mongo', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--json', 'machine-readable output')
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string; json?: boolean }) => {
-      imdbTarget(opts.target);
+      imdbTarget(opts.target, labTopology(opts.topology));
       const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
       console.log(opts.json ? JSON.stringify({ ok: r.ok, checks: r.checks }) : r.text);
       exitCode = r.ok ? 0 : 1;

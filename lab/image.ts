@@ -8,6 +8,7 @@ import { run } from './host-command.js';
 import { removeTree, unmountAll } from './mounts.js';
 import { acquireFileLock } from './lab-lock.js';
 import { labName, paths } from './state-dir.js';
+import type { Role, Topology } from './topology.js';
 
 export interface ImageRecipe {
   suite: string;
@@ -17,6 +18,8 @@ export interface ImageRecipe {
   disabledUnits: string[];
   /** Bump when the fix-up steps below change, so the cache key changes too. */
   fixupsRevision: number;
+  /** System users to create (absent from the base recipe, so its hash, and every built image, stay as they were). */
+  systemUsers?: string[];
 }
 
 export const IMAGE_RECIPE: ImageRecipe = {
@@ -30,6 +33,35 @@ export const IMAGE_RECIPE: ImageRecipe = {
   disabledUnits: ['postgresql.service', 'etcd.service', 'haproxy.service', 'pgbouncer.service'],
   fixupsRevision: 1,
 };
+
+/**
+ * The mongo machines' own, smaller image: mongod (bound in from the server tarball) needs libcurl4 and libssl3, and a
+ * user to run as. A separate recipe leaves the base image's hash alone: labs without mongo rebuild nothing, and their
+ * machines are not wiped for a new image.
+ */
+export const MONGO_IMAGE_RECIPE: ImageRecipe = {
+  suite: 'bookworm',
+  bootstrapPackages: IMAGE_RECIPE.bootstrapPackages,
+  packages: ['libcurl4', 'libssl3', 'ca-certificates', 'procps', 'nftables', 'iputils-ping', 'less', 'netcat-openbsd'],
+  disabledUnits: [],
+  fixupsRevision: 1,
+  systemUsers: ['mongodb'],
+};
+
+export function recipeOf(role: Role): ImageRecipe {
+  return role === 'mongo' ? MONGO_IMAGE_RECIPE : IMAGE_RECIPE;
+}
+
+/** The image a machine of this role boots from. */
+export function roleImageDir(role: Role): string {
+  return imageDir(recipeOf(role));
+}
+
+/** Every recipe the topology's machines need, the base one first. */
+export function recipesOf(t: Topology): ImageRecipe[] {
+  const needed = new Set(t.machines.map((m) => recipeOf(m.role)));
+  return [IMAGE_RECIPE, MONGO_IMAGE_RECIPE].filter((r) => needed.has(r));
+}
 
 export function recipeHash(recipe: ImageRecipe = IMAGE_RECIPE): string {
   return createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
@@ -107,7 +139,10 @@ async function buildImageNow(opts: BuildOptions, recipe: ImageRecipe): Promise<s
       onLine: say,
       env,
     });
-    await run('chroot', [tmp, 'systemctl', 'disable', ...recipe.disabledUnits], { env, allowFailure: true });
+    if (recipe.disabledUnits.length > 0) await run('chroot', [tmp, 'systemctl', 'disable', ...recipe.disabledUnits], { env, allowFailure: true });
+    for (const user of recipe.systemUsers ?? []) {
+      await run('chroot', [tmp, 'useradd', '--system', '--user-group', '--home-dir', `/var/lib/${user}`, '--no-create-home', '--shell', '/usr/sbin/nologin', user], { env });
+    }
     await run('chroot', [tmp, 'systemctl', 'enable', 'systemd-networkd.service'], { env });
     await run('chroot', [tmp, 'apt-get', 'clean'], { env });
   } finally {

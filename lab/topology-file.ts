@@ -105,11 +105,6 @@ export function validateTopology(t: Topology): string[] {
     if (other) problems.push(`${m.name} and ${other} have the same address ${m.ip}`);
     seen.set(m.ip, m.name);
   }
-  if (t.machines.some((m) => m.role === 'mongo')) {
-    problems.push(
-      'machines.mongo > 0: MongoDB is not in Debian\'s archive and this lab downloads nothing else, so mongo machines cannot be built yet (set machines.mongo: 0; see docs/decisions.md)',
-    );
-  }
   return problems;
 }
 

@@ -54,7 +54,7 @@ export const DEFAULT_SIZES: TopologySizes = {
   cluster: 'pglab',
   replication: 'async',
   subnet: '10.42.0.0/24',
-  // MongoDB has no package in Debian and cannot be downloaded here: off by default (see docs/decisions.md).
+  // mongod comes from a server tarball the host may not have (lab/mongo-tarball.ts): off by default.
   sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 0 },
   // A LAN bridge on one host: fast heartbeats; the lease floor is 1.5 × election timeout.
   etcd: { heartbeatMs: 50, electionMs: 500 },

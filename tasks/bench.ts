@@ -7,6 +7,9 @@ import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
+import { runMongoBench } from '../bench/run-mongo-bench.js';
+import type { SqlTarget } from '../bench/bench-targets.js';
+import { labMongoUri } from './mongo-imdb.js';
 import { mongoUnavailable } from './mongo-target.js';
 
 export interface BenchOptions {
@@ -26,7 +29,9 @@ export interface BenchOutput {
 }
 
 export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step[] {
-  const choice = parseTargets(o.target, mongoUnavailable('compare the relational and the document model in PostgreSQL: pglab bench --target postgres,jsonb'));
+  const choice = parseTargets(o.target, mongoUnavailable(t));
+  const sqlTargets = choice.run.filter((x): x is SqlTarget => x !== 'mongo');
+  const mongoUri = choice.run.includes('mongo') ? labMongoUri(t) : undefined;
   out.skipped.push(...choice.skipped);
   const unknown = (o.workloads ?? []).filter((w) => !WORKLOAD_NAMES.includes(w));
   if (unknown.length) throw new UserError(`unknown workload(s): ${unknown.join(', ')}`, `workloads are: ${WORKLOAD_NAMES.join(', ')}`);
@@ -35,21 +40,15 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
   return [
     {
       id: 'bench',
-      title: `Benchmark ${names} through haproxy (${o.clients} clients, ${o.durationMs / 1000}s per workload${choice.run.length > 1 ? ' and target, targets taking turns' : ''})`,
+      title: `Benchmark ${names}${sqlTargets.length ? ' (PostgreSQL through haproxy)' : ''}${mongoUri ? ' (mongo on replica set rs0)' : ''} (${o.clients} clients, ${o.durationMs / 1000}s per workload${sqlTargets.length > 1 ? ' and target, PostgreSQL targets taking turns' : ''})`,
       check: true,
       async run(ctx) {
-        const results = await runBenchTargets({
-          connection: labClientConfig(t),
-          targets: choice.run,
-          workloads: o.workloads,
-          clients: o.clients,
-          durationMs: o.durationMs,
-          warmupMs: o.warmupMs,
-          signal: ctx.signal,
-          onProgress: (w, ops, ms, errors, target) => ctx.output(`${target} ${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`),
-        });
-        out.results.push(...results);
-        return `${results[0]?.workloads.length ?? 0} workloads on ${names}`;
+        const progress = (w: string, ops: number, ms: number, errors: number, target: string) => ctx.output(`${target} ${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`);
+        const common = { workloads: o.workloads, clients: o.clients, durationMs: o.durationMs, warmupMs: o.warmupMs, signal: ctx.signal, onProgress: progress };
+        // MongoDB runs after the PostgreSQL targets, not interleaved workload by workload with them.
+        if (sqlTargets.length > 0) out.results.push(...(await runBenchTargets({ ...common, connection: labClientConfig(t), targets: sqlTargets })));
+        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri }));
+        return `${out.results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
     },
     {

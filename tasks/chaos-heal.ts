@@ -3,7 +3,7 @@
 import { CUT_TABLE, DISK_FILLER, ISOLATE_TABLE, signalPostgresCommand } from '../chaos/node-faults.js';
 import { PARTITION_TABLE } from '../chaos/partition.js';
 import { processTree } from '../common/process-tree.js';
-import { imageDir } from '../lab/image.js';
+import { roleImageDir } from '../lab/image.js';
 import { execIn, machineProcess } from '../lab/machine.js';
 import type { Topology } from '../lab/topology.js';
 import type { Step } from './graph/step.js';
@@ -18,7 +18,7 @@ async function healMachine(t: Topology, name: string, signal: AbortSignal): Prom
   if (!m) return [];
   const leader = machineProcess(name)?.leaderPid;
   if (!leader) {
-    await ensureMachine(m, t, imageDir(), signal);
+    await ensureMachine(m, t, roleImageDir(m.role), signal);
     return [`${name} was down: booted`];
   }
   const did: string[] = [];

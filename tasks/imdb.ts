@@ -9,7 +9,8 @@ import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
-import { mongoUnavailable } from './mongo-target.js';
+import { mongoLoadSteps, verifyMongoTarget } from './mongo-imdb.js';
+import { requireMongoMachines } from './mongo-target.js';
 
 export const DEFAULT_SCALE = 0.01;
 export const DEFAULT_SEED = 1;
@@ -81,15 +82,17 @@ export function sourceDir(source: string, scale: number, seed: number): string {
   throw new UserError(`unknown --source "${source}"`, 'use --source sample or --source fetched');
 }
 
-/** The targets `pglab imdb load|verify --target` accept; mongo is refused with the reason (exit 2). */
-export function imdbTarget(target: string): 'postgres' | 'jsonb' {
-  if (target === 'mongo') throw mongoUnavailable('load the same documents into PostgreSQL jsonb: pglab imdb load --target jsonb');
-  if (target !== 'postgres' && target !== 'jsonb') throw new UserError(`unknown --target "${target}"`, 'use --target postgres (relational tables) or --target jsonb (the MongoDB documents in PostgreSQL)');
+/** The targets `pglab imdb load|verify --target` accept; mongo only on a lab with mongo machines (else exit 2, with why). */
+export function imdbTarget(target: string, t?: Topology): 'postgres' | 'jsonb' | 'mongo' {
+  if (target === 'mongo' && t) requireMongoMachines(t);
+  if (target !== 'postgres' && target !== 'jsonb' && target !== 'mongo') throw new UserError(`unknown --target "${target}"`, 'use --target postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL) or mongo (the documents in the mongo machines)');
   return target;
 }
 
 export function loadSteps(t: Topology, target: string, dir: string, indexes: boolean, report: { text?: string }): Step[] {
-  if (imdbTarget(target) === 'jsonb') return jsonbLoadSteps(t, dir, indexes, report);
+  const which = imdbTarget(target, t);
+  if (which === 'mongo') return mongoLoadSteps(t, dir, report);
+  if (which === 'jsonb') return jsonbLoadSteps(t, dir, indexes, report);
   requireLabNetns();
   return [
     {
@@ -160,9 +163,13 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
 }
 
 export async function verifyCommand(t: Topology, dir: string, target = 'postgres'): Promise<{ ok: boolean; text: string; checks: unknown[] }> {
-  const which = imdbTarget(target);
+  const which = imdbTarget(target, t);
+  if (which === 'mongo') return formatVerify(await verifyMongoTarget(t, dir));
   requireLabNetns();
-  const r = which === 'jsonb' ? await verifyJsonb({ connection: labClientConfig(t), sourceDir: dir }) : await verifyPostgres({ connection: labClientConfig(t), sourceDir: dir });
+  return formatVerify(which === 'jsonb' ? await verifyJsonb({ connection: labClientConfig(t), sourceDir: dir }) : await verifyPostgres({ connection: labClientConfig(t), sourceDir: dir }));
+}
+
+function formatVerify(r: { ok: boolean; checks: { ok: boolean; name: string; expected: string; actual: string }[] }): { ok: boolean; text: string; checks: unknown[] } {
   const text = r.checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.name}: expected ${c.expected}, found ${c.actual}`).join('\n');
   return { ok: r.ok, text, checks: r.checks };
 }

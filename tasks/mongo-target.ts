@@ -1,17 +1,33 @@
-// The one answer to every MongoDB target on this host (imdb load/verify, bench): not available, where a server tarball would go, what to run instead.
-import { join } from 'node:path';
+// The one answer to every MongoDB command on a lab without mongo machines (imdb load/verify, bench, dsn, chaos), and
+// the tarball `pglab machines` needs when the topology has them.
 import { UserError } from '../common/errors.js';
-import { paths } from '../lab/state-dir.js';
+import { downloadMongoTarball } from '../lab/mongo-download.js';
+import { MONGO_TARBALL_ENV, resolveMongoTarball, whereToPutTarball, type FoundTarball } from '../lab/mongo-tarball.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
 
-/** Where a MongoDB server tarball belongs: the lab downloads nothing but Debian packages, so it has to be put there by hand. */
-export function mongoTarballDir(): string {
-  return join(paths.cache(), 'mongodb');
+/** Why `--target mongo` cannot run on this lab; undefined when it has mongo machines. */
+export function mongoUnavailable(t: Topology): UserError | undefined {
+  if (machinesOf(t, 'mongo').length > 0) return undefined;
+  return new UserError('this lab has no mongo machines', `add machines.mongo: 3 to the topology file and run pglab machines; mongod comes from the MongoDB server tarball: ${whereToPutTarball()}`);
 }
 
-/** `instead`: the command to use meanwhile, e.g. `--target jsonb` (the same documents in PostgreSQL). */
-export function mongoUnavailable(instead: string): UserError {
-  return new UserError(
-    'MongoDB is not available in this lab: Debian has no MongoDB server package and the lab downloads nothing else',
-    `a MongoDB server tarball (mongodb-linux-x86_64-debian12-<version>.tgz) belongs in ${mongoTarballDir()}/, but building mongo machines from it is not implemented yet (docs/decisions.md); meanwhile ${instead}`,
-  );
+export function requireMongoMachines(t: Topology): void {
+  const refusal = mongoUnavailable(t);
+  if (refusal) throw refusal;
+}
+
+/**
+ * For `pglab machines`: the tarball when the topology has mongo machines (flag, $PGLAB_MONGO_TARBALL, the cache, then
+ * a download unless `download` is false), or a refusal (exit 2) that says where to put it.
+ */
+export async function mongoTarballFor(t: Topology, flag: string | undefined, o: { download: boolean; signal?: AbortSignal }): Promise<FoundTarball | undefined> {
+  if (machinesOf(t, 'mongo').length === 0) {
+    if (flag) throw new UserError('--mongo-tarball was given, but the topology has no mongo machines', 'add machines.mongo: 3 to the topology file, or leave the flag out');
+    return undefined;
+  }
+  return resolveMongoTarball({
+    flag,
+    env: process.env[MONGO_TARBALL_ENV],
+    ...(o.download ? { download: (dest: string) => downloadMongoTarball(dest, o.signal ? { signal: o.signal } : {}) } : {}),
+  });
 }

@@ -66,8 +66,10 @@ describe('topology file', () => {
     expect(problemsOf('etcd:\n  heartbeatMs: 100\n  electionMs: 200\n')).toMatch(/electionMs \(200\) should be at least 5 × etcd\.heartbeatMs/);
   });
 
-  it('says why mongo machines cannot be built yet', () => {
-    expect(problemsOf('machines:\n  mongo: 3\n')).toMatch(/MongoDB is not in Debian's archive/);
+  it('accepts mongo machines as mongo0… at .40… (whether mongod can be had is checked by the commands, not the file)', () => {
+    const t = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
+    expect(t.machines.filter((m) => m.role === 'mongo').map((m) => `${m.name}=${m.ip}`)).toEqual(['mongo0=10.42.0.40', 'mongo1=10.42.0.41', 'mongo2=10.42.0.42']);
+    expect(problemsOf('machines:\n  mongo: 10\n')).toMatch(/machines\.mongo/);
   });
 
   it('rejects a top-level value that is not a mapping', () => {
