@@ -57,6 +57,7 @@ export async function roleChange(
   waitMs: number,
   out: (l: string) => void,
   force = false,
+  pollMs = 200,
 ): Promise<void> {
   const before = await dcs.read();
   const desired = before.desired?.value;
@@ -74,7 +75,7 @@ export async function roleChange(
   out(`${kind} requested${to ? ` to ${to}` : ''}; waiting for the leader`);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
     const view = await dcs.read().catch(() => null);
     const d = view?.desired?.value;
     if (d && d.generation > desired.generation && d.primary !== desired.primary) {

@@ -19,7 +19,8 @@ import { runGraph } from './graph/scheduler.js';
 import { deploySteps } from './deploy.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
-import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
+import { readClusterState } from './pgdaemon/cluster-state.js';
+import { requestRoleChange } from './pgdaemon/role-change.js';
 import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
 
 export { FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
@@ -148,7 +149,8 @@ async function inject(t: Topology, fault: Fault, target: string, c: InjectContex
       };
     }
     case 'switchover':
-      await pgdaemonCli(t, ['switchover', ...(target ? ['--to', target] : []), '--wait', '60s'], { timeoutMs: 70_000 });
+      // As `pglab switchover` does it: the fault's clock starts when an operator would press enter.
+      await requestRoleChange(t, 'switchover', target || undefined, false, () => undefined);
       return;
     case 'deploy': {
       const results = await runGraph(deploySteps(t, true));

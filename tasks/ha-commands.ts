@@ -2,8 +2,8 @@
 import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
-import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import { readClusterState } from './pgdaemon/cluster-state.js';
+import { requestRoleChange } from './pgdaemon/role-change.js';
 import type { RoleChangeReport } from './operator-verbs.js';
 
 export async function switchoverCommand(t: Topology, to: string | undefined): Promise<RoleChangeReport | string> {
@@ -14,15 +14,8 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
   const before = await readClusterState(t);
   if (to && before.desired?.primary === to) return `${to} is already the primary: nothing to do`;
   const t0 = Date.now();
-  const after = await withSpinner(`switchover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}: pgdaemon hands over`, async (spin) => {
-    const r = await pgdaemonCli(t, ['switchover', ...(to ? ['--to', to] : []), '--wait', '60s'], { timeoutMs: 70_000, allowFailure: true });
-    if (r.exitCode !== 0) {
-      const why = (r.stderr || r.stdout).trim().replace(/^pgdaemon: /, '');
-      throw new UserError(`switchover refused or failed: ${why}`, 'see `pglab status` for the members and their state');
-    }
-    spin.update('waiting for the new primary behind haproxy');
-    return waitForHealthyCluster(t, { timeoutMs: 60_000, withHaproxy: true, onProblem: (p) => spin.update(`waiting for the new primary behind haproxy: ${p}`) });
-  }, (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
+  const after = await withSpinner(`switchover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}: pgdaemon hands over`, (spin) =>
+    requestRoleChange(t, 'switchover', to, false, (m) => spin.update(m)), (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
   return { kind: 'switchover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: false, seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -7,7 +7,7 @@ import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
-import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import { requestRoleChange } from './pgdaemon/role-change.js';
 
 /** The cluster did not do it (refused, timed out): exit 1, with pgdaemon's reason and hint. */
 export class OperatorVerbFailed extends Error {
@@ -48,11 +48,8 @@ export async function failoverCommand(t: Topology, to: string | undefined, force
   if (to !== undefined) pgNode(t, to);
   const before = await readClusterState(t);
   const t0 = Date.now();
-  const after = await withSpinner(`failover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}${force ? ' (forced)' : ''}: the leader promotes`, async (spin) => {
-    await daemonVerb(t, ['failover', ...(to ? ['--to', to] : []), ...(force ? ['--force'] : []), '--wait', '60s'], 70_000);
-    spin.update('waiting for the new primary behind haproxy');
-    return waitForHealthyCluster(t, { timeoutMs: 90_000, withHaproxy: true, onProblem: (p) => spin.update(`waiting for the new primary behind haproxy: ${p}`) });
-  }, (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
+  const after = await withSpinner(`failover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}${force ? ' (forced)' : ''}: the leader promotes`, (spin) =>
+    requestRoleChange(t, 'failover', to, force, (m) => spin.update(m)), (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
   return { kind: 'failover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: force, seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -71,6 +71,12 @@ export async function readClusterState(t: Topology, opts: { history?: boolean } 
   return parseState(JSON.parse(r.stdout), 'pgdaemon status --json');
 }
 
+/** What keeps the desired primary from serving: its member state, as in clusterProblems but for it alone. */
+export function primaryProblems(s: ClusterState): string[] {
+  if (!s.desired) return ['the cluster is not initialized (no desired state)'];
+  return clusterProblems({ ...s, desired: { ...s.desired, members: [s.desired.primary] } });
+}
+
 /** Why the cluster is not healthy yet, or [] when it is: the desired primary up, every other member streaming. */
 export function clusterProblems(s: ClusterState): string[] {
   if (!s.desired) return ['the cluster is not initialized (no desired state)'];

@@ -3,7 +3,7 @@ import type { MemberState } from '../../../common/cluster-keys.js';
 import { parseShowStat } from '../../../lab/haproxy-state.js';
 import { pgbouncerIni, pgbouncerUserlist } from '../../../lab/roles/postgres.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
-import { clusterProblems, type ClusterState } from '../../../tasks/pgdaemon/cluster-state.js';
+import { clusterProblems, primaryProblems, type ClusterState } from '../../../tasks/pgdaemon/cluster-state.js';
 import { daemonConfig, daemonUnit, nodeFiles } from '../../../tasks/pgdaemon/node-files.js';
 
 const secrets = { superuserPassword: 'su-pass-1234', replicationPassword: 'repl-pass-1234', appPassword: 'app"pass', apiToken: 'token-0123456789abcdef' };
@@ -57,7 +57,7 @@ describe('pgdaemon node files', () => {
     expect(unit).toContain('Restart=always');
     // Only the daemon is signalled on stop; it stops PostgreSQL, the rest is killed after it (docs/decisions.md).
     expect(unit).toContain('KillMode=mixed');
-    expect(unit).toContain('ExecStart=/usr/bin/node /opt/pgdaemon/daemon/pgdaemon.cjs daemon --config /etc/pglab/pgdaemon.json');
+    expect(unit).toContain('ExecStart=/usr/bin/node --max-semi-space-size=1 /opt/pgdaemon/daemon/pgdaemon.cjs daemon --config /etc/pglab/pgdaemon.json');
   });
 });
 
@@ -84,6 +84,14 @@ describe('clusterProblems', () => {
   it('says when the cluster has no leader or no desired state', () => {
     expect(clusterProblems(state([member('pg0', 'primary', false), member('pg1', 'replica', true), member('pg2', 'replica', true)], null))).toEqual(['no daemon holds the leader key']);
     expect(clusterProblems({ ...state([]), desired: null })).toEqual(['the cluster is not initialized (no desired state)']);
+  });
+});
+
+describe('primaryProblems (a role change is done when the new primary serves)', () => {
+  it('ignores replicas still rejoining, but not a primary that is not up yet', () => {
+    expect(primaryProblems(state([member('pg0', 'primary', false), member('pg1', 'replica', false)]))).toEqual([]);
+    expect(primaryProblems(state([member('pg0', 'replica', false), member('pg1', 'replica', true)]))).toEqual(['pg0: should be primary, is replica']);
+    expect(primaryProblems({ ...state([]), desired: null })).toEqual(['the cluster is not initialized (no desired state)']);
   });
 });
 
