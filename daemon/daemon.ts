@@ -14,11 +14,15 @@ import { syncStandbyNames, type PgSettings } from './postgres-conf.js';
 import type { PgSnapshot } from './postgres-probe.js';
 import { applyNodeAction, RewindFailed, type ActionContext } from './node-actions.js';
 import { memberSignature } from './watch-filter.js';
+import { ViewCache } from './view-cache.js';
 
 
 /** Longest time an unchanged member state goes without being rewritten to etcd. */
 const UNCHANGED_REPUBLISH_MS = 1000;
 const SHUTDOWN_STOP_BOUND_S = 5;
+/** A cycle on the watch-fed view reads etcd in full at least this often anyway (a safety net for a silent watch). */
+const FULL_READ_EVERY_MS = 2000;
+const WATCH_RETRY_MS = 1000;
 export class Daemon {
   private view: ClusterView | null = null;
   private desired: DesiredState | null = null;
@@ -59,6 +63,12 @@ export class Daemon {
   private readonly watchdog: Watchdog;
   private fencing = false;
   private lapsesSeen = 0;
+  /** The cluster prefix as the watch keeps it; idle cycles decide on it, any action on a fresh read. */
+  private readonly cache: ViewCache;
+  private watching = false;
+  /** This cycle's view came from a range read made in this cycle (not only from the watch). */
+  private viewFresh = false;
+  private lastFullReadAt = -Infinity;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -71,6 +81,7 @@ export class Daemon {
     this.probe = this.pg.probe;
     this.watchdog = deps.watchdog;
     this.cycleEndedAt = deps.clock.now();
+    this.cache = new ViewCache(clusterKeys(opts.cluster));
     this.lease = new LeaseKeeper(dcs, {
       clock: deps.clock,
       ttlMs: opts.ttl,
@@ -105,9 +116,61 @@ export class Daemon {
       },
     }, (l) => this.log('api', l)));
     this.lease.start();
-    void this.dcs.watch((key, value) => this.onWatchEvent(key, value)).catch((err) => this.log('watch', `etcd watch failed (polling continues): ${(err as Error).message}`));
+    this.startWatch();
     this.fenceTimer = this.deps.clock.setInterval(() => void this.fenceCheck(), 50);
     this.trigger();
+  }
+
+  /** The watch feeds the view cache and wakes the cycle; until it runs, every cycle reads etcd in full. */
+  private startWatch(): void {
+    this.dcs
+      .watch(
+        (e) => {
+          this.cache.apply(e);
+          this.onWatchEvent(e.key, e.value);
+        },
+        () => this.cache.invalidate(),
+      )
+      .then(() => {
+        this.watching = true;
+        this.log('watch', 'etcd watch running', true);
+      })
+      .catch((err) => {
+        this.log('watch', `etcd watch failed (reading etcd in full every cycle; retrying): ${(err as Error).message}`, true);
+        if (!this.stopping) this.deps.clock.setTimeout(() => this.startWatch(), WATCH_RETRY_MS);
+      });
+  }
+
+  /** A range read of the cluster prefix, installed in the cache (and as this cycle's view). */
+  private async readFull(): Promise<ClusterView> {
+    const view = await this.cache.read(() => this.dcs.readRaw(), this.watching);
+    this.lastFullReadAt = this.deps.clock.now();
+    this.installView(view, true);
+    return view;
+  }
+
+  private installView(view: ClusterView, fresh: boolean): void {
+    this.view = view;
+    this.viewFresh = fresh;
+    this.etcdOk = true;
+    if (view.desired) this.desired = view.desired.value;
+    if (view.config) this.config = view.config;
+    this.maintenance = view.maintenance;
+  }
+
+  /**
+   * Before anything consequential (campaign, desired-state CAS, any node action) on a view only the watch fed: read
+   * in full and decide again. Null when that read fails (then nothing is done this cycle).
+   */
+  private async freshBeforeActing(): Promise<ClusterView | null> {
+    if (this.viewFresh) return this.view;
+    try {
+      return await this.readFull();
+    } catch (err) {
+      this.etcdOk = false;
+      this.log('etcd', `reading etcd before acting failed (not acting): ${(err as Error).message}`);
+      return null;
+    }
   }
 
   /** Called on etcd watch events; member puts only matter when their role-relevant fields change. */
@@ -257,12 +320,11 @@ export class Daemon {
 
   private async cycle(): Promise<void> {
     try {
-      const view = await this.dcs.read();
-      this.view = view;
-      this.etcdOk = true;
-      if (view.desired) this.desired = view.desired.value;
-      if (view.config) this.config = view.config;
-      this.maintenance = view.maintenance;
+      // The watch-fed view serves cycles while it is complete, etcd answered the last full read, the lease is
+      // confirmed and the last full read is recent; otherwise (and before any action, below) a full range read.
+      const cached = this.etcdOk && this.lease.valid() && this.cache.usable() && this.deps.clock.now() - this.lastFullReadAt < FULL_READ_EVERY_MS;
+      const view = cached ? this.cache.view() : await this.readFull();
+      if (cached) this.installView(view, false);
       this.log('problems', view.problems.length ? `ignoring unparseable keys (keeping the last good state): ${view.problems.join('; ')}` : 'etcd keys parse cleanly', true);
       this.log('etcd', 'etcd reachable', true);
     } catch (err) {
@@ -276,18 +338,20 @@ export class Daemon {
 
     if (this.etcdOk && view && leaseValid && leaseId) {
       try {
+        // A campaign on a view only the watch fed would be taken on hearsay: read first.
+        if (view.leader === null && !this.viewFresh) view = await this.freshBeforeActing();
+        if (!view) throw new Error('etcd could not be read before campaigning');
         this.isLeader = view.leader === this.opts.node || (view.leader === null && (await this.dcs.campaign(this.opts.node, leaseId)));
         if (this.isLeader && view.leader !== this.opts.node) this.log('leader', `became the leader`);
       } catch (err) {
         this.isLeader = false;
         this.log('leader', `campaign failed: ${(err as Error).message}`, true);
       }
-      if (this.isLeader && (await this.leaderStep(view))) {
+      if (view && this.isLeader && (await this.leaderStep(view))) {
         // We just changed the desired state: the members we read predate it. Deciding this node's part (e.g.
         // promoting ourselves) on them would miss a member that published in between (seen in the simulation).
         try {
-          view = await this.dcs.read();
-          this.view = view;
+          view = await this.readFull();
         } catch (err) {
           this.log('etcd', `re-reading after a desired-state change failed: ${(err as Error).message}`);
           view = null;
@@ -297,9 +361,10 @@ export class Daemon {
     } else {
       this.isLeader = false;
     }
+    // The leader may have read etcd in full before acting: decide this node's part on that read too.
+    if (view && this.viewFresh) view = this.view;
 
-    const members: Record<string, MemberState> = {};
-    for (const [n, v] of Object.entries(view?.members ?? {})) members[n] = v.value;
+    let members = membersOf(view);
     const local = this.local as LocalPg;
     // Stopped while our lease was not confirmed: that was the fence watchdog, not a crash. Reporting a
     // crash would make the leader fail over at once although the lease may still be renewed.
@@ -313,7 +378,7 @@ export class Daemon {
       this.log('fence', 'postgres was stopped by the fence watchdog (lease not confirmed in time)');
       this.nodeMemory = { ...this.nodeMemory, expectRunning: false };
     }
-    const decision = decideNode({
+    const decideOn = (view: ClusterView | null, members: Record<string, MemberState>) => decideNode({
       self: this.opts.node,
       desired: this.desired,
       config: this.config,
@@ -335,6 +400,13 @@ export class Daemon {
         ...(view?.nodeRequests.reinit[this.opts.node] ? { reinit: view.nodeRequests.reinit[this.opts.node] } : {}),
       },
     });
+    let decision = decideOn(view, members);
+    if (decision.actions.length && view && !this.viewFresh) {
+      // Decided on the watch-fed view: act only on what a read of etcd says now (same memory, decided again).
+      view = await this.freshBeforeActing();
+      members = membersOf(view);
+      decision = view ? decideOn(view, members) : { ...decision, actions: [], message: 'not acting: etcd could not be read before acting' };
+    }
     this.nodeMemory = decision.memory;
     this.nodeMessage = decision.message;
     this.log('node', decision.message, true);
@@ -358,8 +430,8 @@ export class Daemon {
   }
 
   /** Runs the leader's decision; true when it wrote a new desired state. */
-  private async leaderStep(view: ClusterView): Promise<boolean> {
-    const d = decideLeader({
+  private async leaderStep(watchFed: ClusterView): Promise<boolean> {
+    const decideOn = (view: ClusterView) => decideLeader({
       self: this.opts.node,
       view,
       nowMs: this.deps.clock.now(),
@@ -367,6 +439,12 @@ export class Daemon {
       failoverTimeoutMs: this.failoverTimeout(),
       memory: this.leaderMemory,
     });
+    let d = decideOn(watchFed);
+    if (d.actions.length && !this.viewFresh) {
+      // A desired-state CAS (or a dropped request) is decided again on a full read, with the same memory.
+      const view = await this.freshBeforeActing();
+      d = view ? decideOn(view) : { ...d, actions: [], message: 'not acting: etcd could not be read before acting' };
+    }
     this.leaderMemory = d.memory;
     this.leaderMessage = d.message;
     this.log('leader-decision', d.message, true);
@@ -591,6 +669,12 @@ export class Daemon {
     this.server?.close();
     await this.dcs.close();
   }
+}
+
+function membersOf(view: ClusterView | null): Record<string, MemberState> {
+  const members: Record<string, MemberState> = {};
+  for (const [n, v] of Object.entries(view?.members ?? {})) members[n] = v.value;
+  return members;
 }
 
 function defaultCidr(host: string): string {

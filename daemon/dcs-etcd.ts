@@ -1,5 +1,5 @@
 // The Dcs on etcd v3: one range read per cycle, leases managed by hand (no auto keepalive), CAS by transaction.
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
 import { Etcd3, isRecoverableError, type Lease, type Watcher } from 'etcd3';
 import {
@@ -15,8 +15,8 @@ import {
   type MemberState,
   type RoleChangeRequest,
 } from '../common/cluster-keys.js';
-import { parseClusterView, parseHistory, type RawKey } from './cluster-view.js';
-import type { CasExtras, ClusterView, Dcs } from './dcs.js';
+import { parseClusterView, parseHistory } from './cluster-view.js';
+import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from './dcs.js';
 
 export interface EtcdDcsOptions {
   endpoints: string[];
@@ -25,11 +25,18 @@ export interface EtcdDcsOptions {
   callTimeoutMs: number;
 }
 
+/**
+ * Keepalives reuse their connections: five a second to every endpoint, each on a new TCP connection, were most of an
+ * idle daemon's HTTP work and a good part of etcd's. A busy socket is never waited for (no maxSockets): a renewal
+ * that finds every socket busy opens another, so one stuck connection cannot delay the next renewal.
+ */
+const keepAliveAgent = new Agent({ keepAlive: true, keepAliveMsecs: 1000 });
+
 /** POST /v3/lease/keepalive: resolves true (alive), false (etcd says the lease is gone), rejects on any failure. */
 function gatewayKeepAlive(endpoint: string, leaseId: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ ID: leaseId });
-    const req = httpRequest(`${endpoint}/v3/lease/keepalive`, { method: 'POST', timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = httpRequest(`${endpoint}/v3/lease/keepalive`, { method: 'POST', agent: keepAliveAgent, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -80,22 +87,29 @@ export class EtcdDcs implements Dcs {
     return { deadline: Date.now() + this.opts.callTimeoutMs };
   }
 
-  private async rawRange(prefix: string): Promise<RawKey[]> {
+  private async rawRange(prefix: string): Promise<RawRead> {
     const res = await this.client.getAll().prefix(prefix).options(this.deadline()).exec();
-    return res.kvs.map((kv) => ({
-      key: kv.key.toString(),
-      value: kv.value.toString(),
-      modRevision: String(kv.mod_revision),
-      lease: String(kv.lease),
-    }));
+    return {
+      revision: String(res.header.revision),
+      kvs: res.kvs.map((kv) => ({
+        key: kv.key.toString(),
+        value: kv.value.toString(),
+        modRevision: String(kv.mod_revision),
+        lease: String(kv.lease),
+      })),
+    };
+  }
+
+  /** Everything but history/, which grows with every failover and is read only where it is shown. */
+  async readRaw(): Promise<RawRead> {
+    // Two ranges would be two revisions; one range up to the history prefix and one after it would still be two.
+    // The history keys are few and small next to the members, so they are read and dropped here.
+    const raw = await this.rawRange(this.keys.prefix);
+    return { revision: raw.revision, kvs: raw.kvs.filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)) };
   }
 
   async read(): Promise<ClusterView> {
-    const raw = await this.rawRange(this.keys.prefix);
-    return parseClusterView(
-      raw.filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)),
-      this.keys,
-    );
+    return parseClusterView((await this.readRaw()).kvs, this.keys);
   }
 
   async grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
@@ -254,14 +268,20 @@ export class EtcdDcs implements Dcs {
   }
 
   async readHistory(): Promise<HistoryEntry[]> {
-    return parseHistory(await this.rawRange(this.keys.historyPrefix));
+    return parseHistory((await this.rawRange(this.keys.historyPrefix)).kvs);
   }
 
-  async watch(onChange: (key: string, value: string | null) => void): Promise<void> {
-    this.watcher = await this.client.watch().prefix(this.keys.prefix).create();
-    this.watcher.on('put', (kv) => onChange(kv.key.toString(), kv.value.toString()));
-    this.watcher.on('delete', (kv) => onChange(kv.key.toString(), null));
-    this.watcher.on('error', () => undefined); // the watcher reconnects by itself; polling covers the gap
+  async watch(onChange: (event: WatchEvent) => void, onReset: () => void): Promise<void> {
+    const watcher = await this.client.watch().prefix(this.keys.prefix).create();
+    this.watcher = watcher;
+    watcher.on('put', (kv) => onChange({ key: kv.key.toString(), value: kv.value.toString(), modRevision: String(kv.mod_revision), lease: String(kv.lease) }));
+    // A delete event's kv carries the delete's revision.
+    watcher.on('delete', (kv) => onChange({ key: kv.key.toString(), value: null, modRevision: String(kv.mod_revision), lease: '0' }));
+    // The watcher reconnects by itself; until the daemon reads again, what it delivered may have gaps.
+    watcher.on('error', () => onReset());
+    watcher.on('disconnected', () => onReset());
+    watcher.on('connecting', () => onReset());
+    watcher.on('connected', () => onReset());
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   Refusal,
   RoleChangeRequest,
 } from '../common/cluster-keys.js';
+import type { RawKey } from './cluster-view.js';
 
 export interface Versioned<T> {
   value: T;
@@ -47,6 +48,20 @@ export interface ClusterView {
   desiredUnreadable: boolean;
 }
 
+/** The raw keys under the prefix (history excluded) and the revision they were read at. */
+export interface RawRead {
+  revision: string;
+  kvs: RawKey[];
+}
+
+/** One change under the prefix, as the watch delivers it: a delete has value null and the delete's revision. */
+export interface WatchEvent {
+  key: string;
+  value: string | null;
+  modRevision: string;
+  lease: string;
+}
+
 export interface CasExtras {
   history?: HistoryEntry;
   /** Delete the pending switchover/failover request in the same transaction. */
@@ -67,6 +82,8 @@ export interface CasExtras {
 export interface Dcs {
   /** One consistent read of the whole cluster prefix. */
   read(): Promise<ClusterView>;
+  /** The same read, unparsed, with its revision (for a view that the watch keeps current). */
+  readRaw(): Promise<RawRead>;
   /** Grants a lease of `ttlSeconds`; returns its id and the TTL etcd granted (it may round up). */
   grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }>;
   /** One keepalive with its own (short) deadline; true when the lease is alive, false when etcd says it expired. */
@@ -105,7 +122,10 @@ export interface Dcs {
   /** Writes desired state, config and a bootstrap history entry; refuses (false) if desired exists unless `force`. */
   initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean>;
   readHistory(): Promise<HistoryEntry[]>;
-  /** Calls `onChange` (coalescing is the caller's job) whenever a key under the prefix changes; value null = deleted. */
-  watch(onChange: (key: string, value: string | null) => void): Promise<void>;
+  /**
+   * Calls `onChange` (coalescing is the caller's job) for every change under the prefix, in revision order.
+   * `onReset` is called whenever the stream may have missed events (it broke, reconnected or failed).
+   */
+  watch(onChange: (event: WatchEvent) => void, onReset: () => void): Promise<void>;
   close(): Promise<void>;
 }

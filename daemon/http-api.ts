@@ -60,7 +60,8 @@ export function startApi(listen: string, token: string, backend: ApiBackend, log
           const lag = lagParam === null ? null : parseBytes(lagParam);
           if (lagParam !== null && lag === null) return send(res, method, 400, { error: `bad lag "${lagParam}" (e.g. 16MB)` });
           const h = backend.health();
-          return send(res, method, healthStatus(url.pathname as HealthPath, h, lag), backend.status());
+          // haproxy's checks (OPTIONS, several a second) get no body: do not build one.
+          return send(res, method, healthStatus(url.pathname as HealthPath, h, lag), method === 'GET' ? backend.status() : null);
         }
         if (url.pathname === '/status' || url.pathname === '/') return send(res, method, 200, backend.status());
         if (url.pathname === '/cluster') return send(res, method, 200, await backend.cluster());

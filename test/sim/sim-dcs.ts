@@ -1,7 +1,7 @@
 // The Dcs interface on the simulated etcd, for one daemon process: latency, partitions and outages make calls reject at their deadline.
 import { clusterKeys, type ClusterConfig, type DesiredState, type HistoryEntry, type LastLsn, type Maintenance, type MemberState, type NodeRequest, type NodeRequestKind, type RoleChangeRequest } from '../../common/cluster-keys.js';
 import { parseClusterView, parseHistory, type RawKey } from '../../daemon/cluster-view.js';
-import type { CasExtras, ClusterView, Dcs } from '../../daemon/dcs.js';
+import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from '../../daemon/dcs.js';
 import type { Network } from './network.js';
 import type { Proc, Scheduler } from './scheduler.js';
 import type { SimEtcd } from './sim-etcd.js';
@@ -68,6 +68,11 @@ export class SimDcs implements Dcs {
 
   private raw(prefix: string): RawKey[] {
     return this.env.etcd.range(prefix).map((kv) => ({ key: kv.key, value: kv.value, modRevision: String(kv.modRevision), lease: kv.lease }));
+  }
+
+  /** Everything but history/, at the store's revision (the watch-fed view starts from it). */
+  readRaw(): Promise<RawRead> {
+    return this.call(() => ({ revision: String(this.env.etcd.revision), kvs: this.raw(this.keys.prefix).filter((kv) => !kv.key.startsWith(this.keys.historyPrefix)) }));
   }
 
   read(): Promise<ClusterView> {
@@ -212,13 +217,22 @@ export class SimDcs implements Dcs {
     return this.call(() => parseHistory(this.raw(this.keys.historyPrefix)));
   }
 
-  /** Events reach the watcher only while its path to etcd is open; missed ones are not replayed (the daemon polls). */
-  watch(onChange: (key: string, value: string | null) => void): Promise<void> {
+  /**
+   * Events reach the watcher only while its path to etcd is open; missed ones are not replayed and no reset is
+   * signalled (as a cut TCP stream says nothing until it times out): the daemon's watch-fed view is then stale,
+   * and only its full reads (periodic, and before every action) see what changed.
+   */
+  watch(onChange: (event: WatchEvent) => void, _onReset: () => void): Promise<void> {
     return this.call(() => {
       this.unwatch?.();
-      this.unwatch = this.env.etcd.watch((key, value) => {
+      let lastAt = -Infinity;
+      this.unwatch = this.env.etcd.watch((key, value, modRevision, lease) => {
         if (!this.proc.alive || !this.env.net.reachable(this.host, 'etcd')) return;
-        this.env.s.after(this.env.latency() + this.env.etcd.slowMs, this.proc, () => onChange(key, value));
+        const event = { key, value, modRevision: String(modRevision), lease };
+        // One stream: events arrive in revision order, whatever each one's latency.
+        const at = Math.max(this.env.s.now + this.env.latency() + this.env.etcd.slowMs, lastAt);
+        lastAt = at;
+        this.env.s.after(at - this.env.s.now, this.proc, () => onChange(event));
       });
     });
   }

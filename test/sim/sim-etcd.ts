@@ -14,7 +14,8 @@ interface SimLease {
   expiresAt: number;
 }
 
-export type WatchFn = (key: string, value: string | null) => void;
+/** One change with its revision (a delete's is the delete's) and lease, as etcd's watch delivers it. */
+export type WatchFn = (key: string, value: string | null, modRevision: number, lease: string) => void;
 
 /** etcd's lessor checks for expired leases on this period (lease.go: expiredLeaseRetryInterval / checkpoint loop). */
 const EXPIRY_CHECK_MS = 500;
@@ -85,8 +86,8 @@ export class SimEtcd {
     return () => this.watchers.delete(fn);
   }
 
-  private emit(key: string, value: string | null): void {
-    for (const w of this.watchers) w(key, value);
+  private emit(key: string, value: string | null, modRevision: number, lease: string): void {
+    for (const w of this.watchers) w(key, value, modRevision, lease);
   }
 
   grant(ttlSeconds: number): { id: string; ttlSeconds: number } {
@@ -128,13 +129,13 @@ export class SimEtcd {
     const old = this.kvs.get(key);
     this.kvs.set(key, { value, modRevision: rev, createRevision: old?.createRevision ?? rev, lease });
     this.onPut(key, value);
-    this.emit(key, value);
+    this.emit(key, value, rev, lease);
   }
 
   del(key: string, txnRevision?: number): void {
     if (!this.kvs.delete(key)) return;
     if (txnRevision === undefined) this.revision++;
-    this.emit(key, null);
+    this.emit(key, null, txnRevision ?? this.revision, '0');
   }
 
   /** Starts a transaction revision: the writes of one txn all get it. */
