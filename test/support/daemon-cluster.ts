@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { processState } from '../../common/process-tree.js';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BUNDLE = join(REPO, 'dist', 'daemon', 'pgdaemon.cjs');
@@ -45,7 +46,7 @@ export interface HarnessOptions {
   ttl?: string;
   loop?: string;
   extraArgs?: string[];
-  /** Flags for node itself, before the bundle (e.g. --max-semi-space-size=1, --require a preload). */
+  /** Flags for node itself, before the bundle (default: the lab unit's PGDAEMON_NODE_FLAGS). */
   nodeFlags?: string[];
 }
 
@@ -190,7 +191,7 @@ export class DaemonCluster {
     this.ensureDirs();
     const n = this.node(name);
     const out = openSync(n.logFile, 'a');
-    n.proc = spawn(process.execPath, [...(this.opts.nodeFlags ?? []), ...this.daemonArgs(n), ...extra], {
+    n.proc = spawn(process.execPath, [...(this.opts.nodeFlags ?? PGDAEMON_NODE_FLAGS), ...this.daemonArgs(n), ...extra], {
       uid: PG_UID, gid: PG_GID, cwd: join(this.root, name), detached: true, stdio: ['ignore', out, out],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name) },
     });

@@ -1,6 +1,6 @@
 // pgdaemon's footprint on 127.0.0.1: per-daemon RSS, V8 heap and CPU, and etcd's CPU, for an idle or busy cluster.
 // Usage: npx tsx test/support/daemon-footprint-bench.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]
-//        [--every 1m] [--node-flags "--max-semi-space-size=1"] [--cpu-prof DIR] [--heap-snapshot DIR] [--no-checks]
+//        [--every 1m] [--node-flags="--max-semi-space-size=1"] (default: the lab unit's flags) [--cpu-prof DIR] [--heap-snapshot DIR] [--no-checks]
 // A haproxy stand-in sends OPTIONS /primary and OPTIONS /replica to every daemon every 200 ms (new connection each,
 // as haproxy does), unless --no-checks. Loopback figures: the lab's (nspawn machines) are measured separately.
 import { request } from 'node:http';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseDuration } from '../../common/duration.js';
+import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
 import { BUNDLE, DaemonCluster, SECRETS, processesMentioning, sleep, waitFor } from './daemon-cluster.js';
 
 const { values: args } = parseArgs({
@@ -21,7 +22,7 @@ const { values: args } = parseArgs({
     busy: { type: 'boolean', default: false },
     long: { type: 'string', default: '0s' },
     every: { type: 'string', default: '1m' },
-    'node-flags': { type: 'string', default: '' },
+    'node-flags': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'heap-snapshot': { type: 'string' },
     'no-checks': { type: 'boolean', default: false },
@@ -31,7 +32,8 @@ const { values: args } = parseArgs({
 
 const TICK = 100; // USER_HZ on Linux
 const nodes = Number(args.nodes);
-const nodeFlags = args['node-flags'] ? args['node-flags'].split(/\s+/).filter(Boolean) : [];
+// Default: what the lab's unit runs; --node-flags= (empty) for none.
+const nodeFlags = args['node-flags'] !== undefined ? args['node-flags'].split(/\s+/).filter(Boolean) : [...PGDAEMON_NODE_FLAGS];
 if (args['cpu-prof']) {
   mkdirSync(args['cpu-prof'], { recursive: true });
   chmodSync(args['cpu-prof'], 0o777);
@@ -50,6 +52,8 @@ process.on('SIGUSR2', () => {
 interface Stat {
   ticks: number;
   rssKb: number;
+  /** RSS backed by files (the node binary, libraries), shared with every other node process on the machine. */
+  fileKb: number;
 }
 
 function procStat(pid: number): Stat | null {
@@ -58,7 +62,8 @@ function procStat(pid: number): Stat | null {
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     const st = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+)/.exec(st);
-    return { ticks: Number(f[11]) + Number(f[12]), rssKb: rss ? Number(rss[1]) : 0 };
+    const file = /RssFile:\s+(\d+)/.exec(st);
+    return { ticks: Number(f[11]) + Number(f[12]), rssKb: rss ? Number(rss[1]) : 0, fileKb: file ? Number(file[1]) : 0 };
   } catch {
     return null;
   }
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
       const pg1 = pgAll.reduce((a, pid) => a + (procStat(pid)?.ticks ?? 0), 0);
       const memory = await memoryOf(c);
       console.log(`\n## ${label}: ${secs.toFixed(1)} s, loadavg ${load0} → ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-      console.log('proc     cpu%    rss MB  heapUsed heapTotal new(size) old(size) code  external arrayBuf');
+      console.log('proc     cpu%    rss MB (file)  heapUsed heapTotal new(size) old(size) code  external arrayBuf');
       let daemonCpu = 0;
       let etcdCpu = 0;
       let daemonRss = 0;
@@ -183,7 +188,7 @@ async function main(): Promise<void> {
           daemonRss += b.rssKb;
         }
         const sp = (n: string) => m?.spaces[n] ? `${mb(m.spaces[n].used)}(${mb(m.spaces[n].size)})` : '-';
-        console.log(`${x.label.padEnd(8)} ${cpu.toFixed(2).padStart(5)}  ${(b.rssKb / 1024).toFixed(1).padStart(7)}  ${m ? `${mb(m.mem.heapUsed).padStart(8)} ${mb(m.mem.heapTotal).padStart(9)} ${sp('new_space').padStart(9)} ${sp('old_space').padStart(9)} ${sp('code_space')} ${mb(m.mem.external).padStart(8)} ${mb(m.mem.arrayBuffers).padStart(8)}` : ''}`);
+        console.log(`${x.label.padEnd(8)} ${cpu.toFixed(2).padStart(5)}  ${(b.rssKb / 1024).toFixed(1).padStart(7)} ${`(${(b.fileKb / 1024).toFixed(1)})`.padStart(6)}  ${m ? `${mb(m.mem.heapUsed).padStart(8)} ${mb(m.mem.heapTotal).padStart(9)} ${sp('new_space').padStart(9)} ${sp('old_space').padStart(9)} ${sp('code_space')} ${mb(m.mem.external).padStart(8)} ${mb(m.mem.arrayBuffers).padStart(8)}` : ''}`);
       }
       console.log(`total: daemons ${(daemonCpu / 100).toFixed(3)} cores (${(daemonCpu / p.daemons.length).toFixed(2)} % each), ${(daemonRss / 1024).toFixed(0)} MB resident; etcd ${(etcdCpu / 100).toFixed(3)} cores; control plane ${((daemonCpu + etcdCpu) / 100).toFixed(3)} cores; postgres (all processes) ${((pg1 - pg0) / TICK / secs).toFixed(3)} cores`);
     };
