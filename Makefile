@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-serve
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench clean
 
 all: host-deps build machines imdb bench
 
@@ -58,6 +58,11 @@ bench-failover: build
 BENCH_IMDB_ARGS ?= --scale 0.05 --rounds 3
 bench-imdb-load: build
 	$(PGLAB) run -- node dist/bench/imdb-load-lab.js $(BENCH_IMDB_ARGS)
+
+# `pglab bench` vs pgbench running the same query through haproxy, same clients and duration, alternating rounds (issue 13).
+BENCH_VS_PGBENCH_ARGS ?= --workloads title-by-id --clients 8 --duration 10s --rounds 3 --modes prepared,simple
+bench-vs-pgbench: build
+	$(PGLAB) run -- node dist/bench/bench-vs-pgbench.js $(BENCH_VS_PGBENCH_ARGS)
 
 status: build
 	$(PGLAB) status
