@@ -25,6 +25,8 @@ import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
 import { MONGO_TARBALL_NAME } from '../lab/mongo-tarball.js';
 import { mongoTarballFor } from '../tasks/mongo-target.js';
+import { labMongoUri } from '../tasks/mongo-imdb.js';
+import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/mongo-chaos.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -138,10 +140,13 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await etcdctlCommand(labTopology(opts.topology), args);
     });
 
-  topologyOption(program.command('dsn').description('print the connection string through haproxy (last line of output)').option('--replica', 'the replicas port (5433)'))
-    .action((opts: { replica?: boolean; topology?: string }) => {
+  topologyOption(program.command('dsn').description('print the connection string through haproxy, or the MongoDB replica set URI (last line of output)').option('--replica', 'the replicas port (5433); with --target mongo, read from secondaries').option('--target <db>', 'postgres, or mongo (the replica set rs0 of the mongo machines)', 'postgres'))
+    .action((opts: { replica?: boolean; topology?: string; target: string }) => {
+      const t = labTopology(opts.topology);
+      if (opts.target !== 'postgres' && opts.target !== 'mongo') throw new UserError(`unknown --target "${opts.target}"`, 'use --target postgres or --target mongo');
+      const dsn = opts.target === 'mongo' ? labMongoUri(t) + (opts.replica ? '&readPreference=secondary' : '') : labDsn(t, !!opts.replica);
       console.log(`# reachable inside the lab namespace (pglab run -- CMD, or nsenter --net=/run/netns/${labName()})`);
-      console.log(labDsn(labTopology(opts.topology), !!opts.replica));
+      console.log(dsn);
     });
 
   topologyOption(program.command('psql').description('psql through haproxy with credentials filled in: pglab psql [--replica] [-- ARGS]').option('--replica', 'connect to a replica (port 5433)'))
@@ -281,6 +286,13 @@ async function main(argv: string[]): Promise<number> {
     if (opts.delay !== undefined || opts.loss !== undefined)
       throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
     const t = labTopology(opts.topology);
+    if (isMongoChaos(t, machine) && machine) {
+      // The replica set has its own path: no writers through haproxy, the election time is what is measured.
+      const runs: MongoChaosRun[] = [];
+      exitCode = (await runSteps(mongoChaosSteps(t, fault, machine, whole(opts.repeat, '--repeat', 1), runs), opts)).code;
+      if (!opts.dryRun) console.log(opts.json ? JSON.stringify({ fault, runs }) : formatMongoChaos(runs));
+      return;
+    }
     chaosPreconditions(t);
     if (fault === 'heal') {
       exitCode = (await runSteps(healSteps(t), opts)).code;

@@ -3,6 +3,7 @@ import { execIn, machineProcesses } from '../lab/machine.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import type { Topology } from '../lab/topology.js';
 import { existingMachines } from './destroy.js';
+import { addMongoStates } from './mongo-status.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { readClusterState } from './pgdaemon/cluster-state.js';
 import { DAEMON_UNIT } from './pgdaemon/node-files.js';
@@ -21,6 +22,8 @@ export interface MachineStatus {
   services: Record<string, string>;
   /** PostgreSQL nodes, from pgdaemon's published state. */
   postgres?: { want: string | null; role: string; timeline: number | null; lsn: string; lagBytes: number | null; leader: boolean; message: string; restarting?: boolean; pendingRestart?: string[] };
+  /** MongoDB members: the replica set state the member reports (hello). */
+  mongo?: { state: string };
 }
 
 export interface StatusReport {
@@ -58,6 +61,7 @@ export async function collectStatus(t: Topology): Promise<StatusReport> {
         : { want, role: 'unknown', timeline: null, lsn: '-', lagBytes: null, leader: false, message: 'no member state in etcd (daemon down?)' };
     }
   }
+  await addMongoStates(t, rows);
   return { machines: rows, paused: !!cluster?.maintenance, maintenance: cluster?.maintenance ?? null };
 }
 
@@ -69,7 +73,7 @@ export function formatStatusTable(report: StatusReport): string {
     r.ip,
     r.role,
     r.state,
-    r.postgres ? `${r.postgres.role}${r.postgres.want && r.postgres.want !== r.postgres.role ? ` (want ${r.postgres.want})` : ''}${r.postgres.leader ? ' *leader' : ''}${r.postgres.restarting ? ' restarting' : ''}${r.postgres.pendingRestart ? ` pending restart (${r.postgres.pendingRestart.join(',')})` : ''}` : '-',
+    r.mongo ? r.mongo.state : r.postgres ? `${r.postgres.role}${r.postgres.want && r.postgres.want !== r.postgres.role ? ` (want ${r.postgres.want})` : ''}${r.postgres.leader ? ' *leader' : ''}${r.postgres.restarting ? ' restarting' : ''}${r.postgres.pendingRestart ? ` pending restart (${r.postgres.pendingRestart.join(',')})` : ''}` : '-',
     r.postgres?.timeline?.toString() ?? '-',
     r.postgres?.lsn ?? '-',
     r.postgres?.lagBytes === null || r.postgres?.lagBytes === undefined ? '-' : formatBytes(r.postgres.lagBytes),
