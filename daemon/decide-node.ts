@@ -101,7 +101,8 @@ export type NodeAction =
   | { kind: 'bootstrap' }
   | { kind: 'basebackup'; from: string }
   | { kind: 'start'; as: 'primary' | 'replica'; upstream: string | null }
-  | { kind: 'stop'; mode: 'fast' | 'immediate' }
+  /** checkpointFirst: a planned demotion checkpoints while still serving, so the shutdown checkpoint has little left. */
+  | { kind: 'stop'; mode: 'fast' | 'immediate'; checkpointFirst?: boolean }
   | { kind: 'kill' }
   | { kind: 'promote' }
   | { kind: 'rewind'; from: string }
@@ -230,7 +231,7 @@ function decideUnpaused(input: NodeInput): NodeDecision {
   if (pg.running && pg.inRecovery === false) {
     if (!iAmPrimary) {
       memory = { ...memory, needsRewind: true };
-      return out(`demoting: ${desired.primary} is the desired primary (generation ${desired.generation}); stopping postgres cleanly`, { kind: 'stop', mode: 'fast' });
+      return out(`demoting: ${desired.primary} is the desired primary (generation ${desired.generation}); stopping postgres cleanly`, { kind: 'stop', mode: 'fast', checkpointFirst: true });
     }
     const actions: NodeAction[] = [];
     if (pg.configuredSync.join(',') !== wantSync.join(',') || paramsChanged) actions.push({ kind: 'configure', upstream: null, sync: wantSync });

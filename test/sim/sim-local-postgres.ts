@@ -292,7 +292,7 @@ export class SimLocalPostgres implements LocalPostgres {
   private sql(sql: string, params: unknown[]): QueryResultRow[] {
     const sv = this.pg.server!;
     const d = this.pg.data!;
-    if (/^\s*(ALTER ROLE|CREATE ROLE|CREATE DATABASE)/.test(sql)) return [];
+    if (/^\s*(ALTER ROLE|CREATE ROLE|CREATE DATABASE|CHECKPOINT)/.test(sql)) return [];
     if (/pg_is_in_recovery\(\) AS rec$/.test(sql.trim())) return [{ rec: sv.inRecovery }];
     if (sql.includes("current_setting('synchronous_standby_names')")) return [{ s: syncStandbyNames(sv.appliedSync) }];
     if (sql.includes('system_identifier::text AS id')) return [{ id: d.systemId }];

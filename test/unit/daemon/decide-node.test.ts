@@ -54,7 +54,8 @@ describe('decideNode', () => {
   it('demotes cleanly when another node is the desired primary, and remembers to rewind', () => {
     const d = decideNode(input({ desired: desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' }) }));
     expect(d.message).toBe('demoting: pg1 is the desired primary (generation 2); stopping postgres cleanly');
-    expect(d.actions).toEqual([{ kind: 'stop', mode: 'fast' }]);
+    // Checkpointing first while writes still flow: the shutdown checkpoint (inside the write gap) has little left.
+    expect(d.actions).toEqual([{ kind: 'stop', mode: 'fast', checkpointFirst: true }]);
     expect(d.memory.needsRewind).toBe(true);
   });
 
