@@ -422,6 +422,13 @@ export class Daemon {
       } finally {
         this.restarting = false;
       }
+      // A demoted primary's "stopped" is what the new primary waits for before it promotes; observing the stopped
+      // server runs pg_controldata (50–150 ms under load), so the state goes out first.
+      if (decision.actions.some((a) => a.kind === 'stop') && this.local && this.ctl.postmasterPid() === null) {
+        this.snap = null;
+        this.local = { ...this.local, running: false, inRecovery: null, streaming: false, frozen: false };
+        await this.publish(members);
+      }
       await this.observeLocal();
     }
     // A server we did not start (the daemon restarted while it ran) gets a watchdog too.
