@@ -4,8 +4,9 @@ import pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { Prng } from '../imdb-data/prng.js';
 import { DEFAULT_DATA_SCHEMAS, prepareBench, type BenchContext } from './bench-context.js';
-import type { SqlTarget } from './bench-targets.js';
+import type { BenchTarget, SqlTarget } from './bench-targets.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
+import type { Histogram } from 'hdr-histogram-js';
 import { encodeHistogram, newLatencyHistogram, summarize } from './latency-histogram.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Implementation, type Workload } from './workloads.js';
 
@@ -54,7 +55,7 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /** The result of a workload a target has no implementation for: says so, measures nothing. */
-export function skippedResult(workload: Workload, target: SqlTarget): WorkloadResult {
+export function skippedResult(workload: Workload, target: BenchTarget): WorkloadResult {
   return {
     name: workload.name,
     kind: workload.kind,
@@ -127,19 +128,28 @@ async function runWorkload(
   }
   const durationMs = Math.max(1, Math.round(elapsed()));
   opts.onProgress?.(workload.name, ops, durationMs, errors, ctx.target);
+  return measuredResult(workload, impl.how, { ops, rows, errors, firstError, histogram, durationMs });
+}
+
+/** A measured workload as the reports take it, from what the loops counted (every target's runner ends here). */
+export function measuredResult(
+  workload: Workload,
+  how: string,
+  m: { ops: number; rows: number; errors: number; firstError: string | undefined; histogram: Histogram; durationMs: number },
+): WorkloadResult {
   return {
     name: workload.name,
     kind: workload.kind,
     description: workload.description,
-    how: impl.how,
-    ops,
-    rows,
-    errors,
-    ...(firstError !== undefined ? { firstError } : {}),
-    opsPerSec: Math.round((ops / durationMs) * 1000 * 10) / 10,
-    latencyMs: summarize(histogram),
-    histogram: encodeHistogram(histogram),
-    durationMs,
+    how,
+    ops: m.ops,
+    rows: m.rows,
+    errors: m.errors,
+    ...(m.firstError !== undefined ? { firstError: m.firstError } : {}),
+    opsPerSec: Math.round((m.ops / m.durationMs) * 1000 * 10) / 10,
+    latencyMs: summarize(m.histogram),
+    histogram: encodeHistogram(m.histogram),
+    durationMs: m.durationMs,
   };
 }
 

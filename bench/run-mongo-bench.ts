@@ -4,9 +4,10 @@ import { MongoClient } from 'mongodb';
 import { UserError } from '../common/errors.js';
 import { Prng } from '../imdb-data/prng.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
-import { encodeHistogram, newLatencyHistogram, summarize } from './latency-histogram.js';
+import { newLatencyHistogram } from './latency-histogram.js';
 import { MONGO_BENCH_DATABASE, prepareMongoBench, type MongoBenchContext } from './mongo-bench-context.js';
 import { MONGO_WORKLOADS, type MongoImplementation } from './mongo-workloads.js';
+import { measuredResult, skippedResult } from './run-bench.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Workload } from './workloads.js';
 
 export interface RunMongoBenchOptions {
@@ -55,20 +56,7 @@ async function measure(w: Workload, impl: MongoImplementation, ctx: MongoBenchCo
   }
   const durationMs = Math.max(1, Math.round(elapsed()));
   o.onProgress?.(w.name, ops, durationMs, errors, 'mongo');
-  return {
-    name: w.name,
-    kind: w.kind,
-    description: w.description,
-    how: impl.how,
-    ops,
-    rows,
-    errors,
-    ...(firstError !== undefined ? { firstError } : {}),
-    opsPerSec: Math.round((ops / durationMs) * 1000 * 10) / 10,
-    latencyMs: summarize(histogram),
-    histogram: encodeHistogram(histogram),
-    durationMs,
-  };
+  return measuredResult(w, impl.how, { ops, rows, errors, firstError, histogram, durationMs });
 }
 
 export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResult> {
@@ -88,14 +76,10 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
     for (const w of workloads) {
       o.signal?.throwIfAborted();
       const impl = MONGO_WORKLOADS[w.name];
-      results.push(impl ? await measure(w, impl, ctx, o) : notImplemented(w));
+      results.push(impl ? await measure(w, impl, ctx, o) : skippedResult(w, 'mongo'));
     }
     return { label: 'mongo', target: 'mongo', startedAt, clients: o.clients, durationMs: o.durationMs, workloads: results };
   } finally {
     await client.close().catch(() => undefined);
   }
-}
-
-function notImplemented(w: Workload): WorkloadResult {
-  return { name: w.name, kind: w.kind, description: w.description, ops: 0, rows: 0, errors: 0, opsPerSec: 0, latencyMs: { mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, histogram: '', durationMs: 0, skipped: 'not implemented for mongo' };
 }
