@@ -1,6 +1,5 @@
 // The IMDb workloads against the lab's MongoDB replica set: N concurrent loops on one driver pool (N connections), each
 // workload for a fixed time after a warm-up, latencies in the same HDR histograms and result shape as the SQL targets.
-import { MongoClient } from 'mongodb';
 import { UserError } from '../common/errors.js';
 import { Prng } from '../imdb-data/prng.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
@@ -62,6 +61,7 @@ async function measure(w: Workload, impl: MongoImplementation, ctx: MongoBenchCo
 export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResult> {
   const names = o.workloads ?? [...WORKLOAD_NAMES];
   const workloads = names.map((n) => WORKLOADS.find((w) => w.name === n)).filter((w): w is Workload => w !== undefined);
+  const { MongoClient } = await import('mongodb'); // loaded when used: see imdb-data/load-mongo.ts
   const client = new MongoClient(o.uri, { maxPoolSize: o.clients, minPoolSize: o.clients, serverSelectionTimeoutMS: 10_000, appName: 'pglab bench' });
   try {
     await client.connect();

@@ -1,6 +1,5 @@
 // Checks a MongoDB load against the source files: document counts and the first/last title and person, field by field.
 import { isDeepStrictEqual } from 'node:util';
-import { MongoClient } from 'mongodb';
 import { UserError } from '../common/errors.js';
 import { BadLineLog } from './bad-lines.js';
 import { readMongoDocuments } from './load-mongo.js';
@@ -15,6 +14,7 @@ export interface VerifyMongoOptions {
 }
 
 export async function verifyMongo(opts: VerifyMongoOptions): Promise<{ ok: boolean; checks: VerifyCheck[] }> {
+  const { MongoClient } = await import('mongodb'); // loaded when used: see load-mongo.ts
   const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000, appName: 'pglab imdb verify' });
   try {
     await client.connect();

@@ -1,11 +1,13 @@
 // What one mongod says about itself (`hello`, which needs no credentials): used by status, the set-up and chaos.
-import { MongoClient } from 'mongodb';
+// The driver is loaded on first use (see imdb-data/load-mongo.ts): `pglab status` of a lab without mongo never needs it.
+import type { MongoClient } from 'mongodb';
 import type { memberState } from './mongo-replica-set.js';
 
 export type Hello = NonNullable<Parameters<typeof memberState>[0]> & { primary?: string; hosts?: string[] };
 
 /** A client for one member only (no discovery of the others), failing within `timeoutMs` when it is down. */
-export function memberClient(hostPort: string, timeoutMs: number, auth?: { username: string; password: string }): MongoClient {
+export async function memberClient(hostPort: string, timeoutMs: number, auth?: { username: string; password: string }): Promise<MongoClient> {
+  const { MongoClient } = await import('mongodb');
   return new MongoClient(`mongodb://${hostPort}/?directConnection=true`, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
@@ -23,7 +25,7 @@ export async function helloOn(client: MongoClient): Promise<Hello | null> {
 export async function helloAll(hosts: readonly string[], timeoutMs = 1500): Promise<Map<string, Hello | null>> {
   const replies = await Promise.all(
     hosts.map(async (h) => {
-      const client = memberClient(h, timeoutMs);
+      const client = await memberClient(h, timeoutMs);
       try {
         return [h, await helloOn(client)] as const;
       } finally {

@@ -42,7 +42,7 @@ async function primaryOf(t: Topology): Promise<string | null> {
 
 /** The first survivor to say PRIMARY, polled every 50 ms on connections opened before the kill. */
 async function waitForPrimary(t: Topology, survivors: string[], timeoutMs: number, signal: AbortSignal): Promise<string> {
-  const clients = survivors.map((s) => memberClient(hostOf(t, s), 1000));
+  const clients = await Promise.all(survivors.map((s) => memberClient(hostOf(t, s), 1000)));
   try {
     await Promise.all(clients.map((c) => c.connect().catch(() => undefined)));
     const deadline = performance.now() + timeoutMs;

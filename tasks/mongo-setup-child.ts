@@ -69,7 +69,7 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
   if (![...replies.values()].some((h) => h?.setName)) {
     const plan = planReplicaSet(null, r.topology);
     if (plan.kind !== 'initiate') throw new Error(`expected to initiate, planned ${plan.kind}`);
-    const local = memberClient(LOCAL, 5000);
+    const local = await memberClient(LOCAL, 5000);
     try {
       await local.db('admin').command({ replSetInitiate: plan.config });
     } finally {
@@ -83,7 +83,7 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
   });
   if (!(await canAuthenticate(hosts, r.admin))) {
     if (primary !== r.self) return { kind: 'run-on', primary, did };
-    const local = memberClient(LOCAL, 5000);
+    const local = await memberClient(LOCAL, 5000);
     try {
       await ensureUser(local, r.admin, MONGO_ADMIN_ROLES, did);
     } finally {
