@@ -39,10 +39,35 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Runs one implementation of a workload with a fixed parameter and returns the rows of its last query. */
+/** What the workloads hand to client.query: a pg Submittable for a named statement (bench/prepared-query.ts). */
+interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+  handleDataRow(msg: { fields: (string | null)[] }): void;
+  handleCommandComplete(msg: { text: string }): void;
+  handleReadyForQuery(): void;
+  handleError(err: Error): void;
+}
+
+/** Runs one implementation of a workload with a fixed parameter and returns the rows of its last query, as named, typed columns. */
 async function answer(client: pg.Client, workload: string, target: 'postgres' | 'jsonb', ctx: BenchContext): Promise<Record<string, unknown>[]> {
   let last: pg.QueryResult | undefined;
-  const spy = { query: async (q: pg.QueryConfig) => (last = await client.query(q)) } as unknown as pg.Client;
+  // The same statement through pg's own query path, for rows with column names; the workload still gets its answer.
+  const spy = {
+    query: (q: Statement) => {
+      client.query({ name: q.name, text: q.text, values: q.values }).then(
+        (r) => {
+          last = r;
+          for (const row of r.rows as Record<string, unknown>[]) q.handleDataRow({ fields: Object.values(row).map((v) => (v === null ? null : String(v))) });
+          q.handleCommandComplete({ text: `SELECT ${r.rowCount ?? 0}` });
+          q.handleReadyForQuery();
+        },
+        (err: Error) => q.handleError(err),
+      );
+      return q;
+    },
+  } as unknown as pg.Client;
   await WORKLOADS.find((w) => w.name === workload)!.targets[target]!.run(spy, new Prng(1), ctx);
   return (last?.rows ?? []) as Record<string, unknown>[];
 }
