@@ -1,29 +1,13 @@
 // The lab's own network namespace: the bridge, the machines' veths and every
 // lab address live there, so the host's interfaces and routes are never touched
 // and lab traffic cannot leave the host.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { run } from '../lab/host-command.js';
 import { isMounted } from '../lab/mounts.js';
 import { labName } from '../lab/state-dir.js';
+import { netnsExists, netnsPath } from './netns-path.js';
 
-export function netnsPath(name = labName()): string {
-  return `/run/netns/${name}`;
-}
-
-export function netnsExists(name = labName()): boolean {
-  return existsSync(netnsPath(name));
-}
-
-/** True when this process runs inside the lab's namespace (same nsfs inode as /run/netns/NAME). */
-export function insideNetns(name = labName()): boolean {
-  try {
-    const ours = statSync('/proc/self/ns/net');
-    const lab = statSync(netnsPath(name));
-    return ours.ino === lab.ino && ours.dev === lab.dev;
-  } catch {
-    return false;
-  }
-}
+export { insideNetns, netnsExists, netnsPath } from './netns-path.js';
 
 /** Creates the namespace with loopback up. Returns false when it already existed. */
 export async function ensureNetns(name = labName()): Promise<boolean> {
