@@ -8,6 +8,7 @@ import type { BenchTarget, SqlTarget } from './bench-targets.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
 import type { Histogram } from 'hdr-histogram-js';
 import { encodeHistogram, newLatencyHistogram, summarize } from './latency-histogram.js';
+import { WireSession } from './wire-session.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Implementation, type Workload } from './workloads.js';
 
 export interface RunBenchOptions {
@@ -48,6 +49,14 @@ async function connect(config: pg.ClientConfig): Promise<pg.Client> {
   return client;
 }
 
+/** A benchmark connection: pg connects and authenticates, then the workloads' statements go through its socket directly. */
+interface BenchConnection {
+  client: pg.Client;
+  session: WireSession;
+}
+
+const benchConnection = (client: pg.Client): BenchConnection => ({ client, session: new WireSession(client) });
+
 /** A connection error (server gone, failover) leaves the client unusable; a query error does not. */
 function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
@@ -74,7 +83,7 @@ export function skippedResult(workload: Workload, target: BenchTarget): Workload
 async function runWorkload(
   workload: Workload,
   impl: Implementation,
-  clients: pg.Client[],
+  conns: BenchConnection[],
   opts: RunBenchOptions,
   ctx: BenchContext,
 ): Promise<WorkloadResult> {
@@ -97,7 +106,7 @@ async function runWorkload(
     let t0 = performance.now();
     while (t0 < deadline && !opts.signal?.aborted) {
       try {
-        const n = await impl.run(clients[slot]!, rng, ctx);
+        const n = await impl.run(conns[slot]!.session, rng, ctx);
         const t1 = performance.now();
         // An operation counts when it started after the warm-up; its latency is its own start to its end.
         if (t0 >= measureFrom) {
@@ -110,9 +119,9 @@ async function runWorkload(
         if (t0 >= measureFrom) errors++;
         firstError ??= (err as Error).message;
         if (isConnectionError(err)) {
-          await clients[slot]!.end().catch(() => undefined);
+          await conns[slot]!.client.end().catch(() => undefined);
           try {
-            clients[slot] = await connect(opts.connection);
+            conns[slot] = benchConnection(await connect(opts.connection));
           } catch {
             await new Promise((r) => setTimeout(r, 100)); // server still away: retry after a pause, not in a hot loop
           }
@@ -122,7 +131,7 @@ async function runWorkload(
     }
   };
   try {
-    await Promise.all(clients.map((_, slot) => loop(slot)));
+    await Promise.all(conns.map((_, slot) => loop(slot)));
   } finally {
     if (ticker) clearInterval(ticker);
   }
@@ -176,6 +185,7 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
   const workloads = pickWorkloads(opts.workloads);
   const startedAt = new Date().toISOString();
   const clients: pg.Client[] = [];
+  let inUse: BenchConnection[] = [];
   try {
     try {
       for (let i = 0; i < opts.clients; i++) clients.push(await connect(opts.connection));
@@ -188,12 +198,16 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
     // Every target's data is checked before anything runs: a missing load fails at once, not after minutes.
     const contexts = new Map<SqlTarget, BenchContext>();
     for (const target of opts.targets) contexts.set(target, await prepareBench(clients[0]!, opts.schemas?.[target] ?? DEFAULT_DATA_SCHEMAS[target], target));
+    // From here on the connections carry only the workloads' statements; a reconnected one replaces its slot here too.
+    const conns = clients.map(benchConnection);
+    clients.length = 0;
+    inUse = conns;
     const results = new Map<SqlTarget, WorkloadResult[]>(opts.targets.map((t) => [t, []]));
     for (const [i, w] of workloads.entries()) {
       for (const target of i % 2 === 0 ? opts.targets : [...opts.targets].reverse()) {
         opts.signal?.throwIfAborted();
         const impl = w.targets[target];
-        results.get(target)!.push(impl ? await runWorkload(w, impl, clients, opts, contexts.get(target)!) : skippedResult(w, target));
+        results.get(target)!.push(impl ? await runWorkload(w, impl, conns, opts, contexts.get(target)!) : skippedResult(w, target));
       }
     }
     return opts.targets.map((target) => ({
@@ -205,6 +219,6 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
       workloads: results.get(target)!,
     }));
   } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...clients, ...inUse.map((c) => c.client)].map((c) => c.end().catch(() => undefined)));
   }
 }

@@ -1,13 +1,12 @@
 // The named workloads over the IMDb data, each with one implementation per target: relational SQL and jsonb SQL.
-import type pg from 'pg';
 import type { Prng } from '../imdb-data/prng.js';
 import { BENCH_DOC_SCHEMA, BENCH_SCHEMA, type BenchContext } from './bench-context.js';
 import type { SqlTarget } from './bench-targets.js';
 import type { WorkloadKind } from './bench-types.js';
-import { execPrepared, type RawResult } from './prepared-query.js';
+import type { Executor, RawResult } from './wire-session.js';
 
 /** One operation; returns the number of rows or documents it read or wrote. */
-export type Operation = (client: pg.Client, rng: Prng, ctx: BenchContext) => Promise<number>;
+export type Operation = (db: Executor, rng: Prng, ctx: BenchContext) => Promise<number>;
 
 export interface Implementation {
   run: Operation;
@@ -29,7 +28,7 @@ export interface Workload {
 }
 
 /** Named statements are prepared once per connection, then only bound and executed, like a real application's. */
-const exec = execPrepared;
+const exec = (db: Executor, name: string, text: string, values: unknown[]): Promise<RawResult> => db.exec(name, text, values);
 
 const count = (r: RawResult): number => r.rowCount;
 

@@ -9,6 +9,7 @@ import { UserError } from '../../../common/errors.js';
 import { decodeHistogram, formatBenchTable, runBenchTargets, WORKLOAD_NAMES, WORKLOADS } from '../../../bench/index.js';
 import { prepareBench, type BenchContext } from '../../../bench/bench-context.js';
 import { benchHtml } from '../../../bench/html-report.js';
+import type { Executor } from '../../../bench/wire-session.js';
 import { generateSample } from '../../../imdb-data/generate-sample.js';
 import { loadJsonb } from '../../../imdb-data/load-jsonb.js';
 import { loadPostgres } from '../../../imdb-data/load-postgres.js';
@@ -39,35 +40,16 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** What the workloads hand to client.query: a pg Submittable for a named statement (bench/prepared-query.ts). */
-interface Statement {
-  name: string;
-  text: string;
-  values: unknown[];
-  handleDataRow(msg: { fields: (string | null)[] }): void;
-  handleCommandComplete(msg: { text: string }): void;
-  handleReadyForQuery(): void;
-  handleError(err: Error): void;
-}
-
 /** Runs one implementation of a workload with a fixed parameter and returns the rows of its last query, as named, typed columns. */
 async function answer(client: pg.Client, workload: string, target: 'postgres' | 'jsonb', ctx: BenchContext): Promise<Record<string, unknown>[]> {
   let last: pg.QueryResult | undefined;
-  // The same statement through pg's own query path, for rows with column names; the workload still gets its answer.
-  const spy = {
-    query: (q: Statement) => {
-      client.query({ name: q.name, text: q.text, values: q.values }).then(
-        (r) => {
-          last = r;
-          for (const row of r.rows as Record<string, unknown>[]) q.handleDataRow({ fields: Object.values(row).map((v) => (v === null ? null : String(v))) });
-          q.handleCommandComplete({ text: `SELECT ${r.rowCount ?? 0}` });
-          q.handleReadyForQuery();
-        },
-        (err: Error) => q.handleError(err),
-      );
-      return q;
+  // The workload's statements through pg's own query path, for rows with column names; the workload still gets its answer.
+  const spy: Executor = {
+    exec: async (name, text, values) => {
+      last = await client.query({ name, text, values: [...values] });
+      return { rowCount: last.rowCount ?? 0, rows: (last.rows as Record<string, unknown>[]).map((row) => Object.values(row).map((v) => (v === null ? null : String(v)))) };
     },
-  } as unknown as pg.Client;
+  };
   await WORKLOADS.find((w) => w.name === workload)!.targets[target]!.run(spy, new Prng(1), ctx);
   return (last?.rows ?? []) as Record<string, unknown>[];
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMPARABLE_WORKLOADS, formatComparison, type Comparison } from '../../../bench/compare-pgbench.js';
 import { hitRate, idRangeSql, parsePgbenchOutput, pgbenchInvocation, pgbenchScript, titleIdSql } from '../../../bench/pgbench-script.js';
-import { commandRowCount } from '../../../bench/prepared-query.js';
+import { commandRowCount } from '../../../bench/wire-session.js';
 import { WORKLOADS } from '../../../bench/workloads.js';
 
 // pgbench 15.18's report, as printed for `-n -f title-by-id.sql -c 2 -j 1 -T 1 -M prepared`.

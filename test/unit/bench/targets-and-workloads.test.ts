@@ -106,15 +106,12 @@ describe('the workload registry', () => {
     for (const w of WORKLOADS) {
       for (const [target, impl] of Object.entries(w.targets)) {
         // A client that records what it is asked to prepare and answers with one row.
-        // It gets pg Submittables (bench/prepared-query.ts) and plays the server's side of them.
+        // An Executor that records what it is asked to prepare and answers with one row.
         const client = {
-          query: (q: { name: string; text: string; handleDataRow(m: { fields: string[] }): void; handleCommandComplete(m: { text: string }): void; handleReadyForQuery(): void }) => {
-            if (seen.has(q.name) && seen.get(q.name) !== q.text) throw new Error(`${q.name} prepared with two different texts`);
-            seen.set(q.name, q.text);
-            q.handleDataRow({ fields: ['1'] });
-            q.handleCommandComplete({ text: 'SELECT 1' });
-            q.handleReadyForQuery();
-            return q;
+          exec: async (name: string, text: string) => {
+            if (seen.has(name) && seen.get(name) !== text) throw new Error(`${name} prepared with two different texts`);
+            seen.set(name, text);
+            return { rowCount: 1, rows: [['1']] };
           },
         };
         await impl.run(client as never, new Prng(1), { ...ctx, target: target as 'postgres' | 'jsonb' }).catch(() => undefined); // read-back checks fail on the fake row
