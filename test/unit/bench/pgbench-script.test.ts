@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMPARABLE_WORKLOADS, formatComparison, type Comparison } from '../../../bench/compare-pgbench.js';
 import { hitRate, idRangeSql, parsePgbenchOutput, pgbenchInvocation, pgbenchScript, titleIdSql } from '../../../bench/pgbench-script.js';
-import { commandRowCount } from '../../../bench/wire-session.js';
 import { WORKLOADS } from '../../../bench/workloads.js';
 
 // pgbench 15.18's report, as printed for `-n -f title-by-id.sql -c 2 -j 1 -T 1 -M prepared`.
@@ -83,15 +82,6 @@ describe("pgbench's report", () => {
   it('without a tps line is an error that quotes the end of the output', () => {
     expect(() => parsePgbenchOutput('pgbench: error: client 0 aborted in command 1 query 0: ERROR:  relation "imdb.title_basics" does not exist')).toThrow(/no tps line[\s\S]*does not exist/);
   });
-});
-
-describe('the row count of a command tag', () => {
-  it.each([
-    ['SELECT 1', 1],
-    ['INSERT 0 1', 1],
-    ['UPDATE 12', 12],
-    ['CREATE TABLE', 0],
-  ])('%s → %i', (tag, n) => expect(commandRowCount(tag)).toBe(n));
 });
 
 describe('the comparison summary', () => {
