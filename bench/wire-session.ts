@@ -159,11 +159,12 @@ export class WireSession implements Executor {
     });
   }
 
+  /** The connection is gone: the pending operation and every later one fail with why (the server's FATAL error if it sent one). */
   private fail(err: Error): void {
-    this.closed ??= err;
     const p = this.pending;
     this.pending = undefined;
-    p?.reject(p.error ?? err);
+    this.closed ??= p?.error ?? err;
+    p?.reject(this.closed);
   }
 
   private onData(chunk: Buffer): void {
