@@ -18,7 +18,12 @@ import { ViewCache } from './view-cache.js';
 
 
 /** Longest time an unchanged member state goes without being rewritten to etcd. */
-const UNCHANGED_REPUBLISH_MS = 1000;
+/**
+ * An unchanged member state is written again after this long (its "last cycle" time in status ages meanwhile). The
+ * lease says whether a daemon lives; freshness after a failure comes from the replicas publishing sawPrimaryFail. At
+ * 1 s the three idle daemons made etcd commit (and fsync on every member) three writes a second for nothing.
+ */
+const UNCHANGED_REPUBLISH_MS = 10_000;
 const SHUTDOWN_STOP_BOUND_S = 5;
 /** A cycle on the watch-fed view reads etcd in full at least this often anyway (a safety net for a silent watch). */
 const FULL_READ_EVERY_MS = 2000;
@@ -609,7 +614,7 @@ export class Daemon {
     if (!this.etcdOk || !leaseId) return;
     // Every write is a raft proposal fsynced on every etcd member; an idle lab wrote 12 a second and etcd plus the
     // daemons used a fifth of the host. A changed state (under writes the LSNs change every cycle), a new lease or
-    // a second without a write still publishes, so a leader waiting for fresh state after a failure waits ≤ 1 s.
+    // UNCHANGED_REPUBLISH_MS without a write still publishes.
     const { updatedAt: _updatedAt, ...content } = this.member;
     const signature = JSON.stringify(content);
     const last = this.lastPublished;

@@ -19,8 +19,8 @@ describe('etcd member configuration', () => {
   });
 
   it('uses the topology tuning for heartbeat and election', () => {
-    expect(env).toContain('ETCD_HEARTBEAT_INTERVAL=50\n');
-    expect(env).toContain('ETCD_ELECTION_TIMEOUT=500\n');
+    expect(env).toContain('ETCD_HEARTBEAT_INTERVAL=100\n');
+    expect(env).toContain('ETCD_ELECTION_TIMEOUT=600\n');
   });
 
   it('gives clients every member endpoint', () => {
