@@ -6,7 +6,8 @@ import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type N
 import type { TimerHandle } from './clock.js';
 import type { DaemonDeps, Watchdog } from './daemon-deps.js';
 import type { ClusterView, Dcs } from './dcs.js';
-import type { HealthState } from './health-rules.js';
+import { healthStatus, type HealthState } from './health-rules.js';
+import { RoleCallback } from './role-callback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { PgControl, PgSession, LocalPostgres } from './local-postgres.js';
 import type { DaemonOptions, Secrets } from './options.js';
@@ -56,6 +57,7 @@ export class Daemon {
   private syncSeen: { names: string[]; at: number; generation: number } | null = null;
   private timer: TimerHandle | null = null;
   private fenceTimer: TimerHandle | null = null;
+  private readonly roleCallback: RoleCallback | null;
   private running = false;
   private again = false;
   private stopping = false;
@@ -86,6 +88,7 @@ export class Daemon {
     this.probe = this.pg.probe;
     this.watchdog = deps.watchdog;
     this.cycleEndedAt = deps.clock.now();
+    this.roleCallback = opts.onRoleChange ? new RoleCallback(opts.onRoleChange, (l) => this.log('callback', l)) : null;
     this.cache = new ViewCache(clusterKeys(opts.cluster));
     this.lease = new LeaseKeeper(dcs, {
       clock: deps.clock,
@@ -433,12 +436,21 @@ export class Daemon {
         this.snap = null;
         this.local = { ...this.local, running: false, inRecovery: null, streaming: false, frozen: false };
         await this.publish(members);
+        this.announceRole();
       }
       await this.observeLocal();
     }
     // A server we did not start (the daemon restarted while it ran) gets a watchdog too.
     if (this.local?.running && !this.watchdog.armed() && !this.fencing) this.watchdog.arm(this.servingAsPrimary() ? this.lease.remainingMs() : 86_400_000);
     await this.publish(members);
+    this.announceRole();
+  }
+
+  /** Tells the role-change callback (haproxy, in the lab) what /primary answers now, when that changed. */
+  private announceRole(): void {
+    if (!this.roleCallback) return;
+    const serving = healthStatus('/primary', this.health(), null) === 200 ? 'primary' : 'not-primary';
+    this.roleCallback.observe(serving, this.opts.node, this.desired?.members ?? []);
   }
 
   /** Runs the leader's decision; true when it wrote a new desired state. */

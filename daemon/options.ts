@@ -39,6 +39,8 @@ export const daemonSchema = commonSchema
     listen: z.string().regex(/^[^:]+:\d+$/, 'listen is HOST:PORT, e.g. 0.0.0.0:8008').default('0.0.0.0:8008'),
     apiUrl: z.string().optional(),
     secrets: z.string().min(1),
+    /** A command run when this node starts or stops answering /primary: args primary|not-primary, node, other members. */
+    onRoleChange: z.string().min(1).optional(),
     ttl: duration('ttl').default('1s'),
     loop: duration('loop').default('250ms'),
     failoverTimeout: duration('failover timeout').default('10s'),

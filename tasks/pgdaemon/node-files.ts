@@ -1,11 +1,11 @@
 // What one PostgreSQL node needs to run pgdaemon: the bundle, its config, its secrets, a systemd unit.
 import type { MachineFile } from '../../lab/machine.js';
 import { etcdEndpoints } from '../../lab/roles/etcd.js';
-import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
+import { DAEMON_HTTP_PORT, HAPROXY_NOTIFY_PATH, haproxyNotifyScript } from '../../lab/roles/haproxy.js';
 import { POSTGRES_PORT } from '../../lab/roles/postgres.js';
 import { CONTROL_PLANE_PRIORITY } from '../../lab/roles/priority.js';
 import type { LabSecrets } from '../../lab/secrets.js';
-import type { Machine, Topology } from '../../lab/topology.js';
+import { machinesOf, type Machine, type Topology } from '../../lab/topology.js';
 import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
 import { INSTALL_DIR, type DaemonBundle } from './bundle.js';
 
@@ -25,6 +25,7 @@ export function daemonConfig(m: Machine, t: Topology): Record<string, unknown> {
     allowCidr: [t.subnet],
     listen: `0.0.0.0:${DAEMON_HTTP_PORT}`,
     secrets: SECRETS,
+    ...(machinesOf(t, 'haproxy').length ? { onRoleChange: HAPROXY_NOTIFY_PATH } : {}),
   };
 }
 
@@ -69,5 +70,6 @@ export function nodeFiles(m: Machine, t: Topology, secrets: LabSecrets, bundle: 
     { path: DAEMON_CONFIG.slice(1), content: JSON.stringify(daemonConfig(m, t), null, 2) + '\n', mode: 0o640, owner: 'postgres' },
     { path: SECRETS.slice(1), content: JSON.stringify(daemonSecrets, null, 2) + '\n', mode: 0o600, owner: 'postgres' },
     { path: `etc/systemd/system/${DAEMON_UNIT}`, content: daemonUnit() },
+    { path: HAPROXY_NOTIFY_PATH.slice(1), content: haproxyNotifyScript(t), mode: 0o755 },
   ];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseFiles } from '../../../lab/roles/base-files.js';
 import { etcdEndpoints, etcdEnvironment } from '../../../lab/roles/etcd.js';
-import { haproxyConfig } from '../../../lab/roles/haproxy.js';
+import { haproxyConfig, haproxyNotifyScript } from '../../../lab/roles/haproxy.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
 
 const machine = (name: string) => T.machines.find((m) => m.name === name)!;
@@ -48,8 +48,23 @@ describe('haproxy configuration', () => {
     expect(replicas).toContain('balance roundrobin');
   });
 
-  it('checks fast and cuts sessions of a node marked down', () => {
-    expect(section('primary')).toContain('default-server inter 200ms fastinter 100ms downinter 100ms fall 2 rise 1 on-marked-down shutdown-sessions');
+  it('checks the primary five times a second (servers that are down once), and cuts sessions of a node marked down', () => {
+    expect(section('primary')).toContain('default-server inter 200ms fastinter 100ms downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions');
+    expect(section('replicas')).toContain('on-marked-down shutdown-sessions');
+  });
+
+  it('opens its runtime API to the lab for the role-change callback', () => {
+    expect(haproxyConfig(T)).toContain('stats socket ipv4@*:9999 level admin');
+  });
+
+  it('has a role-change callback that tells every haproxy, and takes the others out for a new primary', () => {
+    const script = haproxyNotifyScript(T);
+    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(script).toContain('for h in 10.42.0.30; do');
+    expect(script).toContain('set server primary/$node health up; set server replicas/$node health down');
+    expect(script).toContain('cmds="$cmds; set server primary/$other health down; shutdown sessions server primary/$other"');
+    expect(script).toContain('cmds="set server primary/$node health down; shutdown sessions server primary/$node"');
+    expect(script).toContain('nc -w 1 "$h" 9999');
   });
 
   it('serves stats on 7000', () => {
