@@ -51,7 +51,7 @@ common(program.command('daemon').description('run the daemon on a PostgreSQL nod
   .option('--api-url <url>', 'URL others use for this node\'s API (default http://<connect-host>:<port>)')
   .option('--secrets <file>', 'JSON {superuserPassword, replicationPassword, apiToken[, appPassword]}, mode 0600')
   .option('--ttl <duration>', 'lease TTL (default 1s)')
-  .option('--loop <duration>', 'cycle interval (default 250ms)')
+  .option('--loop <duration>', 'cycle interval (default 500ms)')
   .option('--failover-timeout <duration>', 'grace for a restarting primary and for fresh replica state (default 10s)')
   .option('--rewind-after <duration>', 'a replica not streaming from a running primary this long is rewound (default 5s)')
   .option('--fence-margin <duration>', 'stop writes this long before the lease can expire (default 200ms)')

@@ -42,7 +42,7 @@ export const daemonSchema = commonSchema
     /** A command run when this node starts or stops answering /primary: args primary|not-primary, node, other members. */
     onRoleChange: z.string().min(1).optional(),
     ttl: duration('ttl').default('1s'),
-    loop: duration('loop').default('250ms'),
+    loop: duration('loop').default('500ms'),
     failoverTimeout: duration('failover timeout').default('10s'),
     rewindAfter: duration('rewind-after').default('5s'),
     fenceMargin: duration('fence margin').default('200ms'),

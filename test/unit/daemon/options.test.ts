@@ -27,7 +27,7 @@ function userError(fn: () => unknown): string {
 describe('daemon options', () => {
   it('fills defaults', () => {
     const o = validate(daemonSchema, minimal);
-    expect(o).toMatchObject({ cluster: 'pglab', etcd: ['http://127.0.0.1:2379'], pgPort: 5432, listen: '0.0.0.0:8008', ttl: 1000, loop: 250, failoverTimeout: 10_000, binDir: '/usr/lib/postgresql/15/bin', noFailover: false });
+    expect(o).toMatchObject({ cluster: 'pglab', etcd: ['http://127.0.0.1:2379'], pgPort: 5432, listen: '0.0.0.0:8008', ttl: 1000, loop: 500, failoverTimeout: 10_000, binDir: '/usr/lib/postgresql/15/bin', noFailover: false });
   });
 
   it('lays flags over the config file', () => {
