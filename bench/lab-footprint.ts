@@ -15,6 +15,8 @@ interface ProcSample {
   unit: string;
   ticks: number;
   rssKb: number;
+  /** The private part of RSS: node's own binary is file-backed, and shared by every daemon through the image. */
+  anonKb: number;
 }
 
 /** The machine and unit of a process from its cgroup file, when it is one of the lab's services. */
@@ -55,8 +57,9 @@ function sample(lab: string): ProcSample[] {
       const svc = serviceOf(readFileSync(`/proc/${name}/cgroup`, 'utf8'), lab);
       if (!svc) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1] ?? 0);
-      out.push({ pid: Number(name), machine: svc.machine, unit: processLabel(svc.unit, commOf(stat)), ticks: ticksOf(stat), rssKb });
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      out.push({ pid: Number(name), machine: svc.machine, unit: processLabel(svc.unit, commOf(stat)), ticks: ticksOf(stat), rssKb: kb('VmRSS'), anonKb: kb('RssAnon') });
     } catch {
       // the process ended while we read it
     }
@@ -72,6 +75,9 @@ export interface ServiceCost {
   cpuPercent: number;
   /** Summed VmRSS; for PostgreSQL this counts its shared memory once per process, so it is only an upper bound. */
   rssMb: number;
+  /** Summed RssAnon: memory the service alone holds. */
+  anonMb: number;
+  pids: number[];
 }
 
 /** CPU per (machine, unit) between two samples `seconds` apart, and the RSS of the second. */
@@ -80,8 +86,10 @@ export function costs(before: readonly ProcSample[], after: readonly ProcSample[
   const by = new Map<string, ServiceCost>();
   for (const p of after) {
     const key = `${p.machine}/${p.unit}`;
-    const c = by.get(key) ?? { machine: p.machine, unit: p.unit, processes: 0, cpuPercent: 0, rssMb: 0 };
+    const c = by.get(key) ?? { machine: p.machine, unit: p.unit, processes: 0, cpuPercent: 0, rssMb: 0, anonMb: 0, pids: [] };
     c.processes++;
+    c.pids.push(p.pid);
+    c.anonMb += p.anonKb / 1024;
     c.cpuPercent += ((p.ticks - (was.get(p.pid) ?? p.ticks)) / TICKS_PER_SECOND / seconds) * 100;
     c.rssMb += p.rssKb / 1024;
     by.set(key, c);
@@ -119,9 +127,9 @@ async function main(): Promise<void> {
       continue;
     }
     console.log(`${new Date().toISOString()}  ${seconds} s idle window, load average ${load}`);
-    console.log(['MACHINE'.padEnd(10), 'UNIT'.padEnd(12), 'PROCS'.padStart(5), 'CPU %'.padStart(7), 'RSS MB'.padStart(8)].join('  '));
+    console.log(['MACHINE'.padEnd(10), 'UNIT'.padEnd(14), 'PROCS'.padStart(5), 'CPU %'.padStart(7), 'RSS MB'.padStart(8), 'ANON MB'.padStart(8)].join('  '));
     // The machines' own systemd services idle at 0.00: the table keeps what runs the lab.
-    for (const r of rows.filter((x) => !/^(systemd-|dbus|console-getty)/.test(x.unit))) console.log([r.machine.padEnd(10), r.unit.padEnd(12), String(r.processes).padStart(5), r.cpuPercent.toFixed(2).padStart(7), r.rssMb.toFixed(1).padStart(8)].join('  '));
+    for (const r of rows.filter((x) => !/^(systemd-|dbus|console-getty)/.test(x.unit))) console.log([r.machine.padEnd(10), r.unit.padEnd(14), String(r.processes).padStart(5), r.cpuPercent.toFixed(2).padStart(7), r.rssMb.toFixed(1).padStart(8), r.anonMb.toFixed(1).padStart(8)].join('  '));
     for (const [unit, u] of Object.entries(sum.byUnit).filter(([x]) => !/^(systemd-|dbus|console-getty)/.test(x))) console.log(`total ${unit}: ${u.cores.toFixed(3)} cores, ${u.rssMb.toFixed(0)} MB over ${u.count} machine(s)`);
     console.log(`control plane (pgdaemon + etcd): ${sum.controlPlaneCores.toFixed(3)} cores`);
   }
