@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container debootstrap iproute2 postgresql-15 etcd-serve
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
 
 all: host-deps build machines imdb bench
 
@@ -63,6 +63,17 @@ bench-imdb-load: build
 BENCH_VS_PGBENCH_ARGS ?= --workloads title-by-id --clients 8 --duration 10s --rounds 3 --modes prepared,simple
 bench-vs-pgbench: build
 	$(PGLAB) run -- node dist/bench/bench-vs-pgbench.js $(BENCH_VS_PGBENCH_ARGS)
+
+# CPU and memory of every lab service over an idle window (BENCH_FOOTPRINT_ARGS="--seconds 300 --samples 12" for growth).
+BENCH_FOOTPRINT_ARGS ?= --seconds 30
+bench-footprint: build
+	node dist/bench/lab-footprint.js $(BENCH_FOOTPRINT_ARGS)
+
+# Every speed goal of issue 13 on the running lab (IMDb sample loaded), one table: figure, goal, conditions.
+# It destroys and rebuilds the lab once (warm bring-up); COLD=1 also removes the image cache first.
+BENCH_ALL_ARGS ?= --runs 10 $(if $(COLD),--cold,)
+bench-all: build
+	node dist/bench/bench-all.js $(BENCH_ALL_ARGS)
 
 status: build
 	$(PGLAB) status
