@@ -61,7 +61,12 @@ function gatewayKeepAlive(endpoint: string, leaseId: string, timeoutMs: number):
   });
 }
 
+/** How long a keepalive waits for the endpoint that answered last before asking the others too. */
+const KEEPALIVE_HEDGE_MS = 100;
+
 export class EtcdDcs implements Dcs {
+  /** Index in opts.endpoints of the endpoint that answered the last keepalive. */
+  private preferredEndpoint = 0;
   private readonly client: Etcd3;
   private readonly keys: ClusterKeys;
   private readonly leases = new Map<string, Lease>();
@@ -123,17 +128,50 @@ export class EtcdDcs implements Dcs {
   }
 
   /**
-   * Sends the keepalive to every endpoint at once through etcd's JSON gateway, and takes the first
-   * answer: one dead etcd member must not cost a renewal (the gRPC client sends a keepalive stream to
-   * one random member, and its circuit breaker does not see stream failures).
+   * Sends the keepalive through etcd's JSON gateway to the endpoint that answered last, and to every other one
+   * if that has not answered within KEEPALIVE_HEDGE_MS (or failed): one dead etcd member must not cost a renewal
+   * (the gRPC client sends a keepalive stream to one random member, and its circuit breaker does not see stream
+   * failures). The first answer counts. Sending every keepalive to all members at once had each member parse and
+   * forward three renewals where one does, for every daemon, five times a second.
    */
   async keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
-    const attempts = this.opts.endpoints.map((e) => gatewayKeepAlive(e, leaseId, timeoutMs));
-    try {
-      return await Promise.any(attempts);
-    } catch {
-      throw new Error(`no etcd endpoint confirmed lease ${leaseId} within ${timeoutMs}ms`);
-    }
+    const endpoints = this.opts.endpoints;
+    const order = [...endpoints.slice(this.preferredEndpoint), ...endpoints.slice(0, this.preferredEndpoint)];
+    return new Promise<boolean>((resolve, reject) => {
+      let started = 0;
+      let failed = 0;
+      let settled = false;
+      let hedge: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        settled = true;
+        if (hedge) clearTimeout(hedge);
+      };
+      const startRest = () => {
+        while (started < order.length) start(order[started] as string);
+      };
+      const start = (endpoint: string) => {
+        started++;
+        gatewayKeepAlive(endpoint, leaseId, timeoutMs).then(
+          (alive) => {
+            if (settled) return;
+            finish();
+            this.preferredEndpoint = endpoints.indexOf(endpoint);
+            resolve(alive);
+          },
+          () => {
+            failed++;
+            if (settled) return;
+            if (started < order.length) return startRest();
+            if (failed === order.length) {
+              finish();
+              reject(new Error(`no etcd endpoint confirmed lease ${leaseId} within ${timeoutMs}ms`));
+            }
+          },
+        );
+      };
+      start(order[0] as string);
+      if (order.length > 1) hedge = setTimeout(() => !settled && startRest(), Math.min(KEEPALIVE_HEDGE_MS, timeoutMs / 2));
+    });
   }
 
   async revokeLease(leaseId: string): Promise<void> {
