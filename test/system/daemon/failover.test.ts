@@ -129,7 +129,14 @@ describe('pgdaemon cluster (async replication)', () => {
     await writer.stop();
     await c.waitStreaming([old], 90_000);
     const now = await primaryNow();
-    expect(await writer.lost(now)).toEqual([]);
+    // Asynchronous replication: the watchdog's SIGQUIT ends the walsenders at once, so a commit the old primary had
+    // flushed and acknowledged in that instant may never have reached a replica (seen once in CI: 1 of ~1500 lost).
+    // Nothing else may be missing: at most each writer's last acknowledgement from the old primary, after the freeze.
+    const lastOnOld = writer.acked.filter((a) => a.node === old).slice(-2);
+    for (const id of await writer.lost(now)) {
+      expect(lastOnOld.map((a) => a.id), `lost write ${id} was not one of the old primary's last acknowledgements`).toContain(id);
+      expect(lastOnOld.find((a) => a.id === id)!.at).toBeGreaterThanOrEqual(frozenAt);
+    }
   });
 
   it('stopping the primary\'s daemon (SIGTERM) stops postgres cleanly and hands over at once, losing no rows', async () => {
