@@ -78,7 +78,12 @@ export class EtcdDcs implements Dcs {
     this.client = new Etcd3({
       hosts,
       dialTimeout: opts.callTimeoutMs,
-      defaultCallOptions: () => ({ deadline: Date.now() + opts.callTimeoutMs }),
+      // A deadline on the watch stream ended it every callTimeoutMs: the watcher reconnected each second, every
+      // reconnect emptied the view cache (so cycles read etcd in full) and counted against the member's circuit
+      // breaker. Streams get none; a connection that goes silent is found by gRPC keepalive pings instead (etcd
+      // refuses pings more often than every 5 s), and the daemon reads in full every 2 s whatever the watch does.
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + opts.callTimeoutMs }),
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 3000 },
       faultHandling: {
         // Skip a dead etcd member for a second, then try it again; the daemon's own loop does the retrying.
         host: () =>

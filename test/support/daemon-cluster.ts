@@ -48,6 +48,8 @@ export interface HarnessOptions {
   extraArgs?: string[];
   /** Flags for node itself, before the bundle (default: the lab unit's PGDAEMON_NODE_FLAGS). */
   nodeFlags?: string[];
+  /** Extra environment for the daemons (e.g. MALLOC_ARENA_MAX), on top of PATH and HOME. */
+  daemonEnv?: Record<string, string>;
 }
 
 export async function sleep(ms: number): Promise<void> {
@@ -193,7 +195,7 @@ export class DaemonCluster {
     const out = openSync(n.logFile, 'a');
     n.proc = spawn(process.execPath, [...(this.opts.nodeFlags ?? PGDAEMON_NODE_FLAGS), ...this.daemonArgs(n), ...extra], {
       uid: PG_UID, gid: PG_GID, cwd: join(this.root, name), detached: true, stdio: ['ignore', out, out],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name) },
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name), ...this.opts.daemonEnv },
     });
     closeSync(out);
   }

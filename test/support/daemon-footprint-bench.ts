@@ -1,6 +1,7 @@
 // pgdaemon's footprint on 127.0.0.1: per-daemon RSS, V8 heap and CPU, and etcd's CPU, for an idle or busy cluster.
 // Usage: npx tsx test/support/daemon-footprint-bench.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]
 //        [--every 1m] [--node-flags="--max-semi-space-size=1"] (default: the lab unit's flags) [--cpu-prof DIR] [--heap-snapshot DIR] [--no-checks]
+//        [--daemon-env="MALLOC_ARENA_MAX=2"] (extra environment for the daemons)
 // A haproxy stand-in sends OPTIONS /primary and OPTIONS /replica to every daemon every 200 ms (new connection each,
 // as haproxy does), unless --no-checks. Loopback figures: the lab's (nspawn machines) are measured separately.
 import { request } from 'node:http';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     long: { type: 'string', default: '0s' },
     every: { type: 'string', default: '1m' },
     'node-flags': { type: 'string' },
+    'daemon-env': { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
     'heap-snapshot': { type: 'string' },
     'no-checks': { type: 'boolean', default: false },
@@ -46,7 +48,7 @@ const v8 = require('node:v8'); const fs = require('node:fs');
 process.on('SIGUSR2', () => {
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
   fs.writeFileSync('footprint.json', JSON.stringify({ mem: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces }));
-  if (process.env.FOOTPRINT_SNAPSHOT_DIR) v8.writeHeapSnapshot(require('node:path').join(process.env.FOOTPRINT_SNAPSHOT_DIR, 'daemon-' + process.pid + '.heapsnapshot'));
+  if (process.env.FOOTPRINT_SNAPSHOT_DIR) v8.writeHeapSnapshot(require('node:path').join(process.env.FOOTPRINT_SNAPSHOT_DIR, 'daemon-' + process.pid + '-' + Date.now() + '.heapsnapshot'));
 });`;
 
 interface Stat {
@@ -108,7 +110,8 @@ async function memoryOf(c: DaemonCluster): Promise<Map<string, { mem: NodeJS.Mem
 }
 
 async function main(): Promise<void> {
-  const harness = { nodes, etcdMembers: Number(args.etcd), nodeFlags: [...nodeFlags] };
+  const daemonEnv = Object.fromEntries(args['daemon-env'].split(/\s+/).filter(Boolean).map((kv) => [kv.split('=')[0] ?? kv, kv.split('=').slice(1).join('=')]));
+  const harness = { nodes, etcdMembers: Number(args.etcd), nodeFlags: [...nodeFlags], daemonEnv };
   const c = new DaemonCluster(harness);
   // Outside the cluster's dir, which bootstrap() creates: world-readable, the daemons run as postgres.
   const preloadDir = mkdtempSync(join(tmpdir(), 'pgd-footprint-'));
@@ -117,14 +120,15 @@ async function main(): Promise<void> {
   writeFileSync(preload, PRELOAD, { mode: 0o644 });
   harness.nodeFlags.push('--require', preload);
   const load = readFileSync('/proc/loadavg', 'utf8').trim();
-  console.log(`# pgdaemon footprint (loopback), ${new Date().toISOString()}, ${nodes} nodes, ${args.etcd} etcd member(s), node ${process.version}, flags [${nodeFlags.join(' ')}], bundle ${mb(statSync(BUNDLE).size)} MB, loadavg before: ${load}`);
+  console.log(`# pgdaemon footprint (loopback), ${new Date().toISOString()}, ${nodes} nodes, ${args.etcd} etcd member(s), node ${process.version}, flags [${nodeFlags.join(' ')}], env [${args['daemon-env']}], bundle ${mb(statSync(BUNDLE).size)} MB, loadavg before: ${load}`);
   let writers: pg.Client[] = [];
   let stopChecks = false;
   try {
     if (args['heap-snapshot']) {
       mkdirSync(args['heap-snapshot'], { recursive: true });
       chmodSync(args['heap-snapshot'], 0o777);
-      process.env['FOOTPRINT_SNAPSHOT_DIR'] = args['heap-snapshot'];
+      // The daemons get PATH and HOME only, plus daemonEnv: the preload reads this there.
+      daemonEnv['FOOTPRINT_SNAPSHOT_DIR'] = args['heap-snapshot'];
     }
     await c.bootstrap();
     console.log(`# bootstrapped: 1 primary, ${nodes - 1} streaming replicas`);
