@@ -1,8 +1,8 @@
-// The base image every machine boots from: Debian bookworm by debootstrap plus
+// The base image every machine boots from: Debian bookworm by mmdebstrap plus
 // the packages of every role, built once and cached under a hash of its recipe.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './host-command.js';
 import { removeTree, unmountAll } from './mounts.js';
@@ -31,7 +31,8 @@ export const IMAGE_RECIPE: ImageRecipe = {
   ],
   // A rebooted old primary must not come back as primary by itself: only pgdaemon starts PostgreSQL.
   disabledUnits: ['postgresql.service', 'etcd.service', 'haproxy.service', 'pgbouncer.service'],
-  fixupsRevision: 1,
+  // 2: built by mmdebstrap in one pass (was debootstrap, then apt-get).
+  fixupsRevision: 2,
 };
 
 /**
@@ -44,7 +45,7 @@ export const MONGO_IMAGE_RECIPE: ImageRecipe = {
   bootstrapPackages: IMAGE_RECIPE.bootstrapPackages,
   packages: ['libcurl4', 'libssl3', 'ca-certificates', 'procps', 'nftables', 'iputils-ping', 'less', 'netcat-openbsd'],
   disabledUnits: [],
-  fixupsRevision: 1,
+  fixupsRevision: 2,
   systemUsers: ['mongodb'],
 };
 
@@ -110,6 +111,31 @@ export async function buildImage(opts: BuildOptions, recipe: ImageRecipe = IMAGE
   });
 }
 
+/**
+ * mmdebstrap, not debootstrap: debootstrap fetched its ~100 packages one wget at a time (20 s of a 56 s build here),
+ * then apt installed the rest in a second pass; mmdebstrap lets apt fetch and install everything in one pass (30 s).
+ * dpkg skips its fsyncs (the image is renamed into place only when complete, so a crash leaves a .partial to
+ * delete, never a half-written image). The merged-usr hook gives the same /usr layout as debootstrap did, without
+ * pulling in the usrmerge package.
+ */
+export function mmdebstrapArgs(recipe: ImageRecipe, target: string, mirror: string): string[] {
+  const inChroot = (command: string) => `--customize-hook=chroot "$1" ${command}`;
+  return [
+    '--variant=minbase',
+    `--include=${[...recipe.bootstrapPackages, ...recipe.packages].join(',')}`,
+    '--dpkgopt=force-unsafe-io',
+    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+    // Before postgresql-common is configured: no "main" cluster; pgdaemon creates its own.
+    '--essential-hook=mkdir -p "$1/etc/postgresql-common" && echo "create_main_cluster = false" > "$1/etc/postgresql-common/createcluster.conf"',
+    ...(recipe.disabledUnits.length > 0 ? [inChroot(`systemctl disable ${recipe.disabledUnits.join(' ')}`)] : []),
+    ...(recipe.systemUsers ?? []).map((user) => inChroot(`useradd --system --user-group --home-dir /var/lib/${user} --no-create-home --shell /usr/sbin/nologin ${user}`)),
+    inChroot('systemctl enable systemd-networkd.service'),
+    recipe.suite,
+    target,
+    mirror,
+  ];
+}
+
 async function buildImageNow(opts: BuildOptions, recipe: ImageRecipe): Promise<string> {
   const final = imageDir(recipe);
   const tmp = `${final}.partial`;
@@ -117,42 +143,13 @@ async function buildImageNow(opts: BuildOptions, recipe: ImageRecipe): Promise<s
   await mkdir(paths.images(), { recursive: true });
   const say = opts.onLine ?? (() => {});
 
-  say(`debootstrap ${recipe.suite} from ${opts.mirror}`);
-  await run(
-    'debootstrap',
-    ['--variant=minbase', `--include=${recipe.bootstrapPackages.join(',')}`, recipe.suite, tmp, opts.mirror],
-    { signal: opts.signal, onLine: say },
-  );
-
-  await writeFile(join(tmp, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  await mkdir(join(tmp, 'etc/postgresql-common'), { recursive: true });
-  await writeFile(join(tmp, 'etc/postgresql-common/createcluster.conf'), 'create_main_cluster = false\n');
-  await copyFile('/etc/resolv.conf', join(tmp, 'etc/resolv.conf')).catch(() => undefined);
-  try {
-    await run('mount', ['-t', 'proc', 'proc', join(tmp, 'proc')]);
-    await run('mount', ['--bind', '/dev', join(tmp, 'dev')]);
-    const env = { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
-    say('apt-get install ' + recipe.packages.join(' '));
-    await run('chroot', [tmp, 'apt-get', 'update', '-q'], { signal: opts.signal, onLine: say, env });
-    await run('chroot', [tmp, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...recipe.packages], {
-      signal: opts.signal,
-      onLine: say,
-      env,
-    });
-    if (recipe.disabledUnits.length > 0) await run('chroot', [tmp, 'systemctl', 'disable', ...recipe.disabledUnits], { env, allowFailure: true });
-    for (const user of recipe.systemUsers ?? []) {
-      await run('chroot', [tmp, 'useradd', '--system', '--user-group', '--home-dir', `/var/lib/${user}`, '--no-create-home', '--shell', '/usr/sbin/nologin', user], { env });
-    }
-    await run('chroot', [tmp, 'systemctl', 'enable', 'systemd-networkd.service'], { env });
-    await run('chroot', [tmp, 'apt-get', 'clean'], { env });
-  } finally {
-    await unmountAll(join(tmp, 'proc'));
-    await unmountAll(join(tmp, 'dev'));
-  }
-  await rm(join(tmp, 'usr/sbin/policy-rc.d'), { force: true });
+  say(`mmdebstrap ${recipe.suite} from ${opts.mirror}: ${recipe.packages.join(' ')}`);
+  await run('mmdebstrap', mmdebstrapArgs(recipe, tmp, opts.mirror), { signal: opts.signal, onLine: say, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  await unmountAll(tmp); // mmdebstrap unmounts what it mounted; a leftover would survive the rename
   await rm(join(tmp, 'var/lib/apt/lists'), { recursive: true, force: true });
   await mkdir(join(tmp, 'var/lib/apt/lists/partial'), { recursive: true });
-  await writeFile(join(tmp, 'etc/resolv.conf'), '');
+  await rm(join(tmp, 'etc/resolv.conf'), { force: true }); // mmdebstrap's copy of the host's; the machines get their own
+  await writeFile(join(tmp, 'etc/resolv.conf'), '', { mode: 0o644 });
   // Every clone must get its own machine-id at first boot.
   await writeFile(join(tmp, 'etc/machine-id'), '');
   await writeFile(join(tmp, '.pglab-image-complete'), JSON.stringify({ recipe, builtAt: new Date().toISOString() }) + '\n');

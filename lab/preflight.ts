@@ -31,7 +31,7 @@ export async function preflight(): Promise<Check[]> {
 
   const tools: [string, string][] = [
     ['systemd-nspawn', 'systemd-container'],
-    ['debootstrap', 'debootstrap'],
+    ['mmdebstrap', 'mmdebstrap'],
     ['nsenter', 'util-linux'],
     ['flock', 'util-linux'],
     ['ip', 'iproute2'],

@@ -60,7 +60,7 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
         await writeLabRecord({ topology: t, topologySource: opts.topologySource, image, updatedAt: new Date().toISOString() });
         return `${checks.length} checks passed`;
       },
-      describe: () => ['check root, systemd-nspawn, debootstrap, nsenter, ip, overlayfs, cgroups, free disk'],
+      describe: () => ['check root, systemd-nspawn, mmdebstrap, nsenter, ip, overlayfs, cgroups, free disk'],
     },
     {
       id: 'image',
@@ -78,10 +78,9 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       },
       describe: () =>
         recipesOf(t).flatMap((recipe) => [
-          `debootstrap --variant=minbase --include=${recipe.bootstrapPackages.join(',')} ${recipe.suite} ${imageDir(recipe)}.partial <host mirror>`,
-          `chroot … apt-get install ${recipe.packages.join(' ')}`,
-          ...(recipe.disabledUnits.length ? [`systemctl disable ${recipe.disabledUnits.join(' ')}; enable systemd-networkd`] : ['systemctl enable systemd-networkd']),
-          ...(recipe.systemUsers ?? []).map((u) => `useradd --system ${u}`),
+          `mmdebstrap --variant=minbase --include=${[...recipe.bootstrapPackages, ...recipe.packages].join(',')} ${recipe.suite} ${imageDir(recipe)}.partial <host mirror>`,
+          ...(recipe.disabledUnits.length ? [`  (in the image) systemctl disable ${recipe.disabledUnits.join(' ')}; enable systemd-networkd`] : ['  (in the image) systemctl enable systemd-networkd']),
+          ...(recipe.systemUsers ?? []).map((u) => `  (in the image) useradd --system ${u}`),
         ]),
     },
     {

@@ -29,7 +29,7 @@ describe('the machines graph with mongo machines', () => {
     const text = dryRunText(steps);
     expect(text).toContain('tar xzf /srv/mongodb.tgz mongodb-linux-x86_64-debian12-8.0.4/bin/mongod');
     expect(text).toContain('--bind-ro=…/server-<sha256>:/opt/mongodb');
-    expect(text).toContain('apt-get install libcurl4 libssl3');
+    expect(text).toContain('--include=systemd,systemd-sysv,dbus,iproute2,libcurl4,libssl3');
     expect(text).toContain('replSetInitiate unless initiated');
   });
 
