@@ -1,7 +1,7 @@
 // pgdaemon's footprint on 127.0.0.1: per-daemon RSS, V8 heap and CPU, and etcd's CPU, for an idle or busy cluster.
 // Usage: npx tsx test/support/daemon-footprint-bench.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]
 //        [--every 1m] [--node-flags="--max-semi-space-size=1"] (default: the lab unit's flags) [--cpu-prof DIR] [--heap-snapshot DIR] [--no-checks]
-//        [--daemon-env="MALLOC_ARENA_MAX=2"] (extra environment for the daemons)
+//        [--daemon-env="MALLOC_ARENA_MAX=2"] (extra environment for the daemons) [--gc] (a full GC before each memory reading)
 // A haproxy stand-in sends OPTIONS /primary and OPTIONS /replica to every daemon every 200 ms (new connection each,
 // as haproxy does), unless --no-checks. Loopback figures: the lab's (nspawn machines) are measured separately.
 import { request } from 'node:http';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'heap-snapshot': { type: 'string' },
     'no-checks': { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -36,6 +37,7 @@ const TICK = 100; // USER_HZ on Linux
 const nodes = Number(args.nodes);
 // Default: what the lab's unit runs; --node-flags= (empty) for none.
 const nodeFlags = args['node-flags'] !== undefined ? args['node-flags'].split(/\s+/).filter(Boolean) : [...PGDAEMON_NODE_FLAGS];
+if (args.gc) nodeFlags.push('--expose-gc');
 if (args['cpu-prof']) {
   mkdirSync(args['cpu-prof'], { recursive: true });
   chmodSync(args['cpu-prof'], 0o777);
@@ -46,6 +48,7 @@ if (args['cpu-prof']) {
 const PRELOAD = `
 const v8 = require('node:v8'); const fs = require('node:fs');
 process.on('SIGUSR2', () => {
+  if (typeof global.gc === 'function') global.gc(); // --gc: live memory only, not garbage waiting for a collection
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
   fs.writeFileSync('footprint.json', JSON.stringify({ mem: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces }));
   if (process.env.FOOTPRINT_SNAPSHOT_DIR) v8.writeHeapSnapshot(require('node:path').join(process.env.FOOTPRINT_SNAPSHOT_DIR, 'daemon-' + process.pid + '-' + Date.now() + '.heapsnapshot'));
