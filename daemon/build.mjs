@@ -1,16 +1,13 @@
 // Bundles pgdaemon into one CommonJS file that Debian's node 18 runs inside the
-// lab's machines. etcd3 loads its .proto files from `${__dirname}/../proto` at
-// run time, so they are shipped next to the bundle's folder.
+// lab's machines.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'daemon');
-const protoSrc = join(root, 'node_modules', 'etcd3', 'proto');
-const protoDst = join(root, 'dist', 'proto');
 
 await build({
   entryPoints: [join(root, 'daemon', 'main.ts')],
@@ -24,9 +21,6 @@ await build({
   sourcemap: 'external',
   logLevel: 'warning',
 });
-
-mkdirSync(protoDst, { recursive: true });
-for (const f of readdirSync(protoSrc)) copyFileSync(join(protoSrc, f), join(protoDst, f));
 
 // The content hash lets `pglab deploy pgdaemon` skip nodes that already run this build.
 const hash = createHash('sha256').update(readFileSync(join(outDir, 'pgdaemon.cjs'))).digest('hex').slice(0, 16);

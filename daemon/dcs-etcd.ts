@@ -1,7 +1,5 @@
-// The Dcs on etcd v3: one range read per cycle, leases managed by hand (no auto keepalive), CAS by transaction.
-import { Agent, request as httpRequest } from 'node:http';
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type Lease, type Watcher } from 'etcd3';
+// The Dcs on etcd v3 through its JSON gateway: one range read per cycle at most, leases renewed by hand, CAS by
+// transaction.
 import {
   clusterKeys,
   type ClusterConfig,
@@ -17,6 +15,8 @@ import {
 } from '../common/cluster-keys.js';
 import { parseClusterView, parseHistory } from './cluster-view.js';
 import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from './dcs.js';
+import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './etcd-gateway.js';
+import { PrefixWatch } from './etcd-watch.js';
 
 export interface EtcdDcsOptions {
   endpoints: string[];
@@ -25,89 +25,72 @@ export interface EtcdDcsOptions {
   callTimeoutMs: number;
 }
 
-/**
- * Keepalives reuse their connections: five a second to every endpoint, each on a new TCP connection, were most of an
- * idle daemon's HTTP work and a good part of etcd's. A busy socket is never waited for (no maxSockets): a renewal
- * that finds every socket busy opens another, so one stuck connection cannot delay the next renewal.
- */
-const keepAliveAgent = new Agent({ keepAlive: true, keepAliveMsecs: 1000 });
+/** How long a read or keepalive waits for the member that answered last before asking the others too. */
+const HEDGE_MS = 100;
 
-/** POST /v3/lease/keepalive: resolves true (alive), false (etcd says the lease is gone), rejects on any failure. */
-function gatewayKeepAlive(endpoint: string, leaseId: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ ID: leaseId });
-    const req = httpRequest(`${endpoint}/v3/lease/keepalive`, { method: 'POST', agent: keepAliveAgent, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
-        try {
-          const first = text.split('\n').find((l) => l.trim()) ?? '';
-          const parsed = JSON.parse(first) as { result?: { TTL?: string }; error?: unknown };
-          if (parsed.error || !parsed.result) return reject(new Error(`etcd error: ${first.slice(0, 100)}`));
-          // The gateway omits zero values: no TTL means the lease no longer exists.
-          resolve(Number(parsed.result.TTL ?? 0) > 0);
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
+interface GatewayKv {
+  key?: string;
+  value?: string;
+  mod_revision?: string;
+  lease?: string;
+}
+interface RangeAnswer {
+  header?: { revision?: string };
+  kvs?: GatewayKv[];
+}
+interface TxnAnswer {
+  succeeded?: boolean;
+  responses?: { response_range?: RangeAnswer }[];
 }
 
-/** How long a keepalive waits for the endpoint that answered last before asking the others too. */
-const KEEPALIVE_HEDGE_MS = 100;
+type PutOp = { request_put: { key: string; value: string; lease?: string } };
+type Op = PutOp | { request_range: { key: string } } | { request_delete_range: { key: string; range_end?: string } };
+type Compare = { key: string; target: 'CREATE' | 'MOD' | 'VALUE'; result: 'EQUAL' | 'GREATER'; create_revision?: string; mod_revision?: string; value?: string };
+
+const put = (key: string, value: string, lease?: string): PutOp => ({ request_put: { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) } });
+const get = (key: string): Op => ({ request_range: { key: b64(key) } });
+const del = (key: string): Op => ({ request_delete_range: { key: b64(key) } });
+/** The key does not exist (its create revision is 0). */
+const absent = (key: string): Compare => ({ key: b64(key), target: 'CREATE', result: 'EQUAL', create_revision: '0' });
+/** The key's mod revision is `rev` ("0": absent). */
+const modIs = (key: string, rev: string): Compare => ({ key: b64(key), target: 'MOD', result: 'EQUAL', mod_revision: rev });
+const valueIs = (key: string, value: string): Compare => ({ key: b64(key), target: 'VALUE', result: 'EQUAL', value: b64(value) });
+
+/** The value of the first key a txn's first range answer holds (a txn's `else get`), or undefined. */
+function firstValue(res: TxnAnswer): string | undefined {
+  const kv = res.responses?.[0]?.response_range?.kvs?.[0];
+  return kv ? fromB64(kv.value) : undefined;
+}
 
 export class EtcdDcs implements Dcs {
-  /** Index in opts.endpoints of the endpoint that answered the last keepalive. */
-  private preferredEndpoint = 0;
-  private readonly client: Etcd3;
+  private readonly gateway: EtcdGateway;
   private readonly keys: ClusterKeys;
-  private readonly leases = new Map<string, Lease>();
-  private watcher: Watcher | null = null;
+  private watcher: PrefixWatch | null = null;
 
   constructor(private readonly opts: EtcdDcsOptions) {
     this.keys = clusterKeys(opts.cluster);
-    const hosts = opts.endpoints.map((e) => e.replace(/^https?:\/\//, ''));
-    this.client = new Etcd3({
-      hosts,
-      dialTimeout: opts.callTimeoutMs,
-      // A deadline on the watch stream ended it every callTimeoutMs: the watcher reconnected each second, every
-      // reconnect emptied the view cache (so cycles read etcd in full) and counted against the member's circuit
-      // breaker. Streams get none; a connection that goes silent is found by gRPC keepalive pings instead (etcd
-      // refuses pings more often than every 5 s), and the daemon reads in full every 2 s whatever the watch does.
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + opts.callTimeoutMs }),
-      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 3000 },
-      faultHandling: {
-        // Skip a dead etcd member for a second, then try it again; the daemon's own loop does the retrying.
-        host: () =>
-          circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(2) }),
-        global: noop,
-      },
-    });
+    this.gateway = new EtcdGateway(opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`).replace(/\/+$/, '')));
   }
 
-  private deadline() {
-    return { deadline: Date.now() + this.opts.callTimeoutMs };
+  private unary<T>(path: string, body: unknown): Promise<T> {
+    return this.gateway.call<T>(path, body, { timeoutMs: this.opts.callTimeoutMs });
+  }
+
+  private txn(compare: Compare[], success: Op[], failure: Op[] = []): Promise<TxnAnswer> {
+    return this.unary<TxnAnswer>('/v3/kv/txn', { compare, success, failure });
   }
 
   private async rawRange(prefix: string): Promise<RawRead> {
-    const res = await this.client.getAll().prefix(prefix).options(this.deadline()).exec();
-    return {
-      revision: String(res.header.revision),
-      kvs: res.kvs.map((kv) => ({
-        key: kv.key.toString(),
-        value: kv.value.toString(),
-        modRevision: String(kv.mod_revision),
-        lease: String(kv.lease),
-      })),
-    };
+    // Linearizable (the default): a member cut off from the others does not answer with what it last knew.
+    const res = await this.gateway.call<RangeAnswer>('/v3/kv/range', { key: b64(prefix), range_end: prefixEnd(prefix) }, { timeoutMs: this.opts.callTimeoutMs, hedgeMs: HEDGE_MS });
+    let maxMod = -1;
+    const kvs = (res.kvs ?? []).map((kv) => {
+      const modRevision = kv.mod_revision ?? '0';
+      if (Number(modRevision) > maxMod) maxMod = Number(modRevision);
+      return { key: fromB64(kv.key), value: fromB64(kv.value), modRevision, lease: kv.lease ?? '0' };
+    });
+    if (prefix === this.keys.prefix) this.watcher?.checkAgainst(maxMod);
+    return { revision: res.header?.revision ?? '0', kvs };
   }
 
   /** Everything but history/, which grows with every failover and is read only where it is shown. */
@@ -123,191 +106,106 @@ export class EtcdDcs implements Dcs {
   }
 
   async grantLease(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
-    const lease = this.client.lease(ttlSeconds, { autoKeepAlive: false, ...this.deadline() });
-    lease.on('lost', () => undefined); // loss is detected by keepAlive's answer, not by this event
-    const id = await lease.grant();
-    this.leases.set(id, lease);
-    // etcd answers the granted TTL only on keepalive; a first one tells us (and proves the lease works).
-    const res = await lease.keepaliveOnce(this.deadline());
-    return { id, ttlSeconds: Number(res.TTL) };
+    const res = await this.unary<{ ID?: string; TTL?: string }>('/v3/lease/grant', { TTL: String(ttlSeconds) });
+    if (!res.ID) throw new Error(`etcd granted no lease: ${JSON.stringify(res).slice(0, 100)}`);
+    return { id: res.ID, ttlSeconds: Number(res.TTL ?? ttlSeconds) };
   }
 
   /**
-   * Sends the keepalive through etcd's JSON gateway to the endpoint that answered last, and to every other one
-   * if that has not answered within KEEPALIVE_HEDGE_MS (or failed): one dead etcd member must not cost a renewal
-   * (the gRPC client sends a keepalive stream to one random member, and its circuit breaker does not see stream
-   * failures). The first answer counts. Sending every keepalive to all members at once had each member parse and
-   * forward three renewals where one does, for every daemon, five times a second.
+   * Sent to the member that answered last, and to every other one if that has not answered within HEDGE_MS (or
+   * failed): one dead etcd member must not cost a renewal. The first answer counts. Sending every keepalive to all
+   * members at once had each member parse and forward three renewals where one does, for every daemon, five times
+   * a second.
    */
   async keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
-    const endpoints = this.opts.endpoints;
-    const order = [...endpoints.slice(this.preferredEndpoint), ...endpoints.slice(0, this.preferredEndpoint)];
-    return new Promise<boolean>((resolve, reject) => {
-      let started = 0;
-      let failed = 0;
-      let settled = false;
-      let hedge: ReturnType<typeof setTimeout> | undefined;
-      const finish = () => {
-        settled = true;
-        if (hedge) clearTimeout(hedge);
-      };
-      const startRest = () => {
-        while (started < order.length) start(order[started] as string);
-      };
-      const start = (endpoint: string) => {
-        started++;
-        gatewayKeepAlive(endpoint, leaseId, timeoutMs).then(
-          (alive) => {
-            if (settled) return;
-            finish();
-            this.preferredEndpoint = endpoints.indexOf(endpoint);
-            resolve(alive);
-          },
-          () => {
-            failed++;
-            if (settled) return;
-            if (started < order.length) return startRest();
-            if (failed === order.length) {
-              finish();
-              reject(new Error(`no etcd endpoint confirmed lease ${leaseId} within ${timeoutMs}ms`));
-            }
-          },
-        );
-      };
-      start(order[0] as string);
-      if (order.length > 1) hedge = setTimeout(() => !settled && startRest(), Math.min(KEEPALIVE_HEDGE_MS, timeoutMs / 2));
-    });
+    const res = await this.gateway.call<{ result?: { TTL?: string } }>('/v3/lease/keepalive', { ID: leaseId }, { timeoutMs, hedgeMs: HEDGE_MS });
+    if (!res.result) throw new Error(`etcd answered a keepalive without a result: ${JSON.stringify(res).slice(0, 100)}`);
+    // The gateway omits zero values: no TTL means the lease no longer exists.
+    return Number(res.result.TTL ?? 0) > 0;
   }
 
   async revokeLease(leaseId: string): Promise<void> {
-    const lease = this.leases.get(leaseId);
-    this.leases.delete(leaseId);
-    if (lease) await lease.revoke(this.deadline());
+    try {
+      await this.unary('/v3/lease/revoke', { ID: leaseId });
+    } catch (err) {
+      if (err instanceof EtcdError && err.grpcCode === 5) return; // not found: expired already
+      throw err;
+    }
   }
 
   async publishMember(state: MemberState, leaseId: string, lastLsn?: LastLsn): Promise<void> {
-    const put = this.client.put(this.keys.member(state.node)).value(JSON.stringify(state)).lease(leaseId);
-    if (!lastLsn) {
-      await put.options(this.deadline()).exec();
-      return;
-    }
-    // One transaction, one raft proposal: the position outlives the member key, which goes with the lease.
-    // (etcd3's builder needs a comparison; a mod revision is never below zero.)
-    await this.client.if(this.keys.member(state.node), 'Mod', '>', -1).then(put, this.client.put(this.keys.lastLsn).value(JSON.stringify(lastLsn))).options(this.deadline()).commit();
+    const member = put(this.keys.member(state.node), JSON.stringify(state), leaseId);
+    // With a position: one transaction, one raft proposal; the position outlives the member key, which goes with
+    // the lease.
+    if (lastLsn) await this.txn([], [member, put(this.keys.lastLsn, JSON.stringify(lastLsn))]);
+    else await this.unary('/v3/kv/put', member.request_put);
   }
 
   async acquireRecloneLock(node: string, leaseId: string): Promise<boolean> {
-    const res = await this.client
-      .if(this.keys.recloneLock, 'Create', '==', 0)
-      .then(this.client.put(this.keys.recloneLock).value(node).lease(leaseId))
-      .else(this.client.get(this.keys.recloneLock))
-      .options(this.deadline())
-      .commit();
-    if (res.succeeded) return true;
-    return res.responses[0]?.response_range?.kvs[0]?.value.toString() === node;
+    const res = await this.txn([absent(this.keys.recloneLock)], [put(this.keys.recloneLock, node, leaseId)], [get(this.keys.recloneLock)]);
+    return res.succeeded === true || firstValue(res) === node;
   }
 
   async releaseRecloneLock(node: string): Promise<void> {
-    await this.client
-      .if(this.keys.recloneLock, 'Value', '==', node)
-      .then(this.client.delete().key(this.keys.recloneLock))
-      .options(this.deadline())
-      .commit();
+    await this.txn([valueIs(this.keys.recloneLock, node)], [del(this.keys.recloneLock)]);
   }
 
   async campaign(node: string, leaseId: string): Promise<boolean> {
-    const res = await this.client
-      .if(this.keys.leader, 'Create', '==', 0)
-      .then(this.client.put(this.keys.leader).value(node).lease(leaseId))
-      .else(this.client.get(this.keys.leader))
-      .options(this.deadline())
-      .commit();
-    if (res.succeeded) return true;
-    const current = res.responses[0]?.response_range?.kvs[0]?.value.toString();
-    return current === node;
+    const res = await this.txn([absent(this.keys.leader)], [put(this.keys.leader, node, leaseId)], [get(this.keys.leader)]);
+    return res.succeeded === true || firstValue(res) === node;
   }
 
   async resign(node: string): Promise<void> {
-    await this.client
-      .if(this.keys.leader, 'Value', '==', node)
-      .then(this.client.delete().key(this.keys.leader))
-      .options(this.deadline())
-      .commit();
+    await this.txn([valueIs(this.keys.leader, node)], [del(this.keys.leader)]);
   }
 
   async casDesired(expectRevision: string, next: DesiredState, leader: string, extras: CasExtras = {}): Promise<boolean> {
-    const ops = [this.client.put(this.keys.desired).value(JSON.stringify(next))];
-    if (extras.history) ops.push(this.client.put(this.keys.history(extras.history.generation)).value(JSON.stringify(extras.history)));
-    const del = extras.consumeRequest ? [this.client.delete().key(this.keys.request)] : [];
-    if (extras.refusal) ops.push(this.client.put(this.keys.refusal).value(JSON.stringify(extras.refusal)));
-    const txn = this.client.if(this.keys.desired, 'Mod', '==', expectRevision).and(this.keys.leader, 'Value', '==', leader);
+    const ops: Op[] = [put(this.keys.desired, JSON.stringify(next))];
+    if (extras.history) ops.push(put(this.keys.history(extras.history.generation), JSON.stringify(extras.history)));
+    if (extras.refusal) ops.push(put(this.keys.refusal, JSON.stringify(extras.refusal)));
+    if (extras.consumeRequest) ops.push(del(this.keys.request));
+    const compare = [modIs(this.keys.desired, expectRevision), valueIs(this.keys.leader, leader)];
     // A missing key's mod revision is 0.
-    if (extras.memberUnchanged) txn.and(this.keys.member(extras.memberUnchanged.node), 'Mod', '==', extras.memberUnchanged.modRevision ?? '0');
-    const res = await txn
-      .then(...ops, ...del)
-      .options(this.deadline())
-      .commit();
-    return res.succeeded;
+    if (extras.memberUnchanged) compare.push(modIs(this.keys.member(extras.memberUnchanged.node), extras.memberUnchanged.modRevision ?? '0'));
+    return (await this.txn(compare, ops)).succeeded === true;
   }
 
   async markInitialized(systemId: string): Promise<boolean> {
-    const res = await this.client
-      .if(this.keys.initialized, 'Create', '==', 0)
-      .then(this.client.put(this.keys.initialized).value(systemId))
-      .else(this.client.get(this.keys.initialized))
-      .options(this.deadline())
-      .commit();
-    if (res.succeeded) return true;
-    return res.responses[0]?.response_range?.kvs[0]?.value.toString() === systemId;
+    const res = await this.txn([absent(this.keys.initialized)], [put(this.keys.initialized, systemId)], [get(this.keys.initialized)]);
+    return res.succeeded === true || firstValue(res) === systemId;
   }
 
   async putRequest(request: RoleChangeRequest): Promise<boolean> {
-    const res = await this.client
-      .if(this.keys.request, 'Create', '==', 0)
-      .then(this.client.put(this.keys.request).value(JSON.stringify(request)))
-      .options(this.deadline())
-      .commit();
-    return res.succeeded;
+    return (await this.txn([absent(this.keys.request)], [put(this.keys.request, JSON.stringify(request))])).succeeded === true;
   }
 
   async setMaintenance(value: Maintenance | null): Promise<void> {
-    if (value) await this.client.put(this.keys.maintenance).value(JSON.stringify(value)).options(this.deadline()).exec();
-    else await this.client.delete().key(this.keys.maintenance).options(this.deadline()).exec();
+    if (value) await this.unary('/v3/kv/put', put(this.keys.maintenance, JSON.stringify(value)).request_put);
+    else await this.unary('/v3/kv/deleterange', { key: b64(this.keys.maintenance) });
   }
 
   async putNodeRequest(kind: NodeRequestKind, node: string, request: NodeRequest): Promise<boolean> {
     const key = this.keys.nodeRequest(kind, node);
-    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(request))).options(this.deadline()).commit();
-    return res.succeeded;
+    return (await this.txn([absent(key)], [put(key, JSON.stringify(request))])).succeeded === true;
   }
 
   async deleteNodeRequest(kind: NodeRequestKind, node: string): Promise<void> {
-    await this.client.delete().key(this.keys.nodeRequest(kind, node)).options(this.deadline()).exec();
+    await this.unary('/v3/kv/deleterange', { key: b64(this.keys.nodeRequest(kind, node)) });
   }
 
   async putConfig(expectRevision: string, config: ClusterConfig): Promise<boolean> {
-    const res = await this.client
-      .if(this.keys.config, 'Mod', '==', expectRevision)
-      .then(this.client.put(this.keys.config).value(JSON.stringify(config)))
-      .options(this.deadline())
-      .commit();
-    return res.succeeded;
+    return (await this.txn([modIs(this.keys.config, expectRevision)], [put(this.keys.config, JSON.stringify(config))])).succeeded === true;
   }
 
   async initCluster(desired: DesiredState, config: ClusterConfig, history: HistoryEntry, force: boolean): Promise<boolean> {
-    const writes = [
-      this.client.put(this.keys.desired).value(JSON.stringify(desired)),
-      this.client.put(this.keys.config).value(JSON.stringify(config)),
-      this.client.put(this.keys.history(history.generation)).value(JSON.stringify(history)),
-    ];
+    const writes = [put(this.keys.desired, JSON.stringify(desired)), put(this.keys.config, JSON.stringify(config)), put(this.keys.history(history.generation), JSON.stringify(history))];
     if (force) {
       // A forced init starts a new cluster: old members, history, leader and bootstrap marker go.
-      await this.client.delete().prefix(this.keys.prefix).options(this.deadline()).exec();
-      await this.client.if(this.keys.desired, 'Create', '==', 0).then(...writes).options(this.deadline()).commit();
+      await this.unary('/v3/kv/deleterange', { key: b64(this.keys.prefix), range_end: prefixEnd(this.keys.prefix) });
+      await this.txn([absent(this.keys.desired)], writes);
       return true;
     }
-    const res = await this.client.if(this.keys.desired, 'Create', '==', 0).then(...writes).options(this.deadline()).commit();
-    return res.succeeded;
+    return (await this.txn([absent(this.keys.desired)], writes)).succeeded === true;
   }
 
   async readHistory(): Promise<HistoryEntry[]> {
@@ -315,20 +213,14 @@ export class EtcdDcs implements Dcs {
   }
 
   async watch(onChange: (event: WatchEvent) => void, onReset: () => void): Promise<void> {
-    const watcher = await this.client.watch().prefix(this.keys.prefix).create();
-    this.watcher = watcher;
-    watcher.on('put', (kv) => onChange({ key: kv.key.toString(), value: kv.value.toString(), modRevision: String(kv.mod_revision), lease: String(kv.lease) }));
-    // A delete event's kv carries the delete's revision.
-    watcher.on('delete', (kv) => onChange({ key: kv.key.toString(), value: null, modRevision: String(kv.mod_revision), lease: '0' }));
-    // The watcher reconnects by itself; until the daemon reads again, what it delivered may have gaps.
-    watcher.on('error', () => onReset());
-    watcher.on('disconnected', () => onReset());
-    watcher.on('connecting', () => onReset());
-    watcher.on('connected', () => onReset());
+    this.watcher?.stop();
+    this.watcher = new PrefixWatch(this.gateway, this.keys.prefix, onChange, onReset);
+    this.watcher.start();
   }
 
   async close(): Promise<void> {
-    await this.watcher?.cancel().catch(() => undefined);
-    this.client.close();
+    this.watcher?.stop();
+    this.watcher = null;
+    this.gateway.close();
   }
 }

@@ -1,5 +1,5 @@
-// The pgdaemon build that gets deployed: the esbuild bundle, etcd3's .proto files, and its content hash.
-import { readdirSync, readFileSync } from 'node:fs';
+// The pgdaemon build that gets deployed: the esbuild bundle and its content hash.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../lab/host-command.js';
@@ -20,7 +20,7 @@ export async function buildBundle(signal?: AbortSignal): Promise<void> {
   await run('node', [join(repoRoot(), 'daemon', 'build.mjs')], { signal });
 }
 
-/** Where the files go inside a machine: the bundle loads ../proto relative to itself. */
+/** Where the files go inside a machine. */
 export const INSTALL_DIR = '/opt/pgdaemon';
 
 export function readBundle(): DaemonBundle {
@@ -28,7 +28,6 @@ export function readBundle(): DaemonBundle {
   const hash = readFileSync(join(dist, 'daemon', 'pgdaemon.hash'), 'utf8').trim();
   const files = [
     { path: 'daemon/pgdaemon.cjs', content: readFileSync(join(dist, 'daemon', 'pgdaemon.cjs')) },
-    ...readdirSync(join(dist, 'proto')).map((f) => ({ path: `proto/${f}`, content: readFileSync(join(dist, 'proto', f)) })),
     { path: 'VERSION', content: Buffer.from(hash + '\n') },
   ];
   return { hash, files };

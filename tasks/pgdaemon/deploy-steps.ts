@@ -45,7 +45,7 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
         await buildBundle(ctx.signal);
         return `build ${readBundle().hash}`;
       },
-      describe: () => ['node daemon/build.mjs → dist/daemon/pgdaemon.cjs + dist/proto/*.proto'],
+      describe: () => ['node daemon/build.mjs → dist/daemon/pgdaemon.cjs'],
     },
     {
       id: 'pgdaemon:install',
@@ -67,7 +67,7 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
         return updated.length ? `${updated.join(', ')} now at build ${bundle.hash}` : `${UNCHANGED} (build ${bundle.hash})`;
       },
       describe: () => [
-        'write /opt/pgdaemon/{daemon/pgdaemon.cjs,proto/*.proto}, /etc/pglab/pgdaemon.json (0640), /etc/pglab/secrets.json (0600), pgdaemon.service',
+        'write /opt/pgdaemon/daemon/pgdaemon.cjs, /etc/pglab/pgdaemon.json (0640), /etc/pglab/secrets.json (0600), pgdaemon.service',
       ],
     },
     {

@@ -2,6 +2,7 @@
 // the same roleChange the pgdaemon CLI runs; then the new primary is awaited behind haproxy.
 import { UserError } from '../../common/errors.js';
 import { roleChange } from '../../daemon/cli-admin.js';
+import { EtcdDcs } from '../../daemon/dcs-etcd.js';
 import { etcdEndpoints } from '../../lab/roles/etcd.js';
 import type { Topology } from '../../lab/topology.js';
 import { waitForHealthyCluster } from './wait-healthy.js';
@@ -22,8 +23,6 @@ export async function requestRoleChange(
   force: boolean,
   onProgress: (m: string) => void,
 ): Promise<ClusterState> {
-  // etcd3 (gRPC, protobuf) costs ~150 ms to load: only the commands that talk to etcd pay it.
-  const { EtcdDcs } = await import('../../daemon/dcs-etcd.js');
   const dcs = new EtcdDcs({ endpoints: etcdEndpoints(t), cluster: t.cluster, callTimeoutMs: 2000 });
   try {
     await roleChange(dcs, kind, to ?? null, 60_000, onProgress, force, POLL_MS);

@@ -1,0 +1,250 @@
+// etcd's v3 JSON gateway over HTTP/1.1: unary calls with a deadline, spread over the members, and one watch stream.
+//
+// Why not etcd3 (gRPC): in a machine of the lab, etcd3's client, its gRPC stack and the parsed .proto files cost a
+// daemon ~6 MB of heap and ~8 MB resident (docs/measurements/daemon-memory-by-part-i13.txt), a fifth of the 60 MB the
+// daemon may use, and its HTTP/2 framing and protobuf run in JavaScript on every call. The gateway speaks JSON over
+// node's C HTTP parser; it costs etcd a little more per request (measured for keepalives in
+// docs/measurements/etcd-keepalive-cost-i13.txt), and the daemon's requests other than keepalives are few.
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+
+/** An answer from etcd that is not a success (the gateway's JSON error body), e.g. code 5 "lease not found". */
+export class EtcdError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly grpcCode: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a dead member is skipped after a failure before it is tried again. */
+const SKIP_FAILED_MS = 1000;
+
+export interface GatewayCallOptions {
+  timeoutMs: number;
+  /**
+   * Ask the other members too when the first has not answered within this many ms (or failed); the first answer
+   * wins. Only for calls that may run twice without harm (reads, keepalives): a write is sent once.
+   */
+  hedgeMs?: number;
+}
+
+export interface WatchStream {
+  /** Ends the stream; `memberFailed` skips its member for a while (the next stream opens on another). */
+  stop(memberFailed: boolean): void;
+}
+
+export class EtcdGateway {
+  /**
+   * Connections are reused: five keepalives a second, each on a new TCP connection, were most of an idle daemon's
+   * HTTP work and a good part of etcd's. A busy socket is never waited for (no maxSockets): a call that finds every
+   * socket busy opens another, so one stuck connection cannot delay the next renewal.
+   */
+  private readonly agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000 });
+  /** Index of the member that answered last: calls go there first. */
+  private preferred = 0;
+  private readonly skipUntil: number[];
+  private closed = false;
+
+  constructor(readonly endpoints: string[]) {
+    if (endpoints.length === 0) throw new Error('no etcd endpoint');
+    this.skipUntil = endpoints.map(() => 0);
+  }
+
+  /** Members in the order a call tries them: the preferred one, then the others; recently failed ones last. */
+  order(now = Date.now()): number[] {
+    const n = this.endpoints.length;
+    const rotation = Array.from({ length: n }, (_, i) => (this.preferred + i) % n);
+    return [...rotation.filter((i) => this.skipUntil[i]! <= now), ...rotation.filter((i) => this.skipUntil[i]! > now)];
+  }
+
+  private succeeded(i: number): void {
+    this.preferred = i;
+    this.skipUntil[i] = 0;
+  }
+
+  private failed(i: number, err: unknown): void {
+    // etcd answered (it is up): only a transport failure or an overloaded/leaderless member is skipped.
+    if (err instanceof EtcdError && err.httpStatus < 500) return;
+    this.skipUntil[i] = Date.now() + SKIP_FAILED_MS;
+    if (this.preferred === i) this.preferred = (i + 1) % this.endpoints.length;
+  }
+
+  /** POST `path` with `body`; resolves with the parsed answer, rejects with EtcdError or a transport error. */
+  async call<T>(path: string, body: unknown, opts: GatewayCallOptions): Promise<T> {
+    const order = this.order();
+    const payload = JSON.stringify(body);
+    if (opts.hedgeMs === undefined || order.length === 1) {
+      const i = order[0]!;
+      try {
+        const res = await this.post<T>(i, path, payload, opts.timeoutMs);
+        this.succeeded(i);
+        return res;
+      } catch (err) {
+        this.failed(i, err);
+        throw err;
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      let started = 0;
+      let failures = 0;
+      let settled = false;
+      let lastError: unknown;
+      let hedge: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        settled = true;
+        if (hedge) clearTimeout(hedge);
+      };
+      const startRest = () => {
+        while (started < order.length) start(order[started]!);
+      };
+      const start = (i: number) => {
+        started++;
+        this.post<T>(i, path, payload, opts.timeoutMs).then(
+          (res) => {
+            this.succeeded(i);
+            if (settled) return;
+            settle();
+            resolve(res);
+          },
+          (err: unknown) => {
+            this.failed(i, err);
+            failures++;
+            lastError = err;
+            if (settled) return;
+            // An answer from etcd (lease not found, bad request) is the answer: asking another member changes nothing.
+            if (err instanceof EtcdError && err.httpStatus < 500) {
+              settle();
+              return reject(err);
+            }
+            if (started < order.length) return startRest();
+            if (failures === order.length) {
+              settle();
+              reject(lastError);
+            }
+          },
+        );
+      };
+      start(order[0]!);
+      hedge = setTimeout(() => !settled && startRest(), Math.min(opts.hedgeMs!, opts.timeoutMs / 2));
+    });
+  }
+
+  private post<T>(i: number, path: string, payload: string, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new Error('etcd client closed'));
+      const url = `${this.endpoints[i]}${path}`;
+      const req = httpRequest(url, { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return reject(new EtcdError(res.statusCode ?? 0, null, `${url}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 100)}`));
+          }
+          const failure = gatewayError(parsed);
+          if (res.statusCode !== 200 || failure) {
+            return reject(new EtcdError(res.statusCode ?? 0, failure?.code ?? null, `${url}: ${failure?.message ?? `HTTP ${res.statusCode}`}`));
+          }
+          resolve(parsed as T);
+        });
+        res.on('error', reject);
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`${url}: no answer within ${timeoutMs}ms`)), timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * Opens a watch (POST /v3/watch, one create request) on the first member in order and hands every message of the
+   * stream to `onMessage`; `onEnd` is called once when the stream
+   * ends, fails or is stopped. A stream that ends with an error skips its member for a while.
+   */
+  openStream(path: string, body: unknown, onMessage: (msg: unknown) => void, onEnd: (why: string) => void): WatchStream {
+    const i = this.order()[0]!;
+    const url = `${this.endpoints[i]}${path}`;
+    const payload = JSON.stringify(body);
+    let ended = false;
+    const end = (why: string, failed: boolean) => {
+      if (ended) return;
+      ended = true;
+      if (failed) this.failed(i, new Error(why));
+      onEnd(why);
+    };
+    // Its own connection (no agent): a stream holds it for as long as it runs.
+    const req: ClientRequest = httpRequest(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res: IncomingMessage) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return end(`${url}: HTTP ${res.statusCode}`, res.statusCode === undefined || res.statusCode >= 500);
+      }
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        // The gateway writes one JSON message per line.
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line) continue;
+          try {
+            onMessage(JSON.parse(line));
+          } catch {
+            req.destroy();
+            return end(`${url}: a watch message that is not JSON`, true);
+          }
+        }
+      });
+      res.on('end', () => end(`${url}: the watch stream ended`, true));
+      res.on('error', (err) => end(`${url}: ${err.message}`, true));
+    });
+    req.on('error', (err) => end(`${url}: ${err.message}`, true));
+    req.end(payload);
+    return {
+      stop: (memberFailed) => {
+        end(memberFailed ? `${url}: the watch stream went silent` : 'stopped', memberFailed);
+        req.destroy();
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.agent.destroy();
+  }
+}
+
+function gatewayError(parsed: unknown): { code: number | null; message: string } | null {
+  if (!parsed || typeof parsed !== 'object' || !('error' in parsed)) return null;
+  const p = parsed as { error?: unknown; message?: unknown; code?: unknown };
+  const message = typeof p.message === 'string' ? p.message : typeof p.error === 'string' ? p.error : JSON.stringify(p.error);
+  return { code: typeof p.code === 'number' ? p.code : null, message };
+}
+
+/** etcd keys and values travel base64-encoded in the gateway's JSON. */
+export function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+export function fromB64(encoded: string | undefined): string {
+  return encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+/** The range end that makes a range read or watch cover every key starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  const bytes = Buffer.from(prefix, 'utf8');
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i]! < 0xff) {
+      const end = Buffer.from(bytes.subarray(0, i + 1));
+      end[i]! += 1;
+      return end.toString('base64');
+    }
+  }
+  return Buffer.from([0]).toString('base64'); // all 0xff: to the end of the key space
+}
