@@ -1,0 +1,11 @@
+const { report } = require('./report.cjs');
+const { Client } = require('pg');
+const http = require('http');
+const { Etcd3 } = require('etcd3');
+http.createServer((q, r) => r.end('ok')).listen(18998);
+const c = new Client({ host: '/var/run/postgresql', user: 'postgres', database: 'postgres' });
+c.connect().then(() => setInterval(() => c.query('select pg_is_in_recovery(), pg_last_wal_replay_lsn()').catch(()=>{}), 500));
+const e = new Etcd3({ hosts: ['10.42.0.20:2379','10.42.0.21:2379','10.42.0.22:2379'] });
+setInterval(() => e.getAll().prefix('/pglab').exec().catch(()=>{}), 2000);
+e.watch().prefix('/pglab').create().then(w => w.on('put', ()=>{}));
+report('pg+http+etcd3');
