@@ -19,6 +19,11 @@ await build({
   // Not inline: V8 keeps a script's whole source in the heap, and an inline map tripled it (6.8 MB → 2.3 MB).
   // The map is written beside the bundle for debugging; node does not read it unless --enable-source-maps.
   sourcemap: 'external',
+  // V8 keeps the source in the heap for as long as the daemon runs: minified, a daemon in a lab machine was 2 MB
+  // smaller (61 against 63 MB resident after 90 s). keepNames: errors and classes keep the names they print.
+  // `node --enable-source-maps` with the .map beside the bundle gives readable stack traces.
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
 });
 

@@ -16,6 +16,7 @@ import type { PgSnapshot } from './postgres-probe.js';
 import { applyNodeAction, RewindFailed, type ActionContext } from './node-actions.js';
 import { memberSignature } from './watch-filter.js';
 import { ViewCache } from './view-cache.js';
+import { processFootprint } from './process-footprint.js';
 
 
 /** Longest time an unchanged member state goes without being rewritten to etcd. */
@@ -667,6 +668,7 @@ export class Daemon {
       leaderMessage: this.isLeader ? this.leaderMessage : null,
       paused: this.maintenance !== null,
       etcdReachable: this.etcdOk,
+      process: processFootprint(),
     };
   }
 

@@ -149,6 +149,17 @@ export class DaemonCluster {
     }
   }
 
+  /** SIGSTOPs member `i`: its connections stay open and say nothing, like a hung machine. resumeEtcd undoes it. */
+  pauseEtcd(i: number): void {
+    const pid = this.etcdProcs.get(i)?.pid;
+    if (pid) process.kill(pid, 'SIGSTOP');
+  }
+
+  resumeEtcd(i: number): void {
+    const pid = this.etcdProcs.get(i)?.pid;
+    if (pid) process.kill(pid, 'SIGCONT');
+  }
+
   async waitEtcd(): Promise<void> {
     for (const m of this.etcdMembers) {
       if (![...this.etcdProcs.keys()].includes(this.etcdMembers.indexOf(m))) continue;

@@ -1,0 +1,78 @@
+// EtcdDcs through etcd's JSON gateway against a real 3-member etcd with one member frozen (SIGSTOP: its sockets stay
+// open and silent, like a hung machine): reads and keepalives are answered by the others within the hedge, writes
+// move on after one failure, and a watch stream on the frozen member is replaced once a read shows what it missed.
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterKeys } from '../../../common/cluster-keys.js';
+import { EtcdDcs } from '../../../daemon/dcs-etcd.js';
+import type { WatchEvent } from '../../../daemon/dcs.js';
+import { DaemonCluster, sleep, waitFor } from '../../support/daemon-cluster.js';
+
+describe('EtcdDcs with a frozen etcd member', () => {
+  const c = new DaemonCluster({ etcdMembers: 3 });
+  beforeAll(async () => {
+    c.startEtcd();
+    await c.waitEtcd();
+    await c.etcdLeader();
+  });
+  afterAll(async () => {
+    for (let i = 0; i < 3; i++) c.resumeEtcd(i);
+    await c.cleanup();
+  });
+
+  it('reads and renews through the others at once, writes after one failure, and replaces a silent watch', async () => {
+    const cluster = 'gateway-test';
+    const keys = clusterKeys(cluster);
+    // The frozen member first: every call starts there.
+    const dcs = new EtcdDcs({ endpoints: c.etcdMembers.map((m) => m.client), cluster, callTimeoutMs: 1000 });
+    const writer = new Etcd3({ hosts: c.etcdMembers.slice(1).map((m) => m.client.replace(/^http:\/\//, '')) });
+    const events: WatchEvent[] = [];
+    let resets = 0;
+    try {
+      const lease = await dcs.grantLease(5);
+      await dcs.watch((e) => events.push(e), () => resets++);
+      await writer.put(`${keys.prefix}before`).value('1');
+      await waitFor('the watch delivering', async () => events.some((e) => e.key === `${keys.prefix}before`), 5000, 20);
+
+      c.pauseEtcd(0);
+      const resetsBefore = resets;
+      // Hedged: member 0 says nothing, the others answer after 100 ms (a new raft leader may take ~0.5 s more).
+      let t = Date.now();
+      expect(await dcs.keepAlive(lease.id, 2000)).toBe(true);
+      expect(Date.now() - t).toBeLessThan(1500);
+      t = Date.now();
+      await dcs.readRaw();
+      expect(Date.now() - t).toBeLessThan(1500);
+
+      // Writes are sent once; the member that answered the hedged calls is asked first now.
+      expect(await dcs.putRequest({ kind: 'switchover', from: 'pg0', to: 'pg1', requestedAt: new Date().toISOString() })).toBe(true);
+
+      // The watch stream is still open on member 0 and delivers nothing; reads (the daemon's every 2 s) notice.
+      await writer.put(`${keys.prefix}missed`).value('2');
+      await waitFor(
+        'the silent stream replaced (a reset)',
+        async () => {
+          await dcs.readRaw().catch(() => undefined);
+          return resets > resetsBefore;
+        },
+        10_000,
+        300,
+      );
+      // The new stream starts at the present (the reset tells the daemon to read in full): later changes flow.
+      await waitFor(
+        'a change delivered by the new stream',
+        async () => {
+          await writer.put(`${keys.prefix}later`).value(String(Date.now()));
+          await sleep(100);
+          return events.some((e) => e.key === `${keys.prefix}later`);
+        },
+        5000,
+        100,
+      );
+    } finally {
+      c.resumeEtcd(0);
+      writer.close();
+      await dcs.close();
+    }
+  }, 60_000);
+});
