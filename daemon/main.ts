@@ -6,6 +6,7 @@ import { configSet, configShow, nodeRequest, setPaused } from './cli-operator.js
 import { Daemon } from './daemon.js';
 import { productionDeps } from './daemon-deps.js';
 import { EtcdDcs } from './dcs-etcd.js';
+import { keepMallocTunablesToSelf, startPeriodicFullGc } from './memory-upkeep.js';
 import { commonSchema, daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from './options.js';
 
 const EXIT_USAGE = 2;
@@ -62,6 +63,8 @@ common(program.command('daemon').description('run the daemon on a PostgreSQL nod
     const o = validate(daemonSchema, mergeOptions(flags));
     if (process.getuid?.() === 0) throw new UserError('pgdaemon daemon must not run as root (PostgreSQL refuses to)', 'run it as the postgres user, e.g. User=postgres in its systemd unit');
     const secrets = readSecrets(o.secrets);
+    keepMallocTunablesToSelf();
+    startPeriodicFullGc();
     const dcs = new EtcdDcs({ endpoints: o.etcd, cluster: o.cluster, callTimeoutMs: o.etcdTimeout });
     const daemon = new Daemon(o, secrets, dcs, productionDeps(o));
     let stopping = false;

@@ -11,5 +11,10 @@
  * size also grew by 12 MB in the first minutes of an idle run as functions got optimized
  * (docs/measurements/daemon-footprint-jitless.txt). It turns WebAssembly off, which nothing in the bundle needs
  * (the `long` package's wasm path falls back to JS); --no-expose-wasm says so, instead of a warning at every start.
+ *
+ * --expose-gc: the daemon runs a full GC every minute (daemon/memory-upkeep.ts).
  */
-export const PGDAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--jitless', '--no-expose-wasm'];
+export const PGDAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--jitless', '--no-expose-wasm', '--expose-gc'];
+
+/** The environment node runs pgdaemon with: see keepMallocTunablesToSelf in daemon/memory-upkeep.ts. */
+export const PGDAEMON_NODE_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };

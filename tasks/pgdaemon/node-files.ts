@@ -6,7 +6,7 @@ import { POSTGRES_PORT } from '../../lab/roles/postgres.js';
 import { CONTROL_PLANE_PRIORITY } from '../../lab/roles/priority.js';
 import type { LabSecrets } from '../../lab/secrets.js';
 import { machinesOf, type Machine, type Topology } from '../../lab/topology.js';
-import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
+import { PGDAEMON_NODE_ENV, PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
 import { INSTALL_DIR, type DaemonBundle } from './bundle.js';
 
 export const DAEMON_UNIT = 'pgdaemon.service';
@@ -39,6 +39,7 @@ export function daemonUnit(): string {
     '[Service]',
     'User=postgres',
     'Group=postgres',
+    ...Object.entries(PGDAEMON_NODE_ENV).map(([k, v]) => `Environment=${k}=${v}`),
     `ExecStart=/usr/bin/node ${PGDAEMON_NODE_FLAGS.join(' ')} ${INSTALL_DIR}/daemon/pgdaemon.cjs daemon --config ${DAEMON_CONFIG}`,
     // PostgreSQL runs in this unit's cgroup: if the daemon dies, systemd stops it too, so an
     // unsupervised primary never keeps taking writes; the daemon comes back in a second.

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { processState } from '../../common/process-tree.js';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
+import { PGDAEMON_NODE_ENV, PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BUNDLE = join(REPO, 'dist', 'daemon', 'pgdaemon.cjs');
@@ -206,7 +206,7 @@ export class DaemonCluster {
     const out = openSync(n.logFile, 'a');
     n.proc = spawn(process.execPath, [...(this.opts.nodeFlags ?? PGDAEMON_NODE_FLAGS), ...this.daemonArgs(n), ...extra], {
       uid: PG_UID, gid: PG_GID, cwd: join(this.root, name), detached: true, stdio: ['ignore', out, out],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name), ...this.opts.daemonEnv },
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.root, name), ...PGDAEMON_NODE_ENV, ...this.opts.daemonEnv },
     });
     closeSync(out);
   }

@@ -1,4 +1,5 @@
 // pgdaemon against real etcd and PostgreSQL 15: bootstrap, health codes, failover, fencing, rejoin, switchover, bad etcd data.
+import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKeys } from '../../../common/cluster-keys.js';
@@ -73,6 +74,18 @@ describe('pgdaemon cluster (async replication)', () => {
     expect((await c.http('pg0', '/switchover', 'POST', {})).status).toBe(401);
     expect((await c.http('pg0', '/switchover', 'POST', {}, 'not-the-token-at-all')).status).toBe(401);
     expect((await c.http('pg0', '/primary', 'DELETE')).status).toBe(405);
+  });
+
+  it('runs with its memory upkeep: GC exposed, the malloc tunable its own (postgres runs without it), /status shows the process', async () => {
+    const status = (await c.http('pg0', '/status')).json as { process: { rssMB: number; heapUsedMB: number; cpuSeconds: number } };
+    expect(status.process.rssMB).toBeGreaterThan(0);
+    expect(status.process.heapUsedMB).toBeGreaterThan(0);
+    const daemonPid = c.node('pg0').proc?.pid;
+    expect(readFileSync(`/proc/${daemonPid}/environ`, 'utf8')).toContain('GLIBC_TUNABLES=');
+    expect(readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0')).toContain('--expose-gc');
+    const postmaster = c.postmasterPid('pg0');
+    expect(postmaster).not.toBeNull();
+    expect(readFileSync(`/proc/${postmaster}/environ`, 'utf8')).not.toContain('GLIBC_TUNABLES');
   });
 
   it('fails over to the replica with the highest LSN when the primary\'s postgres is killed, and the old primary rejoins by pg_rewind', async () => {
