@@ -1,5 +1,5 @@
 // Sums a pgdaemon .cpuprofile (node --cpu-prof) by what the daemon was doing: each sample goes to the first category
-// its stack matches (keepalives, haproxy's checks, etcd3/gRPC, pg, startup, GC, …). Bundle line numbers are mapped
+// its stack matches (etcd calls, haproxy's checks, pg, startup, GC, …). Bundle line numbers are mapped
 // to the module esbuild wrote above them ("// node_modules/pg/…", "// daemon/daemon.ts").
 // Usage: npx tsx test/support/cpu-profile-summary.ts FILE.cpuprofile [dist/daemon/pgdaemon.cjs]
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ const CATEGORIES: [string, RegExp][] = [
   ['startup', /run_main_module/],
   ['fence check', /fenceCheck/],
   ['haproxy checks (HTTP server)', /onconnection|parserOnIncoming|connectionListener|_http_server|http-api/],
-  ['lease keepalives (HTTP client)', /gatewayKeepAlive|keepAlive@|_http_client|lease-keeper/],
+  // Every etcd call is an HTTP request to etcd's JSON gateway since the daemon dropped etcd3; older profiles (before
+  // 2026-11-30) had the keepalives here and the rest under gRPC.
+  ['etcd over HTTP (keepalives 5/s, reads, watch, writes)', /gatewayKeepAlive|keepAlive@|_http_client|lease-keeper|etcd-gateway|etcd-watch|dcs-etcd/],
   ['etcd3 / gRPC (reads, watch, writes)', /grpc|etcd3|protobuf/],
   ['pg (probe queries)', /node_modules\/pg/],
 ];
