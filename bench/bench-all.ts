@@ -45,6 +45,15 @@ interface ChaosJson {
   gap: { min: number; median: number; max: number } | null;
 }
 
+/** The pgbench comparison needs the IMDb sample: load it first when the lab has none (a lab from `pglab machines`). */
+function ensureImdb(): void {
+  const verify = spawnSync(PGLAB, ['imdb', 'verify', '--target', 'postgres'], { encoding: 'utf8', stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+  if (verify.status === 0) return;
+  console.error('bench-all: no IMDb sample in the lab yet: loading it (pglab imdb sample, imdb load --target postgres)');
+  pglab(['imdb', 'sample']);
+  pglab(['imdb', 'load', '--target', 'postgres']);
+}
+
 function failover(runs: number): Figure[] {
   const kill = lastJson<ChaosJson>(pglab(['chaos', 'kill', '--repeat', String(runs), '--json']));
   const sw = lastJson<ChaosJson>(pglab(['chaos', 'switchover', '--repeat', String(runs), '--json']));
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const commit = execFileSync('git', ['-C', here, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  ensureImdb();
   const figures = [...failover(runs), ...benchOverhead(), ...bringUp(values.cold), ...footprint()];
   const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const conditions = `commit ${commit}; started ${started}; load average ${loadBefore} before, ${loadAfter} after; ${runs} runs per fault`;
