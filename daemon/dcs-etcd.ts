@@ -214,6 +214,8 @@ export class EtcdDcs implements Dcs {
 
   async watch(onChange: (event: WatchEvent) => void, onReset: () => void): Promise<void> {
     this.watcher?.stop();
+    // Only the daemon watches: it runs for long, so it keeps its calls on the raft leader.
+    this.gateway.startPreferringLeader();
     this.watcher = new PrefixWatch(this.gateway, this.keys.prefix, onChange, onReset);
     this.watcher.start();
   }

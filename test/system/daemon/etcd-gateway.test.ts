@@ -5,6 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKeys } from '../../../common/cluster-keys.js';
 import { EtcdDcs } from '../../../daemon/dcs-etcd.js';
+import { EtcdGateway } from '../../../daemon/etcd-gateway.js';
 import type { WatchEvent } from '../../../daemon/dcs.js';
 import { DaemonCluster, sleep, waitFor } from '../../support/daemon-cluster.js';
 
@@ -20,17 +21,33 @@ describe('EtcdDcs with a frozen etcd member', () => {
     await c.cleanup();
   });
 
+  it('prefers the raft leader (a follower forwards every lease renewal to it)', async () => {
+    const leader = await c.etcdLeader();
+    // The leader last in the list: without the preference, calls would start at a follower.
+    const order = [0, 1, 2].filter((i) => i !== leader).concat(leader);
+    const g = new EtcdGateway(order.map((i) => c.etcdMembers[i]!.client));
+    try {
+      expect(g.order()[0]).toBe(0);
+      await g.preferLeader();
+      expect(g.order()[0]).toBe(2);
+    } finally {
+      g.close();
+    }
+  });
+
   it('reads and renews through the others at once, writes after one failure, and replaces a silent watch', async () => {
     const cluster = 'gateway-test';
     const keys = clusterKeys(cluster);
-    // The frozen member first: every call starts there.
+    // The frozen member first: every call of `dcs` starts there (it does not watch, so it does not look for the
+    // leader). `watching` is a daemon's: its watch stream opens on member 0 before it learns who leads.
     const dcs = new EtcdDcs({ endpoints: c.etcdMembers.map((m) => m.client), cluster, callTimeoutMs: 1000 });
+    const watching = new EtcdDcs({ endpoints: c.etcdMembers.map((m) => m.client), cluster, callTimeoutMs: 1000 });
     const writer = new Etcd3({ hosts: c.etcdMembers.slice(1).map((m) => m.client.replace(/^http:\/\//, '')) });
     const events: WatchEvent[] = [];
     let resets = 0;
     try {
       const lease = await dcs.grantLease(5);
-      await dcs.watch((e) => events.push(e), () => resets++);
+      await watching.watch((e) => events.push(e), () => resets++);
       await writer.put(`${keys.prefix}before`).value('1');
       await waitFor('the watch delivering', async () => events.some((e) => e.key === `${keys.prefix}before`), 5000, 20);
 
@@ -52,7 +69,7 @@ describe('EtcdDcs with a frozen etcd member', () => {
       await waitFor(
         'the silent stream replaced (a reset)',
         async () => {
-          await dcs.readRaw().catch(() => undefined);
+          await watching.readRaw().catch(() => undefined);
           return resets > resetsBefore;
         },
         10_000,
@@ -73,6 +90,7 @@ describe('EtcdDcs with a frozen etcd member', () => {
       c.resumeEtcd(0);
       writer.close();
       await dcs.close();
+      await watching.close();
     }
   }, 60_000);
 });
