@@ -44,7 +44,7 @@ export class EtcdGateway {
    * socket busy opens another, so one stuck connection cannot delay the next renewal.
    */
   private readonly agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000 });
-  /** Index of the member that answered last: calls go there first. */
+  /** Index of the member calls go to first: the raft leader once known, else the one whose answer counted last. */
   private preferred = 0;
   private readonly skipUntil: number[];
   private closed = false;
@@ -100,8 +100,9 @@ export class EtcdGateway {
     return [...rotation.filter((i) => this.skipUntil[i]! <= now), ...rotation.filter((i) => this.skipUntil[i]! > now)];
   }
 
-  private succeeded(i: number): void {
-    this.preferred = i;
+  /** `first`: the answer that counted. A hedged call's later answers only say the member is up. */
+  private succeeded(i: number, first = true): void {
+    if (first) this.preferred = i;
     this.skipUntil[i] = 0;
   }
 
@@ -144,7 +145,7 @@ export class EtcdGateway {
         started++;
         this.post<T>(i, path, payload, opts.timeoutMs).then(
           (res) => {
-            this.succeeded(i);
+            this.succeeded(i, !settled);
             if (settled) return;
             settle();
             resolve(res);
