@@ -38,11 +38,16 @@ describe('EtcdDcs with a frozen etcd member', () => {
   it('reads and renews through the others at once, writes after one failure, and replaces a silent watch', async () => {
     const cluster = 'gateway-test';
     const keys = clusterKeys(cluster);
-    // The frozen member first: every call of `dcs` starts there (it does not watch, so it does not look for the
-    // leader). `watching` is a daemon's: its watch stream opens on member 0 before it learns who leads.
-    const dcs = new EtcdDcs({ endpoints: c.etcdMembers.map((m) => m.client), cluster, callTimeoutMs: 1000 });
-    const watching = new EtcdDcs({ endpoints: c.etcdMembers.map((m) => m.client), cluster, callTimeoutMs: 1000 });
-    const writer = new Etcd3({ hosts: c.etcdMembers.slice(1).map((m) => m.client.replace(/^http:\/\//, '')) });
+    // A hung follower, not the leader: freezing the leader is an election (renewals wait for it whoever is asked;
+    // test/system/daemon/etcd-cluster.test.ts kills the leader). The frozen member first: every call of `dcs`
+    // starts there (it does not watch, so it does not look for the leader). `watching` is a daemon's: its watch
+    // stream opens on the first member before it learns who leads.
+    const frozen = (await c.etcdLeader()) === 0 ? 1 : 0;
+    const order = [frozen, ...[0, 1, 2].filter((i) => i !== frozen)];
+    const endpoints = order.map((i) => c.etcdMembers[i]!.client);
+    const dcs = new EtcdDcs({ endpoints, cluster, callTimeoutMs: 1000 });
+    const watching = new EtcdDcs({ endpoints, cluster, callTimeoutMs: 1000 });
+    const writer = new Etcd3({ hosts: endpoints.slice(1).map((e) => e.replace(/^http:\/\//, '')) });
     const events: WatchEvent[] = [];
     let resets = 0;
     try {
@@ -51,9 +56,9 @@ describe('EtcdDcs with a frozen etcd member', () => {
       await writer.put(`${keys.prefix}before`).value('1');
       await waitFor('the watch delivering', async () => events.some((e) => e.key === `${keys.prefix}before`), 5000, 20);
 
-      c.pauseEtcd(0);
+      c.pauseEtcd(frozen);
       const resetsBefore = resets;
-      // Hedged: member 0 says nothing, the others answer after 100 ms (a new raft leader may take ~0.5 s more).
+      // Hedged: the frozen member says nothing, the others answer after 100 ms.
       let t = Date.now();
       expect(await dcs.keepAlive(lease.id, 2000)).toBe(true);
       expect(Date.now() - t).toBeLessThan(1500);
@@ -64,7 +69,7 @@ describe('EtcdDcs with a frozen etcd member', () => {
       // Writes are sent once; the member that answered the hedged calls is asked first now.
       expect(await dcs.putRequest({ kind: 'switchover', from: 'pg0', to: 'pg1', requestedAt: new Date().toISOString() })).toBe(true);
 
-      // The watch stream is still open on member 0 and delivers nothing; reads (the daemon's every 2 s) notice.
+      // The watch stream is still open on the frozen member and delivers nothing; reads (the daemon's every 2 s) notice.
       await writer.put(`${keys.prefix}missed`).value('2');
       await waitFor(
         'the silent stream replaced (a reset)',
@@ -87,7 +92,7 @@ describe('EtcdDcs with a frozen etcd member', () => {
         100,
       );
     } finally {
-      c.resumeEtcd(0);
+      c.resumeEtcd(frozen);
       writer.close();
       await dcs.close();
       await watching.close();
