@@ -99,7 +99,6 @@ describe('relational and jsonb side by side', () => {
       targets: ['postgres', 'jsonb'],
       clients: 2,
       durationMs: 300,
-      warmupMs: 50,
       onProgress: (w, _ops, _ms, _errors, target) => {
         if (order.at(-1) !== `${target}/${w}`) order.push(`${target}/${w}`);
       },
@@ -114,7 +113,9 @@ describe('relational and jsonb side by side', () => {
       expect(r.workloads.map((w) => w.name)).toEqual(WORKLOAD_NAMES);
       for (const w of r.workloads) {
         expect({ target: r.target, name: w.name, errors: w.errors, firstError: w.firstError, skipped: w.skipped }).toEqual({ target: r.target, name: w.name, errors: 0, firstError: undefined, skipped: undefined });
-        expect(w.ops).toBeGreaterThan(5);
+        // No warm-up: each client's first operation is measured, so at least one per client however slow the host is
+        // (a count in 0.3 s would be a speed test; CI once saw 3 during a stall).
+        expect(w.ops).toBeGreaterThanOrEqual(2);
         expect(w.rows).toBeGreaterThan(0);
         expect(decodeHistogram(w.histogram).totalCount).toBe(w.ops);
         expect(w.how).toBeTruthy();
@@ -143,7 +144,7 @@ describe('relational and jsonb side by side', () => {
     const [rel, doc] = results.map((r) => r.workloads[0]!);
     for (const w of [rel!, doc!]) {
       expect(w.errors).toBe(0);
-      expect(w.ops).toBeGreaterThan(50);
+      expect(w.ops).toBeGreaterThanOrEqual(4); // one per client at least; how many is for the benchmark to say
       expect(w.rows).toBe(w.ops);
       expect(w.durationMs).toBeGreaterThanOrEqual(2000);
       expect(w.latencyMs.p50).toBeGreaterThan(0);
