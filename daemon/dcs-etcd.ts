@@ -16,6 +16,7 @@ import {
 import { parseClusterView, parseHistory } from './cluster-view.js';
 import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from './dcs.js';
 import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './etcd-gateway.js';
+import { LeaseStream } from './etcd-lease-stream.js';
 import { PrefixWatch } from './etcd-watch.js';
 
 export interface EtcdDcsOptions {
@@ -66,10 +67,12 @@ export class EtcdDcs implements Dcs {
   private readonly gateway: EtcdGateway;
   private readonly keys: ClusterKeys;
   private watcher: PrefixWatch | null = null;
+  private readonly leaseStream: LeaseStream;
 
   constructor(private readonly opts: EtcdDcsOptions) {
     this.keys = clusterKeys(opts.cluster);
     this.gateway = new EtcdGateway(opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`).replace(/\/+$/, '')));
+    this.leaseStream = new LeaseStream(() => this.gateway.endpoints[this.gateway.order()[0]!]!);
   }
 
   private unary<T>(path: string, body: unknown): Promise<T> {
@@ -112,16 +115,58 @@ export class EtcdDcs implements Dcs {
   }
 
   /**
-   * Sent to the member that answered last, and to every other one if that has not answered within HEDGE_MS (or
-   * failed): one dead etcd member must not cost a renewal. The first answer counts. Sending every keepalive to all
-   * members at once had each member parse and forward three renewals where one does, for every daemon, five times
-   * a second.
+   * On the keepalive stream (to the member the gateway prefers, the raft leader), and through the gateway to every
+   * member if the stream has not answered within HEDGE_MS or failed: one dead etcd member must not cost a renewal.
+   * The first answer counts. Sending every keepalive to all members at once had each member parse and forward three
+   * renewals where one does, for every daemon, five times a second.
    */
   async keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      let settled = false;
+      let throughGateway = false;
+      let streamFailed = false;
+      let gatewayFailed = false;
+      let lastError: unknown;
+      const win = (alive: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(hedge);
+        resolve(alive);
+      };
+      const lose = (err: unknown) => {
+        lastError = err;
+        if (!settled && streamFailed && gatewayFailed) {
+          settled = true;
+          reject(lastError);
+        }
+      };
+      const viaGateway = () => {
+        if (throughGateway || settled) return;
+        throughGateway = true;
+        this.gatewayKeepAlive(leaseId, timeoutMs).then(win, (err: unknown) => {
+          gatewayFailed = true;
+          lose(err);
+        });
+      };
+      const hedge = setTimeout(viaGateway, Math.min(HEDGE_MS, timeoutMs / 2));
+      this.leaseStream.keepAlive(leaseId, timeoutMs).then(win, (err: unknown) => {
+        streamFailed = true;
+        viaGateway();
+        lose(err);
+      });
+    });
+  }
+
+  private async gatewayKeepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
     const res = await this.gateway.call<{ result?: { TTL?: string } }>('/v3/lease/keepalive', { ID: leaseId }, { timeoutMs, hedgeMs: HEDGE_MS });
     if (!res.result) throw new Error(`etcd answered a keepalive without a result: ${JSON.stringify(res).slice(0, 100)}`);
     // The gateway omits zero values: no TTL means the lease no longer exists.
     return Number(res.result.TTL ?? 0) > 0;
+  }
+
+  /** How many keepalives the stream answered (the rest went through the gateway). */
+  keepAlivesOnStream(): number {
+    return this.leaseStream.answered;
   }
 
   async revokeLease(leaseId: string): Promise<void> {
@@ -223,6 +268,7 @@ export class EtcdDcs implements Dcs {
   async close(): Promise<void> {
     this.watcher?.stop();
     this.watcher = null;
+    this.leaseStream.close();
     this.gateway.close();
   }
 }
