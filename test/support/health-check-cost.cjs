@@ -1,7 +1,7 @@
 // Per-check CPU of node's http server vs a bare net server answering haproxy-style OPTIONS checks (a new connection
-// each, like haproxy's). Run inside a machine: node --max-semi-space-size=1 --jitless --no-expose-wasm FILE http|net
+// each, like haproxy's). Run inside a machine: node --max-semi-space-size=1 --jitless --no-expose-wasm -e "$(cat FILE)" http|net
 const http = require('http'), net = require('net');
-const kind = process.argv[2];
+const kind = process.argv.at(-1); // last: works as a file and with node -e "$(cat FILE)" KIND
 let server;
 if (kind === 'http') {
   server = http.createServer((req, res) => { const u = new URL(req.url, 'http://x'); u.searchParams.get('lag'); res.writeHead(200, { 'content-type': 'application/json', 'content-length': 0 }); res.end(''); });
