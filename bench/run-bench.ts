@@ -8,6 +8,7 @@ import type { BenchTarget, SqlTarget } from './bench-targets.js';
 import type { BenchResult, WorkloadResult } from './bench-types.js';
 import type { Histogram } from 'hdr-histogram-js';
 import { encodeHistogram, newLatencyHistogram, summarize } from './latency-histogram.js';
+import { pgStreamOption, ReusedReadSocket } from './reused-read-socket.js';
 import { WireSession } from './wire-session.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Implementation, type Workload } from './workloads.js';
 
@@ -42,11 +43,23 @@ function pickWorkloads(names: string[] | undefined): Workload[] {
   return names.map((n) => WORKLOADS.find((w) => w.name === n)!);
 }
 
-async function connect(config: pg.ClientConfig): Promise<pg.Client> {
-  const client = new pg.Client({ application_name: 'pglab bench', ...config });
+/** A connection pg opened on a socket that reads into a buffer of its own (handed to the WireSession once set up). */
+interface OpenClient {
+  client: pg.Client;
+  reads: ReusedReadSocket;
+}
+
+async function connect(config: pg.ClientConfig): Promise<OpenClient> {
+  const reads = new ReusedReadSocket();
+  const client = new pg.Client({ application_name: 'pglab bench', ...config, stream: pgStreamOption(reads) });
   client.on('error', () => undefined); // a dropped connection shows up as a failed query, which is counted
-  await client.connect();
-  return client;
+  try {
+    await client.connect();
+  } catch (err) {
+    reads.socket.destroy();
+    throw err;
+  }
+  return { client, reads };
 }
 
 /** A benchmark connection: pg connects and authenticates, then the workloads' statements go through its socket directly. */
@@ -55,7 +68,7 @@ interface BenchConnection {
   session: WireSession;
 }
 
-const benchConnection = (client: pg.Client): BenchConnection => ({ client, session: new WireSession(client) });
+const benchConnection = (open: OpenClient): BenchConnection => ({ client: open.client, session: new WireSession(open.client, open.reads) });
 
 /** A connection error (server gone, failover) leaves the client unusable; a query error does not. */
 function isConnectionError(err: unknown): boolean {
@@ -184,7 +197,7 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
   if (opts.targets.length === 0) throw new UserError('no benchmark target given', 'pass e.g. --target postgres,jsonb');
   const workloads = pickWorkloads(opts.workloads);
   const startedAt = new Date().toISOString();
-  const clients: pg.Client[] = [];
+  const clients: OpenClient[] = [];
   let inUse: BenchConnection[] = [];
   try {
     try {
@@ -197,7 +210,7 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
     }
     // Every target's data is checked before anything runs: a missing load fails at once, not after minutes.
     const contexts = new Map<SqlTarget, BenchContext>();
-    for (const target of opts.targets) contexts.set(target, await prepareBench(clients[0]!, opts.schemas?.[target] ?? DEFAULT_DATA_SCHEMAS[target], target));
+    for (const target of opts.targets) contexts.set(target, await prepareBench(clients[0]!.client, opts.schemas?.[target] ?? DEFAULT_DATA_SCHEMAS[target], target));
     // From here on the connections carry only the workloads' statements; a reconnected one replaces its slot here too.
     const conns = clients.map(benchConnection);
     clients.length = 0;
@@ -219,6 +232,6 @@ export async function runBenchTargets(opts: RunBenchTargetsOptions): Promise<Ben
       workloads: results.get(target)!,
     }));
   } finally {
-    await Promise.all([...clients, ...inUse.map((c) => c.client)].map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...clients, ...inUse].map((c) => c.client).map((c) => c.end().catch(() => undefined)));
   }
 }

@@ -1,6 +1,7 @@
 // The benchmark's connection after pg has connected and authenticated: it reads and writes the socket itself, so a client
 // operation costs about what libpq's does (the messages are the same as pgbench -M prepared's).
 import type pg from 'pg';
+import type { ReusedReadSocket } from './reused-read-socket.js';
 
 /** What an operation gets back: the row count, and the rows as the server's text (null for NULL), decoded when read. */
 export interface RawResult {
@@ -130,7 +131,8 @@ interface Pending {
 /**
  * One operation at a time on a connection pg opened: Parse on first use of a name (kept once ParseComplete arrives), then
  * Bind, Describe, Execute, Sync in one write, answered at ReadyForQuery. Every message is framed; only DataRow bodies are
- * kept (and decoded when read), CommandComplete read for the count, ErrorResponse for the error.
+ * kept (copied, and decoded when read), CommandComplete read for the count, ErrorResponse for the error. A chunk is never
+ * kept past its call: with a ReusedReadSocket the next read overwrites it.
  */
 export class WireSession implements Executor {
   private readonly socket: NonNullable<pg.Connection['stream']>;
@@ -139,11 +141,15 @@ export class WireSession implements Executor {
   private buffered: Buffer | undefined;
   private closed: Error | undefined;
 
-  /** Takes the socket of a connected pg.Client: from here on the client is only good for `end()`. */
-  constructor(client: pg.Client) {
+  /**
+   * Takes the socket of a connected pg.Client: from here on the client is only good for `end()`. `reads` is the
+   * ReusedReadSocket pg was given, if it was, and is used if pg still talks through it (not when it wrapped it in TLS).
+   */
+  constructor(client: pg.Client, reads?: ReusedReadSocket) {
     this.socket = (client as unknown as { connection: pg.Connection }).connection.stream;
     this.socket.removeAllListeners('data');
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads && (reads.socket as unknown) === this.socket) reads.takeReads((chunk) => this.onData(chunk));
+    else this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     const gone = (err?: Error): void => this.fail(err ?? new Error('the server closed the connection'));
     this.socket.on('error', gone);
     this.socket.on('close', () => gone());
@@ -180,14 +186,14 @@ export class WireSession implements Executor {
       this.onMessage(buf[o]!, buf, o + 5, end);
       o = end;
     }
-    if (o < buf.length) this.buffered = buf.subarray(o);
+    if (o < buf.length) this.buffered = Buffer.from(buf.subarray(o));
   }
 
   private onMessage(type: number, buf: Buffer, start: number, end: number): void {
     const p = this.pending;
     switch (type) {
       case 0x44: // D DataRow
-        p?.result.bodies.push(buf.subarray(start, end));
+        p?.result.bodies.push(Buffer.from(buf.subarray(start, end)));
         return;
       case 0x43: // C CommandComplete
         if (p) p.result.rowCount = commandRowCount(buf.toString('utf8', start, end - 1));

@@ -27,6 +27,10 @@ export function etcdEnvironment(m: Machine, t: Topology): string {
     ETCD_INITIAL_CLUSTER_TOKEN: `pglab-${t.cluster}`,
     ETCD_HEARTBEAT_INTERVAL: String(t.etcd.heartbeatMs),
     ETCD_ELECTION_TIMEOUT: String(t.etcd.electionMs),
+    // One P for Go's scheduler: an idle member's work is raft heartbeats and lease renewals, and with a P per core its
+    // threads woke each other for them. 18 % less etcd CPU idle (A/B, docs/measurements/etcd-gomaxprocs-ab-i13.txt);
+    // a blocking fsync still hands the P to another thread, so heartbeats are not held up by the disk.
+    GOMAXPROCS: '1',
   };
   return Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }

@@ -102,6 +102,20 @@ describe('WireSession', () => {
     await expect(s.exec('q', 'SELECT 1', [])).rejects.toMatchObject({ code: '57P01' });
   });
 
+  it('keeps nothing of a chunk past its call (a ReusedReadSocket reads the next one into the same memory)', async () => {
+    const { client, socket } = fakeClient();
+    const s = new WireSession(client);
+    const op = s.exec('q', 'SELECT 1', []);
+    const rows = Buffer.concat([backend('1'), backend('2'), dataRow(['kept']), dataRow(['split'])]);
+    const head = Buffer.from(rows.subarray(0, rows.length - 3)); // the second row's last bytes come with the next read
+    socket.emit('data', head);
+    head.fill(0);
+    const tail = Buffer.concat([rows.subarray(rows.length - 3), complete('SELECT 2'), ready]);
+    socket.emit('data', tail);
+    tail.fill(0);
+    expect((await op).rows).toEqual([['kept'], ['split']]);
+  });
+
   it('runs one operation at a time', async () => {
     const { client } = fakeClient();
     const s = new WireSession(client);

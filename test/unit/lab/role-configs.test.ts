@@ -23,6 +23,10 @@ describe('etcd member configuration', () => {
     expect(env).toContain('ETCD_ELECTION_TIMEOUT=600\n');
   });
 
+  it("runs Go's scheduler on one P (less idle CPU)", () => {
+    expect(env).toContain('GOMAXPROCS=1\n');
+  });
+
   it('gives clients every member endpoint', () => {
     expect(etcdEndpoints(T)).toEqual(['http://10.42.0.20:2379', 'http://10.42.0.21:2379', 'http://10.42.0.22:2379']);
   });
