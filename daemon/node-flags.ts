@@ -17,4 +17,4 @@
 export const PGDAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--jitless', '--no-expose-wasm', '--expose-gc'];
 
 /** The environment node runs pgdaemon with: see keepMallocTunablesToSelf in daemon/memory-upkeep.ts. */
-export const PGDAEMON_NODE_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };
+export const PGDAEMON_NODE_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' };

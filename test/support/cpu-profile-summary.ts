@@ -1,7 +1,9 @@
 // Sums a pgdaemon .cpuprofile (node --cpu-prof) by what the daemon was doing: each sample goes to the first category
 // its stack matches (etcd calls, haproxy's checks, pg, startup, GC, …). Bundle line numbers are mapped
 // to the module esbuild wrote above them ("// node_modules/pg/…", "// daemon/daemon.ts").
-// Usage: npx tsx test/support/cpu-profile-summary.ts FILE.cpuprofile [dist/daemon/pgdaemon.cjs]
+// Usage: npx tsx test/support/cpu-profile-summary.ts FILE.cpuprofile [dist/daemon/pgdaemon.cjs] [FROM_S TO_S]
+// FROM_S TO_S: count only the samples between those seconds after the profile's start (e.g. the idle minutes after a
+// switchover made the profiled daemon the primary).
 import { readFileSync } from 'node:fs';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
@@ -30,7 +32,7 @@ function moduleOfLine(bundle: string): string[] {
   return out;
 }
 
-const [file, bundlePath = 'dist/daemon/pgdaemon.cjs'] = process.argv.slice(2);
+const [file, bundlePath = 'dist/daemon/pgdaemon.cjs', fromArg, toArg] = process.argv.slice(2);
 if (!file) {
   console.error('usage: cpu-profile-summary FILE.cpuprofile [BUNDLE]');
   process.exit(2);
@@ -44,8 +46,13 @@ const frameName = (c: CallFrame) => `${c.functionName}@${c.url.endsWith('.cjs') 
 
 const sums = new Map<string, number>();
 let busy = 0;
+const from = fromArg === undefined ? 0 : Number(fromArg) * 1e6;
+const to = toArg === undefined ? Infinity : Number(toArg) * 1e6;
+let sampleAt = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  sampleAt += dt;
+  if (sampleAt < from || sampleAt > to) return;
   const leaf = byId.get(id)?.callFrame.functionName;
   if (leaf === '(idle)') return;
   busy += dt;
@@ -59,6 +66,6 @@ profile.samples.forEach((id, i) => {
   }
   sums.set(category, (sums.get(category) ?? 0) + dt);
 });
-const total = profile.endTime - profile.startTime;
+const total = Math.min(to, profile.endTime - profile.startTime) - from;
 console.log(`profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1000).toFixed(0)} ms = ${((busy / total) * 100).toFixed(2)} % of a core`);
 for (const [k, t] of [...sums].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${(t / 1000).toFixed(0).padStart(6)} ms ${((t / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);

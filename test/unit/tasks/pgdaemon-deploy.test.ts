@@ -58,7 +58,7 @@ describe('pgdaemon node files', () => {
     // Only the daemon is signalled on stop; it stops PostgreSQL, the rest is killed after it (docs/decisions.md).
     expect(unit).toContain('KillMode=mixed');
     expect(unit).toContain('ExecStart=/usr/bin/node --max-semi-space-size=1 --jitless --no-expose-wasm --expose-gc /opt/pgdaemon/daemon/pgdaemon.cjs daemon --config /etc/pglab/pgdaemon.json');
-    expect(unit).toContain('Environment=GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072');
+    expect(unit).toContain('Environment=GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536');
   });
 });
 
