@@ -117,14 +117,22 @@ interface VsJson {
   workloads: { workload: string; ratio: number; median: { pglab: number; pgbench: Record<string, number> } }[];
 }
 
+/**
+ * Rounds of pglab bench against pgbench. Single rounds on the 2-core host ranged 0.86–1.25× within one morning (the
+ * server's share of the host moves); three left the median on the goal's edge one run and not the next.
+ */
+const VS_PGBENCH_ROUNDS = 5;
+
 function benchOverhead(): Figure[] {
   const dir = mkdtempSync(join(tmpdir(), 'pglab-bench-all-'));
   try {
     const file = join(dir, 'vs.json');
-    pglab(['run', '--', 'node', join(here, 'dist/bench/bench-vs-pgbench.js'), '--workloads', 'title-by-id', '--clients', '8', '--duration', '10s', '--rounds', '3', '--modes', 'prepared', '--json', file]);
+    pglab(['run', '--', 'node', join(here, 'dist/bench/bench-vs-pgbench.js'), '--workloads', 'title-by-id', '--clients', '8', '--duration', '10s', '--rounds', String(VS_PGBENCH_ROUNDS), '--modes', 'prepared', '--json', file]);
     const w = (JSON.parse(readFileSync(file, 'utf8')) as VsJson).workloads[0];
     if (!w) return [];
-    return [{ what: '`pglab bench` / pgbench -M prepared, title-by-id', value: `${w.ratio.toFixed(2)}×`, goal: '≥ 0.9×', met: w.ratio >= 0.9, how: `8 clients through haproxy, 3 alternating rounds of 10 s, medians ${Math.round(w.median.pglab)} vs ${Math.round(w.median.pgbench['prepared'] ?? 0)} ops/s` }];
+    // Rounded down: 0.8996 printed as 0.90× beside "NO" read as a contradiction.
+    const shown = (Math.floor(w.ratio * 100) / 100).toFixed(2);
+    return [{ what: '`pglab bench` / pgbench -M prepared, title-by-id', value: `${shown}×`, goal: '≥ 0.9×', met: w.ratio >= 0.9, how: `8 clients through haproxy, ${VS_PGBENCH_ROUNDS} alternating rounds of 10 s, medians ${Math.round(w.median.pglab)} vs ${Math.round(w.median.pgbench['prepared'] ?? 0)} ops/s` }];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
