@@ -7,6 +7,12 @@ import type { WatchEvent } from './dcs.js';
 const RECONNECT_MS = 500;
 /** How long a change a range read saw may stay undelivered by the watch before the stream counts as dead. */
 const UNDELIVERED_MS = 1500;
+/**
+ * How long a new stream may take to confirm it is watching. A member that is starting can accept the request and
+ * never answer it; until `created` arrives there is no revision for StreamProgress to compare reads with, so without
+ * this limit such a stream would be kept forever (seen: a watch silent for 15 s after a loopback etcd restarted).
+ */
+export const CREATED_MS = 2000;
 
 interface WatchMessage {
   result?: {
@@ -51,6 +57,7 @@ export class PrefixWatch {
   private progress = new StreamProgress();
   private stopped = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  private unconfirmed: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -63,11 +70,13 @@ export class PrefixWatch {
   start(): void {
     if (this.stopped) return;
     this.progress = new StreamProgress();
+    this.unconfirmed = setTimeout(() => this.replace(true), CREATED_MS);
     this.stream = this.gateway.openStream(
       '/v3/watch',
       { create_request: { key: b64(this.prefix), range_end: prefixEnd(this.prefix) } },
       (msg) => this.message(msg as WatchMessage),
       () => {
+        this.confirmed();
         this.stream = null;
         this.onReset();
         if (!this.stopped) this.retry = setTimeout(() => this.start(), RECONNECT_MS);
@@ -81,7 +90,10 @@ export class PrefixWatch {
     if (r.canceled) return this.replace(false); // compacted, or etcd cancelled it: open a new one
     const header = Number(r.header?.revision ?? -1);
     // Events made before the stream existed were not delivered.
-    if (r.created) this.onReset();
+    if (r.created) {
+      this.confirmed();
+      this.onReset();
+    }
     for (const e of r.events ?? []) {
       const kv = e.kv ?? {};
       const modRevision = kv.mod_revision ?? '0';
@@ -98,6 +110,11 @@ export class PrefixWatch {
     if (this.stream && this.progress.dead(maxModRevision, Date.now())) this.replace(true);
   }
 
+  private confirmed(): void {
+    if (this.unconfirmed) clearTimeout(this.unconfirmed);
+    this.unconfirmed = null;
+  }
+
   /** Ends the current stream; its end handler reports the reset and opens the next one (on another member). */
   private replace(memberFailed: boolean): void {
     this.stream?.stop(memberFailed);
@@ -106,6 +123,7 @@ export class PrefixWatch {
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    this.confirmed();
     this.stream?.stop(false);
     this.stream = null;
   }

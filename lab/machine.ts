@@ -179,7 +179,13 @@ export async function waitForSystem(name: string, timeoutMs: number, signal?: Ab
       if (last === 'running') return;
       if (last === 'degraded') {
         const failed = await execIn(name, ['systemctl', '--failed', '--no-legend', '--plain'], { allowFailure: true });
-        throw new Error(`${name} booted degraded; failed units:\n${failed.stdout.trim()}\n(see: pglab logs ${name})`);
+        // The unit's last words are the cause nearly always; the machine (and its journal) may be gone before anyone looks.
+        const units = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((u): u is string => !!u);
+        const journal = await execIn(name, ['journalctl', '-b', '--no-pager', '-o', 'cat', '-n', '8', ...units.flatMap((u) => ['-u', u])], {
+          allowFailure: true,
+        }).catch(() => undefined);
+        const lastWords = journal?.stdout.trim() ? `\nlast lines of their journal:\n  ${journal.stdout.trim().split('\n').filter((l) => l.trim()).join('\n  ')}` : '';
+        throw new Error(`${name} booted degraded; failed units:\n${failed.stdout.trim()}${lastWords}\n(see: pglab logs ${name})`);
       }
     }
     await sleep(100);

@@ -282,7 +282,11 @@ export class DaemonCluster {
   }
 
   client(name: string, connectTimeoutMs = 2000): pg.Client {
-    return new pg.Client({ host: '127.0.0.1', port: this.node(name).pgPort, user: 'postgres', password: SECRETS.superuserPassword, database: 'postgres', connectionTimeoutMillis: connectTimeoutMs, query_timeout: 5000 });
+    const c = new pg.Client({ host: '127.0.0.1', port: this.node(name).pgPort, user: 'postgres', password: SECRETS.superuserPassword, database: 'postgres', connectionTimeoutMillis: connectTimeoutMs, query_timeout: 5000 });
+    // A fence or a kill can end the session between queries; pg then emits 'error' on the idle client, which would
+    // otherwise be an uncaught exception of the whole test file. The next query on it fails, and that is what tests see.
+    c.on('error', () => undefined);
+    return c;
   }
 
   async sql<T extends pg.QueryResultRow = Record<string, unknown>>(name: string, text: string, params: unknown[] = []): Promise<T[]> {

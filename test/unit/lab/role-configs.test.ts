@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { baseFiles } from '../../../lab/roles/base-files.js';
-import { etcdEndpoints, etcdEnvironment } from '../../../lab/roles/etcd.js';
+import { etcdEndpoints, etcdEnvironment, etcdRole } from '../../../lab/roles/etcd.js';
 import { haproxyConfig, haproxyNotifyScript } from '../../../lab/roles/haproxy.js';
+import type { LabSecrets } from '../../../lab/secrets.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
 
 const machine = (name: string) => T.machines.find((m) => m.name === name)!;
@@ -25,6 +26,12 @@ describe('etcd member configuration', () => {
 
   it("runs Go's scheduler on one P (less idle CPU)", () => {
     expect(env).toContain('GOMAXPROCS=1\n');
+  });
+
+  it('starts etcd only once the machine has its address (its peer URL binds to it)', () => {
+    const dropIn = etcdRole.files(machine('etcd1'), T, { secrets: {} as LabSecrets }).find((f) => f.path.startsWith('etc/systemd/system/etcd.service.d/') && f.content.includes('[Unit]'));
+    expect(dropIn?.content).toMatch(/^After=network-online\.target$/m);
+    expect(dropIn?.content).toMatch(/^Wants=network-online\.target$/m);
   });
 
   it('gives clients every member endpoint', () => {
