@@ -311,10 +311,18 @@ export class DaemonCluster {
   }
 
   async waitStreaming(names: string[], timeoutMs = 90_000): Promise<void> {
-    await waitFor(`${names.join(',')} to stream`, async () => {
-      const st = this.status();
-      return names.every((n) => st.members.some((m) => m.node === n && m.role === 'replica' && m.streaming));
-    }, timeoutMs, 250);
+    let last: ReturnType<DaemonCluster['status']> | null = null;
+    const streams = (n: string) => last?.members.some((m) => m.node === n && m.role === 'replica' && m.streaming) ?? false;
+    try {
+      await waitFor(`${names.join(',')} to stream`, async () => {
+        last = this.status();
+        return names.every(streams);
+      }, timeoutMs, 250);
+    } catch (err) {
+      // A bootstrap that never converged (seen once in CI, not reproduced): say what each laggard's daemon last did.
+      const tails = names.filter((n) => !streams(n)).map((n) => `--- ${n}'s daemon, last lines:\n${this.daemonLog(n).trimEnd().split('\n').slice(-25).join('\n')}`);
+      throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(last)}\n${tails.join('\n')}`);
+    }
   }
 
   /** Bootstraps etcd + init-cluster + daemons, and waits for 1 primary + streaming replicas. */
