@@ -59,9 +59,15 @@ describe('haproxy configuration', () => {
     expect(replicas).toContain('balance roundrobin');
   });
 
-  it('checks the primary five times a second (servers that are down once), and cuts sessions of a node marked down', () => {
-    expect(section('primary')).toContain('default-server inter 200ms fastinter 100ms downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions');
+  it('checks each server once a second and cuts sessions of a node marked down', () => {
+    expect(section('primary')).toContain('default-server inter 1s fastinter 100ms downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions');
     expect(section('replicas')).toContain('on-marked-down shutdown-sessions');
+  });
+
+  it('gives up a connection to the primary after 200 ms without retrying it (a dead primary is not waited for)', () => {
+    expect(section('primary')).toMatch(/^ {4}timeout connect 200ms$/m);
+    expect(section('primary')).toMatch(/^ {4}retries 0$/m);
+    expect(section('replicas')).not.toContain('timeout connect');
   });
 
   it('opens its runtime API to the lab for the role-change callback', () => {
