@@ -81,7 +81,7 @@ export class CopyWorkerPool {
             resolve(reply.result);
           } else {
             finish();
-            reject(reply.userError ? new UserError(reply.message, reply.hint) : new Error(reply.message));
+            reject(reply.userError ? new UserError(reply.message, reply.hint) : Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
           }
         } catch (err) {
           finish();

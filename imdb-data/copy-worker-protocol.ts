@@ -12,4 +12,4 @@ export type WorkerReply =
   | { type: 'progress'; id: number; rows: number; bytes: number }
   | { type: 'bad'; id: number; bad: BadLine }
   | { type: 'done'; id: number; result: CopiedTable }
-  | { type: 'error'; id: number; message: string; userError?: boolean; hint?: string | undefined };
+  | { type: 'error'; id: number; message: string; code?: string; userError?: boolean; hint?: string | undefined };

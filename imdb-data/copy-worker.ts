@@ -19,6 +19,8 @@ port.on('message', (req: WorkerRequest) => {
         type: 'error',
         id: req.id,
         message: err instanceof Error ? err.message : String(err),
+        // The SQLSTATE or socket code: the caller tells a lost connection from a failed COPY by it.
+        ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}),
         ...(err instanceof UserError ? { userError: true, hint: err.hint } : {}),
       }),
   );

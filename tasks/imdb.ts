@@ -8,6 +8,7 @@ import { fetchImdb, generateSample, IMDB_FILE_NAMES, JSONB_SCHEMA, loadJsonb, lo
 import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
+import { loadAgainAfterConnectionLoss } from './load-again-after-connection-loss.js';
 import type { Step } from './graph/step.js';
 import { mongoLoadSteps, verifyMongoTarget } from './mongo-imdb.js';
 import { requireMongoMachines } from './mongo-target.js';
@@ -100,16 +101,18 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
       title: `Load IMDb into PostgreSQL through haproxy${indexes ? ' (with keys and indexes)' : ''}`,
       async run(ctx) {
         const progress = new Map<string, string>();
-        const r = await loadPostgres({
-          connection: labClientConfig(t),
-          sourceDir: dir,
-          indexes,
-          signal: ctx.signal,
-          onProgress: (table, rows, bytes) => {
-            progress.set(table, `${table} ${rows.toLocaleString('en')} rows ${mb(bytes)}`);
-            ctx.output([...progress.values()].join(' · '));
-          },
-        });
+        const r = await loadAgainAfterConnectionLoss(t, ctx, () =>
+          loadPostgres({
+            connection: labClientConfig(t),
+            sourceDir: dir,
+            indexes,
+            signal: ctx.signal,
+            onProgress: (table, rows, bytes) => {
+              progress.set(table, `${table} ${rows.toLocaleString('en')} rows ${mb(bytes)}`);
+              ctx.output([...progress.values()].join(' · '));
+            },
+          }),
+        );
         const rows = r.tables.reduce((a, x) => a + x.rows, 0);
         const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
         report.text = [
@@ -134,16 +137,18 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
       title: `Load the IMDb documents into PostgreSQL jsonb through haproxy${indexes ? ' (with keys and indexes)' : ''}`,
       async run(ctx) {
         const progress = new Map<string, string>();
-        const r = await loadJsonb({
-          connection: labClientConfig(t),
-          sourceDir: dir,
-          indexes,
-          signal: ctx.signal,
-          onProgress: (table, docs, bytes) => {
-            progress.set(table, `${table} ${docs.toLocaleString('en')} documents ${mb(bytes)}`);
-            ctx.output([...progress.values()].join(' · '));
-          },
-        });
+        const r = await loadAgainAfterConnectionLoss(t, ctx, () =>
+          loadJsonb({
+            connection: labClientConfig(t),
+            sourceDir: dir,
+            indexes,
+            signal: ctx.signal,
+            onProgress: (table, docs, bytes) => {
+              progress.set(table, `${table} ${docs.toLocaleString('en')} documents ${mb(bytes)}`);
+              ctx.output([...progress.values()].join(' · '));
+            },
+          }),
+        );
         const docs = r.tables.reduce((a, x) => a + x.documents, 0);
         const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
         const orphans = Object.entries(r.orphans).filter(([, n]) => n > 0);

@@ -189,4 +189,22 @@ describe('operator verbs (real lab)', () => {
     expect(v.code, v.out).toBe(0);
     expect(lastJson<{ ok: boolean }>(v.stdout).ok).toBe(true);
   });
+
+  it('an IMDb load whose primary dies in the middle of its COPYs loads again on the new primary, complete', async () => {
+    expect((await pglab(['imdb', 'sample', '--scale', '0.01'])).code).toBe(0);
+    const p = await primary();
+    const copies = async () => (await pglab(['exec', p, '--', 'runuser', '-u', 'postgres', '--', 'psql', '-XAtc', 'SELECT count(*) FROM pg_stat_progress_copy'])).stdout.trim();
+    const load = pglab(['imdb', 'load', '--scale', '0.01']);
+    await waitFor('a COPY of the load running on the primary', async () => Number(await copies()) > 0);
+    // The postmaster SIGKILLed: every session ends at once, as in a crash (the daemon restarts it or fails over).
+    const kill = await pglab(['exec', p, '--', 'sh', '-c', 'kill -9 $(head -1 /var/lib/postgresql/pglab/postmaster.pid)']);
+    expect(kill.code, kill.out).toBe(0);
+    const r = await load;
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('the connection to the primary was lost');
+    expect(r.out).toContain('loading again');
+    const v = await pglab(['imdb', 'verify', '--scale', '0.01', '--json']);
+    expect(v.code, v.out).toBe(0);
+    expect(lastJson<{ ok: boolean }>(v.stdout).ok).toBe(true);
+  });
 });
