@@ -12,6 +12,14 @@ describe('isConnectionLoss', () => {
     expect(isConnectionLoss(pgError('ECONNRESET'))).toBe(true);
     expect(isConnectionLoss(pgError('ECONNREFUSED'))).toBe(true);
     expect(isConnectionLoss(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionLoss(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+  });
+
+  it('looks through the errors a step wraps around the one pg threw', () => {
+    const pgErr = new Error('Client has encountered a connection error and is not queryable');
+    const wrapped = new Error('indexing imdb_load.title_principals failed (CREATE INDEX …): x', { cause: pgErr });
+    expect(isConnectionLoss(wrapped)).toBe(true);
+    expect(isConnectionLoss(new Error('indexing failed', { cause: pgError('42P07', 'relation exists') }))).toBe(false);
   });
 
   it('does not count a failed statement, a local file error or a cancel', () => {
