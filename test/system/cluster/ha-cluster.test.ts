@@ -26,6 +26,16 @@ async function chaos(args: string[]): Promise<ChaosJson> {
   return JSON.parse(last) as ChaosJson;
 }
 
+/** The daemons' last journal lines: a broken promise in CI is explained by them, and the test lab goes with the run. */
+async function daemonJournals(): Promise<string> {
+  const parts: string[] = [];
+  for (const node of ['pg0', 'pg1', 'pg2']) {
+    const j = await pglab(['exec', node, '--', 'journalctl', '-u', 'pgdaemon', '-n', '60', '-o', 'short-precise', '--no-pager']);
+    parts.push(`--- ${node} pgdaemon:\n${j.stdout}`);
+  }
+  return parts.join('\n');
+}
+
 async function haRoles(): Promise<Record<string, string>> {
   const r = await pglab(['status', '--json']);
   expect(r.code, r.out).toBe(0);
@@ -191,7 +201,7 @@ describe('HA cluster behind haproxy (real lab)', () => {
 
   it('runs the chaos matrix over pause, isolate, postgres-kill, etcd-leader and etcd-quorum with every promise kept', async () => {
     const r = await pglab(['chaos', 'matrix', '--faults', 'pause,isolate,postgres-kill,etcd-leader,etcd-quorum', '--for', '8s', '--writers', '4', '--report', '/tmp/pglab-test-matrix']);
-    expect(r.code, r.out).toBe(0);
+    expect(r.code, r.code === 0 ? '' : `${r.out}\n${await daemonJournals()}`).toBe(0);
     const table = r.stdout.split('\n').filter((l) => /^(pause|isolate|postgres-kill|etcd-leader|etcd-quorum) /.test(l));
     expect(table).toHaveLength(5);
     for (const row of table) expect(row, row).toMatch(/ (\d+)\/\1$/); // every promise kept
