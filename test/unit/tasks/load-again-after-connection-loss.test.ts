@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../common/errors.js';
 import type { StepContext } from '../../../tasks/graph/step.js';
-import { loadAgainAfterConnectionLoss } from '../../../tasks/load-again-after-connection-loss.js';
+import { LOAD_ATTEMPTS, loadAgainAfterConnectionLoss } from '../../../tasks/load-again-after-connection-loss.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
 
 const lost = () => Object.assign(new Error('server conn crashed?'), { code: '08P01' });
@@ -35,12 +35,25 @@ describe('loadAgainAfterConnectionLoss', () => {
     expect(loads).toBe(1);
   });
 
-  it('gives up with a clear message when the second load loses its connection too', async () => {
+  it('loads again after two losses in a row (a crash, then a failover a moment later)', async () => {
+    let loads = 0;
+    const r = await loadAgainAfterConnectionLoss(T, context(), async () => {
+      if (++loads < LOAD_ATTEMPTS) throw lost();
+      return 'loaded';
+    }, async () => undefined);
+    expect(r).toBe('loaded');
+    expect(loads).toBe(LOAD_ATTEMPTS);
+  });
+
+  it('gives up with a clear message when every attempt loses its connection', async () => {
+    let loads = 0;
     const err = await loadAgainAfterConnectionLoss(T, context(), async () => {
+      loads++;
       throw lost();
     }, async () => undefined).catch((e: unknown) => e);
+    expect(loads).toBe(LOAD_ATTEMPTS);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toContain('lost its connection to the primary twice');
+    expect((err as UserError).message).toContain(`lost its connection to the primary ${LOAD_ATTEMPTS} times`);
     expect((err as UserError).hint).toContain('run the load again');
   });
 
