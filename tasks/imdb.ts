@@ -8,7 +8,7 @@ import { fetchImdb, generateSample, IMDB_FILE_NAMES, JSONB_SCHEMA, loadJsonb, lo
 import { paths } from '../lab/state-dir.js';
 import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
-import { loadAgainAfterConnectionLoss } from './load-again-after-connection-loss.js';
+import { loadAgainAfterConnectionLoss, lossNote } from './load-again-after-connection-loss.js';
 import type { Step } from './graph/step.js';
 import { mongoLoadSteps, verifyMongoTarget } from './mongo-imdb.js';
 import { requireMongoMachines } from './mongo-target.js';
@@ -101,7 +101,7 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
       title: `Load IMDb into PostgreSQL through haproxy${indexes ? ' (with keys and indexes)' : ''}`,
       async run(ctx) {
         const progress = new Map<string, string>();
-        const r = await loadAgainAfterConnectionLoss(t, ctx, () =>
+        const { value: r, losses } = await loadAgainAfterConnectionLoss(t, ctx, () =>
           loadPostgres({
             connection: labClientConfig(t),
             sourceDir: dir,
@@ -122,7 +122,7 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
           ),
           ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
         ].join('\n');
-        return `${rows.toLocaleString('en')} rows, ${mb(bytes)} in ${formatDuration(r.ms)} (${((bytes / 1e6) / (r.ms / 1000)).toFixed(1)} MB/s)`;
+        return `${rows.toLocaleString('en')} rows, ${mb(bytes)} in ${formatDuration(r.ms)} (${((bytes / 1e6) / (r.ms / 1000)).toFixed(1)} MB/s)${lossNote(losses)}`;
       },
       describe: () => [`COPY each .tsv.gz in ${dir} into imdb_load.* through haproxy :5432, swap into imdb.*`],
     },
@@ -137,7 +137,7 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
       title: `Load the IMDb documents into PostgreSQL jsonb through haproxy${indexes ? ' (with keys and indexes)' : ''}`,
       async run(ctx) {
         const progress = new Map<string, string>();
-        const r = await loadAgainAfterConnectionLoss(t, ctx, () =>
+        const { value: r, losses } = await loadAgainAfterConnectionLoss(t, ctx, () =>
           loadJsonb({
             connection: labClientConfig(t),
             sourceDir: dir,
@@ -160,7 +160,7 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
           ...(orphans.length ? [`rows without a title in title.basics, skipped: ${orphans.map(([f, n]) => `${f} ${n}`).join(', ')}`] : []),
           ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
         ].join('\n');
-        return `${docs.toLocaleString('en')} documents, ${mb(bytes)} of JSON in ${formatDuration(r.ms)}`;
+        return `${docs.toLocaleString('en')} documents, ${mb(bytes)} of JSON in ${formatDuration(r.ms)}${lossNote(losses)}`;
       },
       describe: () => [`build the title and person documents from the .tsv.gz files in ${dir}, COPY them into ${JSONB_SCHEMA}_load.titles/people through haproxy :5432, swap into ${JSONB_SCHEMA}.*`],
     },

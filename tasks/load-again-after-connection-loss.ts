@@ -23,16 +23,22 @@ async function waitForPrimary(t: Topology, ctx: StepContext): Promise<void> {
   await waitForHealthyCluster(t, { timeoutMs: HEALTHY_WITHIN_MS, signal: ctx.signal, withHaproxy: true, primaryOnly: true });
 }
 
+/** What the load returned, and the connection losses it survived (for the step's summary, which is always shown). */
+export interface LoadedAgain<T> {
+  value: T;
+  losses: string[];
+}
+
 export async function loadAgainAfterConnectionLoss<T>(
   t: Topology,
   ctx: StepContext,
   load: () => Promise<T>,
   waitHealthy: () => Promise<unknown> = () => waitForPrimary(t, ctx),
-): Promise<T> {
+): Promise<LoadedAgain<T>> {
   const losses: string[] = [];
   for (;;) {
     try {
-      return await load();
+      return { value: await load(), losses };
     } catch (err) {
       if (ctx.signal.aborted || !isConnectionLoss(err)) throw err;
       losses.push(describeError(err));
@@ -46,4 +52,9 @@ export async function loadAgainAfterConnectionLoss<T>(
       await waitHealthy();
     }
   }
+}
+
+/** The summary's note on a load that had to start over; empty when it did not. */
+export function lossNote(losses: readonly string[]): string {
+  return losses.length ? `; loaded again after the connection to the primary was lost (${losses.join('; then ')})` : '';
 }

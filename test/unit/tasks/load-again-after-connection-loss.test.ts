@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../common/errors.js';
 import type { StepContext } from '../../../tasks/graph/step.js';
-import { LOAD_ATTEMPTS, loadAgainAfterConnectionLoss } from '../../../tasks/load-again-after-connection-loss.js';
+import { LOAD_ATTEMPTS, loadAgainAfterConnectionLoss, lossNote } from '../../../tasks/load-again-after-connection-loss.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
 
 const lost = () => Object.assign(new Error('server conn crashed?'), { code: '08P01' });
@@ -20,7 +20,10 @@ describe('loadAgainAfterConnectionLoss', () => {
       if (calls.length === 1) throw lost();
       return 'loaded';
     }, async () => calls.push('wait'));
-    expect(r).toBe('loaded');
+    expect(r.value).toBe('loaded');
+    expect(r.losses).toEqual(['server conn crashed?']);
+    expect(lossNote(r.losses)).toBe('; loaded again after the connection to the primary was lost (server conn crashed?)');
+    expect(lossNote([])).toBe('');
     expect(calls).toEqual(['load', 'wait', 'load']);
     expect(ctx.lines.join('\n')).toMatch(/connection to the primary was lost \(server conn crashed\?\)/);
   });
@@ -41,7 +44,7 @@ describe('loadAgainAfterConnectionLoss', () => {
       if (++loads < LOAD_ATTEMPTS) throw lost();
       return 'loaded';
     }, async () => undefined);
-    expect(r).toBe('loaded');
+    expect(r.value).toBe('loaded');
     expect(loads).toBe(LOAD_ATTEMPTS);
   });
 
