@@ -8,7 +8,7 @@ import { run } from './host-command.js';
 import { removeTree, unmountAll } from './mounts.js';
 import { acquireFileLock } from './lab-lock.js';
 import { labName, paths } from './state-dir.js';
-import type { Role, Topology } from './topology.js';
+import { haOf, type HaManager, type Role, type Topology } from './topology.js';
 
 export interface ImageRecipe {
   suite: string;
@@ -49,19 +49,33 @@ export const MONGO_IMAGE_RECIPE: ImageRecipe = {
   systemUsers: ['mongodb'],
 };
 
-export function recipeOf(role: Role): ImageRecipe {
-  return role === 'mongo' ? MONGO_IMAGE_RECIPE : IMAGE_RECIPE;
+/**
+ * The PostgreSQL machines of a Patroni lab: the base recipe plus Debian's Patroni 3.0.2 and python3-etcd, which its
+ * etcd3 DCS imports (Patroni's etcd3 client is its own, over etcd's JSON gateway, built on python-etcd's classes; the
+ * python3-etcd3 package is not used). A recipe of its own, so the base recipe's hash, and every pgdaemon lab's image,
+ * stay as they are; etcd and haproxy machines of a Patroni lab boot from the base image. Patroni's unit is shipped
+ * disabled like PostgreSQL's: the lab enables it once its patroni.yml is written.
+ */
+export const PATRONI_IMAGE_RECIPE: ImageRecipe = {
+  ...IMAGE_RECIPE,
+  packages: [...IMAGE_RECIPE.packages, 'patroni', 'python3-etcd'],
+  disabledUnits: [...IMAGE_RECIPE.disabledUnits, 'patroni.service'],
+};
+
+export function recipeOf(role: Role, ha: HaManager = 'pgdaemon'): ImageRecipe {
+  if (role === 'mongo') return MONGO_IMAGE_RECIPE;
+  return role === 'postgres' && ha === 'patroni' ? PATRONI_IMAGE_RECIPE : IMAGE_RECIPE;
 }
 
-/** The image a machine of this role boots from. */
-export function roleImageDir(role: Role): string {
-  return imageDir(recipeOf(role));
+/** The image a machine of this role boots from in this lab. */
+export function roleImageDir(role: Role, t: Topology): string {
+  return imageDir(recipeOf(role, haOf(t)));
 }
 
 /** Every recipe the topology's machines need, the base one first. */
 export function recipesOf(t: Topology): ImageRecipe[] {
-  const needed = new Set(t.machines.map((m) => recipeOf(m.role)));
-  return [IMAGE_RECIPE, MONGO_IMAGE_RECIPE].filter((r) => needed.has(r));
+  const needed = new Set(t.machines.map((m) => recipeOf(m.role, haOf(t))));
+  return [IMAGE_RECIPE, PATRONI_IMAGE_RECIPE, MONGO_IMAGE_RECIPE].filter((r) => needed.has(r));
 }
 
 export function recipeHash(recipe: ImageRecipe = IMAGE_RECIPE): string {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { UserError } from '../common/errors.js';
 import { paths } from './state-dir.js';
-import { ROLES, type Topology } from './topology.js';
+import { HA_MANAGERS, ROLES, type Topology } from './topology.js';
 
 const topologySchema = z.object({
   cluster: z.string().min(1),
@@ -17,6 +17,9 @@ const topologySchema = z.object({
   machines: z.array(z.object({ name: z.string().min(1), role: z.enum(ROLES), ip: z.string().min(1) })).min(1),
   etcd: z.object({ heartbeatMs: z.number().positive(), electionMs: z.number().positive() }),
   postgresDataMb: z.number().int().positive().optional(),
+  // Read back or the manager would be lost: z.object drops keys it does not list.
+  ha: z.enum(HA_MANAGERS).optional(),
+  patroni: z.object({ ttl: z.number().int(), loopWait: z.number().int(), retryTimeout: z.number().int(), maximumLagOnFailover: z.number().int() }).optional(),
 });
 
 const labRecordSchema = z.object({

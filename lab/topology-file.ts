@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
-import { buildTopology, DEFAULT_SIZES, ROLE_LAYOUT, type Topology } from './topology.js';
+import { buildTopology, DEFAULT_SIZES, HA_MANAGERS, PATRONI_DEFAULTS, patroniTimingProblems, ROLE_LAYOUT, type Topology } from './topology.js';
 
 const size = (role: keyof typeof ROLE_LAYOUT, min: number) =>
   z.number().int().min(min).max(ROLE_LAYOUT[role].max);
@@ -13,6 +13,19 @@ export const topologyFileSchema = z
   .object({
     cluster: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes, starting with a letter').optional(),
     replication: z.enum(['async', 'sync']).optional(),
+    /** Which HA manager runs PostgreSQL on the pg machines (docs/patroni.md). */
+    ha: z.enum(HA_MANAGERS).optional(),
+    /** Patroni's timing (used when ha is patroni); each field Patroni's documented minimum and default apply to. */
+    patroni: z
+      .object({
+        ttl: z.number().int().min(20, "Patroni's documented minimum ttl is 20 s").max(3600),
+        loopWait: z.number().int().min(1, "Patroni's documented minimum loop_wait is 1 s").max(600),
+        retryTimeout: z.number().int().min(3, "Patroni's documented minimum retry_timeout is 3 s").max(600),
+        maximumLagOnFailover: z.number().int().min(0).max(2 ** 40),
+      })
+      .strict()
+      .partial()
+      .optional(),
     /** Each PostgreSQL node's data lives on its own file system of this size (a sparse loop-mounted image). */
     postgresDataMb: z.number().int().min(512).max(1_048_576).optional(),
     subnet: z
@@ -77,6 +90,8 @@ export function parseTopology(text: string, source: string): Topology {
     subnet: file.subnet ?? DEFAULT_SIZES.subnet,
     sizes: { ...DEFAULT_SIZES.sizes, ...file.machines },
     etcd: { ...DEFAULT_SIZES.etcd, ...file.etcd },
+    ha: file.ha ?? DEFAULT_SIZES.ha,
+    ...(file.patroni ? { patroni: { ...PATRONI_DEFAULTS, ...file.patroni } } : {}),
   });
   const problems = validateTopology(topology);
   if (problems.length > 0) throw new UserError(`the topology in ${source} is not usable:\n  ${problems.join('\n  ')}`);
@@ -99,6 +114,7 @@ export function validateTopology(t: Topology): string[] {
   if (t.etcd.electionMs < 5 * t.etcd.heartbeatMs) {
     problems.push(`etcd.electionMs (${t.etcd.electionMs}) should be at least 5 × etcd.heartbeatMs (${t.etcd.heartbeatMs})`);
   }
+  if (t.patroni) problems.push(...patroniTimingProblems(t.patroni));
   const seen = new Map<string, string>();
   for (const m of t.machines) {
     const other = seen.get(m.ip);

@@ -19,6 +19,23 @@ export interface EtcdTuning {
 /** Asynchronous: commits are acknowledged before any replica has them (a failover can lose the last ones). */
 export type ReplicationMode = 'async' | 'sync';
 
+/** The HA manager that runs PostgreSQL on the pg machines: ours, or Debian's Patroni (docs/patroni.md). */
+export const HA_MANAGERS = ['pgdaemon', 'patroni'] as const;
+export type HaManager = (typeof HA_MANAGERS)[number];
+
+/** Patroni's timing, in its own units (seconds, bytes); synchronous_mode follows the lab's replication mode. */
+export interface PatroniSettings {
+  readonly ttl: number;
+  readonly loopWait: number;
+  readonly retryTimeout: number;
+  readonly maximumLagOnFailover: number;
+}
+
+/** Patroni's documented defaults (its dynamic configuration page; also the defaults in Patroni 3.0.2's config.py). */
+export const PATRONI_DEFAULTS: PatroniSettings = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1_048_576 };
+/** The fastest timing Patroni documents as supported: the minimum ttl, loop_wait and retry_timeout. */
+export const PATRONI_FASTEST: PatroniSettings = { ttl: 20, loopWait: 1, retryTimeout: 3, maximumLagOnFailover: 1_048_576 };
+
 export interface Topology {
   /** Name of the PostgreSQL HA cluster (etcd prefix). */
   readonly cluster: string;
@@ -31,6 +48,10 @@ export interface Topology {
   readonly etcd: EtcdTuning;
   /** Size of each PostgreSQL node's own data file system (MiB); absent in records of older labs: the default. */
   readonly postgresDataMb?: number;
+  /** The HA manager; absent in records of older labs: pgdaemon. */
+  readonly ha?: HaManager;
+  /** Patroni's timing when `ha` is patroni (absent: Patroni's defaults). */
+  readonly patroni?: PatroniSettings;
 }
 
 /** How the sizes of a topology file become machines: name prefix and first host number per role. */
@@ -48,6 +69,8 @@ export interface TopologySizes {
   sizes: Record<Role, number>;
   etcd: EtcdTuning;
   postgresDataMb: number;
+  ha: HaManager;
+  patroni?: PatroniSettings;
 }
 
 export const DEFAULT_SIZES: TopologySizes = {
@@ -61,6 +84,7 @@ export const DEFAULT_SIZES: TopologySizes = {
   etcd: { heartbeatMs: 100, electionMs: 600 },
   // A sparse image: it costs the host only what PostgreSQL writes; big enough for the IMDb sample at scale 0.05.
   postgresDataMb: 8192,
+  ha: 'pgdaemon',
 };
 
 export function networkPrefix(subnet: string): string {
@@ -80,7 +104,7 @@ export function buildTopology(s: TopologySizes): Topology {
       machines.push({ name: `${layout.prefix}${i}`, role, ip: `${prefix}.${layout.firstHost + i}` });
     }
   }
-  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd, postgresDataMb: s.postgresDataMb };
+  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd, postgresDataMb: s.postgresDataMb, ha: s.ha, ...(s.patroni ? { patroni: s.patroni } : {}) };
 }
 
 export function postgresDataMbOf(topology: Topology): number {
@@ -91,6 +115,28 @@ export const DEFAULT_TOPOLOGY: Topology = buildTopology(DEFAULT_SIZES);
 
 export function replicationOf(topology: Topology): ReplicationMode {
   return topology.replication ?? 'async';
+}
+
+export function haOf(topology: Topology): HaManager {
+  return topology.ha ?? 'pgdaemon';
+}
+
+export function patroniSettingsOf(topology: Topology): PatroniSettings {
+  return topology.patroni ?? PATRONI_DEFAULTS;
+}
+
+/** The same lab with another HA manager (`pglab machines --ha`, the side-by-side matrix): nothing else changes. */
+export function withHa(topology: Topology, ha: HaManager): Topology {
+  return { ...topology, ha };
+}
+
+/** What Patroni's timing breaks of its documented rules (minimums, loop_wait + 2 × retry_timeout ≤ ttl). */
+export function patroniTimingProblems(p: PatroniSettings): string[] {
+  const problems: string[] = [];
+  if (p.loopWait + 2 * p.retryTimeout > p.ttl) {
+    problems.push(`patroni: loopWait + 2 × retryTimeout (${p.loopWait} + 2 × ${p.retryTimeout}) must not exceed ttl (${p.ttl}), Patroni's documented rule`);
+  }
+  return problems;
 }
 
 export function machinesOf(topology: Topology, role: Role): Machine[] {

@@ -19,7 +19,7 @@ async function healMachine(t: Topology, name: string, signal: AbortSignal): Prom
   const leader = machineProcess(name)?.leaderPid;
   if (!leader) {
     // Not waiting for etcd's quorum here: the other members it needs may be the next machines this loop boots.
-    const booted = await ensureMachine(m, t, roleImageDir(m.role), { signal, notForPeers: true });
+    const booted = await ensureMachine(m, t, roleImageDir(m.role, t), { signal, notForPeers: true });
     return [`${name} was down: ${booted}`];
   }
   const did: string[] = [];

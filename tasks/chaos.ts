@@ -272,7 +272,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const m = t.machines.find((x) => x.name === target);
-          const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role), { signal: ctx.signal }) : 'nothing to restart';
+          const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role, t), { signal: ctx.signal }) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
           primaryAfterHeal = s.desired?.primary ?? '';
           if (!target) return `primary ${primaryAfterHeal}; every member streaming`;

@@ -35,7 +35,7 @@ export async function startCommand(t: Topology, names: readonly string[]): Promi
   const comingUp = new Set(toBoot.map((m) => m.name));
   const peersAllThere = (m: Machine) => t.machines.filter((x) => x.role === m.role).every((x) => comingUp.has(x.name) || up(x.name));
   const booted = await withSpinner(`booting ${toBoot.map((m) => m.name).join(', ')} and waiting for their systemd`, () =>
-    Promise.all(toBoot.map(async (m) => `${m.name}: ${await ensureMachine(m, t, roleImageDir(m.role), { notForPeers: !peersAllThere(m) })}`)),
+    Promise.all(toBoot.map(async (m) => `${m.name}: ${await ensureMachine(m, t, roleImageDir(m.role, t), { notForPeers: !peersAllThere(m) })}`)),
   () => `${toBoot.length === 1 ? 'it is' : 'they are'} up`);
   const waiting = toBoot.filter((m) => !peersAllThere(m)).map((m) => t.machines.filter((x) => x.role === m.role && !up(x.name) && !comingUp.has(x.name)).map((x) => x.name));
   const missing = [...new Set(waiting.flat())];

@@ -121,7 +121,7 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     });
   }
 
-  for (const m of t.machines) steps.push(machineStep(m, t, roleImageDir(m.role)));
+  for (const m of t.machines) steps.push(machineStep(m, t, roleImageDir(m.role, t)));
 
   const etcd = machinesOf(t, 'etcd');
   steps.push({
