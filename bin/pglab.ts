@@ -22,7 +22,8 @@ import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
 import { printJson } from '../tasks/json-stdout.js';
 import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
-import { replicationOf } from '../lab/topology.js';
+import { replicationOf, withHa } from '../lab/topology.js';
+import { parseHaManager, requireSameHaManager } from '../tasks/ha-manager.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
 import { MONGO_TARBALL_NAME } from '../lab/mongo-tarball.js';
 import { mongoTarballFor } from '../tasks/mongo-target.js';
@@ -75,10 +76,15 @@ async function main(argv: string[]): Promise<number> {
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
         .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
         .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download)`)
+        .option('--ha <manager>', "the HA manager for this lab, pgdaemon or patroni (default: the topology's ha, else pgdaemon)")
         .option('--json', 'print the summary as JSON on stdout (progress on stderr): every step with its outcome'),
     ),
-  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; mongoTarball?: string; json?: boolean }) => {
-    const { topology, source } = resolveTopology(opts.topology);
+  ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; mongoTarball?: string; ha?: string; json?: boolean }) => {
+    const resolved = resolveTopology(opts.topology);
+    const topology = opts.ha ? withHa(resolved.topology, parseHaManager(opts.ha)) : resolved.topology;
+    const source = resolved.source;
+    // The manager is the lab's: another one on machines that exist is refused before any step (exit 2).
+    if (!opts.dryRun) requireSameHaManager(topology);
     // Before any step: a topology with mongo machines and no tarball to be had is refused (exit 2), not half built.
     const mongoTarball = await mongoTarballFor(topology, opts.mongoTarball, { download: !opts.dryRun });
     const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoTarball ? { mongoTarball } : {}) }), opts);

@@ -138,7 +138,7 @@ export interface FailoverPhases {
 
 /** The first role change decided after the fault (wall clock `faultWallMs`), split into detect and decide. */
 export function failoverPhases(history: readonly HistoryEntry[], faultWallMs: number): FailoverPhases | null {
-  const h = history.map((e) => ({ e, at: Date.parse(e.decidedAt) })).filter((x) => (x.e.kind === 'failover' || x.e.kind === 'switchover') && x.at >= faultWallMs).sort((a, b) => a.at - b.at)[0];
+  const h = history.map((e) => ({ e, at: Date.parse(e.decidedAt) })).filter((x) => (x.e.kind === 'failover' || x.e.kind === 'switchover' || x.e.kind === 'promotion') && x.at >= faultWallMs).sort((a, b) => a.at - b.at)[0];
   if (!h) return null;
   const decidedMs = h.at - faultWallMs;
   return { detectedMs: h.e.detectedToDecidedMs === null ? null : decidedMs - h.e.detectedToDecidedMs, decidedMs };

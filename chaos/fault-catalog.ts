@@ -35,12 +35,22 @@ export interface FaultSpec {
   keepsData: boolean;
 }
 
-/** Bounds this lab promises (docs/pgdaemon.md, promises under faults). */
-export const BOUNDS = {
+/** The time bounds a manager's promises are judged by (the safety promises need none). */
+export interface PromiseBounds {
+  /** A cut replica streams again within this of the heal. */
+  readonly streamAgainAfterHealMs: number;
+  /** A new primary acknowledges writes within this of a fault that takes the primary away. */
+  readonly ackAgainAfterFaultMs: number;
+  /** Writes are acknowledged again within this of etcd's quorum returning. */
+  readonly ackAgainAfterQuorumMs: number;
+}
+
+/** Bounds pgdaemon promises (docs/pgdaemon.md, promises under faults); other managers' come from their settings. */
+export const BOUNDS: PromiseBounds = {
   streamAgainAfterHealMs: 5000,
   ackAgainAfterFaultMs: 5000,
   ackAgainAfterQuorumMs: 5000,
-} as const;
+};
 
 export const FAULT_SPECS: Record<Fault, FaultSpec> = {
   kill: { help: "SIGKILL the machine's PID 1 (power loss)", target: 'primary', timed: false, failover: 'required', reboots: true, keepsData: false },
@@ -75,7 +85,7 @@ export const FAULT_SPECS: Record<Fault, FaultSpec> = {
     keepsData: true,
   },
   pause: { help: 'SIGSTOP every process of the machine for --for (a VM or GC pause), then SIGCONT; promise: a new primary within 5 s, no split brain', target: 'primary', timed: true, failover: 'required', reboots: false, keepsData: true },
-  'kill-daemon': { help: 'SIGKILL pgdaemon only (systemd restarts it); promise: no write acknowledged by two primaries', target: 'primary', timed: false, failover: 'allowed', reboots: false, keepsData: false },
+  'kill-daemon': { help: 'SIGKILL the HA daemon only (pgdaemon, or Patroni; systemd restarts it); promise: no write acknowledged by two primaries', target: 'primary', timed: false, failover: 'allowed', reboots: false, keepsData: false },
   'etcd-leader': { help: 'SIGKILL the machine of the current etcd leader; promise: no split brain, writes go on', target: 'etcd-leader', timed: false, failover: 'allowed', reboots: true, keepsData: false },
   'slow-network': {
     help: "limit the machine's outgoing bandwidth with tc tbf (--rate, default 1mbit) for --for; no delay or loss: this kernel has no netem. Promise: no split brain, no data removed",

@@ -56,8 +56,17 @@ export function signalPostgresCommand(signal: 'STOP' | 'CONT'): string[] {
   return ['sh', '-c', `pkill -${signal} -x postgres; true`];
 }
 
-/** SIGKILL of pgdaemon's main process only (systemd restarts it; KillMode=mixed takes its postgres along). */
-export const KILL_DAEMON_COMMAND = ['sh', '-c', 'kill -9 "$(systemctl show -p MainPID --value pgdaemon)"'];
+/**
+ * SIGKILL of the HA manager's main process only: systemd restarts it. pgdaemon's unit (KillMode=mixed) takes its
+ * postgres along; Debian's patroni.service (KillMode=process) leaves PostgreSQL running for the next Patroni.
+ */
+export function killDaemonCommand(unit: string): string[] {
+  if (!/^[a-z0-9@_.-]+$/.test(unit)) throw new Error(`not a unit name: ${unit}`);
+  return ['sh', '-c', `kill -9 "$(systemctl show -p MainPID --value ${unit})"`];
+}
+
+/** pgdaemon's. */
+export const KILL_DAEMON_COMMAND = killDaemonCommand('pgdaemon');
 
 /**
  * Identity of a node's data directory: a re-clone (pg_basebackup) makes a new PG_VERSION, a rewind rewrites it in

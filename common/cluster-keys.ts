@@ -178,7 +178,8 @@ export type NodeRequest = z.infer<typeof nodeRequestSchema>;
 export const historyEntrySchema = z
   .object({
     generation: z.number().int(),
-    kind: z.enum(['bootstrap', 'failover', 'switchover', 'sync']),
+    /** 'promotion': a timeline switch as Patroni records it, without saying whether it was planned (ha/patroni-model.ts). */
+    kind: z.enum(['bootstrap', 'failover', 'switchover', 'sync', 'promotion']),
     from: z.string().nullable(),
     to: z.string(),
     reason: z.string(),

@@ -23,6 +23,8 @@ async function perform(c: ClusterClient, call: ClusterCall): Promise<unknown> {
       return c.nodeRequest(call.kind, call.node, call.waitMs, progress);
     case 'config':
       return c.config();
+    case 'configView':
+      return c.configView();
     case 'configSet':
       return c.configSet(call.assignments);
     default:

@@ -1,4 +1,4 @@
-// The CLI's one way to read and change the HA cluster. One implementation per HA manager (pgdaemon today): this
+// The CLI's one way to read and change the HA cluster. One implementation per HA manager (pgdaemon, Patroni): this
 // interface is the seam where the manager is chosen. Every method is what the manager's own CLI does.
 import type { ClusterConfig, NodeRequestKind } from '../common/cluster-keys.js';
 import type { ClusterState } from './cluster-state.js';
@@ -25,8 +25,13 @@ export interface ClusterClient {
   setPaused(paused: boolean, reason: string | null): Promise<string>;
   /** Asks one node's manager to restart or re-clone it, and waits for its answer (returned). */
   nodeRequest(kind: NodeRequestKind, node: string, waitMs: number, onProgress: (line: string) => void): Promise<string>;
-  /** The dynamic configuration. */
+  /** The dynamic configuration, in pgdaemon's words (what a manager has of it). */
   config(): Promise<ClusterConfig>;
+  /**
+   * `pglab config show`: the dynamic configuration as the manager keeps it (the document `--json` prints) and as
+   * `key = value` lines in the words `configSet` takes.
+   */
+  configView(): Promise<{ document: unknown; text: string }>;
   /** Changes it (KEY=VALUE); returns one line per change. */
   configSet(assignments: readonly string[]): Promise<string[]>;
   close(): Promise<void>;

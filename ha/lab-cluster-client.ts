@@ -7,20 +7,37 @@ import type { ClusterConfig, NodeRequestKind } from '../common/cluster-keys.js';
 import { OperationFailed, UserError } from '../common/errors.js';
 import { insideNetns, netnsPath } from '../lab/netns-path.js';
 import { etcdEndpoints } from '../lab/roles/etcd.js';
-import type { Topology } from '../lab/topology.js';
+import { DAEMON_HTTP_PORT } from '../lab/roles/haproxy.js';
+import { readSecrets } from '../lab/secrets.js';
+import { haOf, machinesOf, type Topology } from '../lab/topology.js';
 import type { ClusterClient, InitRequest, RoleChangeKind } from './cluster-client.js';
 import { clusterStateSchema, type ClusterState } from './cluster-state.js';
+import { PatroniClient } from './patroni-client.js';
+import type { PatroniMember } from './patroni-model.js';
 import { PgdaemonClient } from './pgdaemon-client.js';
 
-/** Where a client finds its cluster: enough for a child process to build the same client. */
-export interface ClusterAddress {
-  manager: 'pgdaemon';
-  endpoints: string[];
-  cluster: string;
-}
+/**
+ * Where a client finds its cluster: enough for a child process to build the same client. One variant per manager:
+ * pgdaemon keeps its state in etcd, Patroni is asked through its REST API on each pg machine.
+ */
+export type ClusterAddress =
+  | { manager: 'pgdaemon'; endpoints: string[]; cluster: string }
+  | { manager: 'patroni'; cluster: string; members: PatroniMember[] };
+
+/** Patroni's REST API user for changes (tasks/patroni/patroni-yml.ts writes the same into patroni.yml). */
+export const PATRONI_API_USER = 'pglab';
 
 export function clusterAddress(t: Topology): ClusterAddress {
-  return { manager: 'pgdaemon', endpoints: etcdEndpoints(t), cluster: t.cluster };
+  const ha = haOf(t);
+  switch (ha) {
+    case 'pgdaemon':
+      return { manager: 'pgdaemon', endpoints: etcdEndpoints(t), cluster: t.cluster };
+    case 'patroni':
+      return { manager: 'patroni', cluster: t.cluster, members: machinesOf(t, 'postgres').map((m) => ({ node: m.name, host: m.ip, apiUrl: `http://${m.ip}:${DAEMON_HTTP_PORT}` })) };
+    default:
+      ha satisfies never;
+      throw new Error(`unknown HA manager ${String(ha)}`);
+  }
 }
 
 /** The client for this address, in this process (which must be able to reach the lab's addresses). */
@@ -28,9 +45,12 @@ export function directClient(a: ClusterAddress): ClusterClient {
   switch (a.manager) {
     case 'pgdaemon':
       return new PgdaemonClient(a);
+    case 'patroni':
+      // The password for Patroni's unsafe methods is the lab's API token, read here rather than carried in the address.
+      return new PatroniClient({ cluster: a.cluster, members: a.members, apiUser: PATRONI_API_USER, apiPassword: readSecrets().apiToken });
     default:
-      a.manager satisfies never;
-      throw new Error(`unknown HA manager ${String(a.manager)}`);
+      a satisfies never;
+      throw new Error(`unknown HA manager ${String((a as { manager: string }).manager)}`);
   }
 }
 
@@ -57,6 +77,7 @@ export type ClusterCall =
   | { op: 'setPaused'; paused: boolean; reason: string | null }
   | { op: 'nodeRequest'; kind: NodeRequestKind; node: string; waitMs: number }
   | { op: 'config' }
+  | { op: 'configView' }
   | { op: 'configSet'; assignments: string[] };
 
 /** What the child writes on stdout, one JSON document per line; the last one is the result or the error. */
@@ -120,6 +141,9 @@ class ChildClusterClient implements ClusterClient {
   }
   async config(): Promise<ClusterConfig> {
     return (await this.call({ op: 'config' })) as ClusterConfig;
+  }
+  async configView(): Promise<{ document: unknown; text: string }> {
+    return (await this.call({ op: 'configView' })) as { document: unknown; text: string };
   }
   async configSet(assignments: readonly string[]): Promise<string[]> {
     return (await this.call({ op: 'configSet', assignments: [...assignments] })) as string[];

@@ -4,6 +4,7 @@ import type { NodeRequestKind } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { clusterStatus, initCluster, roleChange } from '../daemon/cli-admin.js';
 import { configSet, nodeRequest, setPaused } from '../daemon/cli-operator.js';
+import { renderConfig } from '../daemon/config-edit.js';
 import { EtcdDcs } from '../daemon/dcs-etcd.js';
 import type { ClusterClient, InitRequest, RoleChangeKind } from './cluster-client.js';
 import type { ClusterState } from './cluster-state.js';
@@ -56,6 +57,11 @@ export class PgdaemonClient implements ClusterClient {
     const view = await this.dcs.read();
     if (!view.config) throw new UserError('the cluster has no readable config (not initialized?)');
     return view.config;
+  }
+
+  async configView() {
+    const config = await this.config();
+    return { document: config, text: renderConfig(config) };
   }
 
   async configSet(assignments: readonly string[]): Promise<string[]> {

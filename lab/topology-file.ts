@@ -90,7 +90,7 @@ export function parseTopology(text: string, source: string): Topology {
     subnet: file.subnet ?? DEFAULT_SIZES.subnet,
     sizes: { ...DEFAULT_SIZES.sizes, ...file.machines },
     etcd: { ...DEFAULT_SIZES.etcd, ...file.etcd },
-    ha: file.ha ?? DEFAULT_SIZES.ha,
+    ...(file.ha ? { ha: file.ha } : {}),
     ...(file.patroni ? { patroni: { ...PATRONI_DEFAULTS, ...file.patroni } } : {}),
   });
   const problems = validateTopology(topology);

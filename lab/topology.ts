@@ -69,7 +69,8 @@ export interface TopologySizes {
   sizes: Record<Role, number>;
   etcd: EtcdTuning;
   postgresDataMb: number;
-  ha: HaManager;
+  /** Absent: the file did not say; the running lab's manager, else pgdaemon (tasks/topology-source.ts). */
+  ha?: HaManager;
   patroni?: PatroniSettings;
 }
 
@@ -84,7 +85,6 @@ export const DEFAULT_SIZES: TopologySizes = {
   etcd: { heartbeatMs: 100, electionMs: 600 },
   // A sparse image: it costs the host only what PostgreSQL writes; big enough for the IMDb sample at scale 0.05.
   postgresDataMb: 8192,
-  ha: 'pgdaemon',
 };
 
 export function networkPrefix(subnet: string): string {
@@ -104,7 +104,7 @@ export function buildTopology(s: TopologySizes): Topology {
       machines.push({ name: `${layout.prefix}${i}`, role, ip: `${prefix}.${layout.firstHost + i}` });
     }
   }
-  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd, postgresDataMb: s.postgresDataMb, ha: s.ha, ...(s.patroni ? { patroni: s.patroni } : {}) };
+  return { cluster: s.cluster, replication: s.replication, bridge: 'pglab0', subnet: s.subnet, machines, etcd: s.etcd, postgresDataMb: s.postgresDataMb, ...(s.ha ? { ha: s.ha } : {}), ...(s.patroni ? { patroni: s.patroni } : {}) };
 }
 
 export function postgresDataMbOf(topology: Topology): number {

@@ -6,8 +6,8 @@ import { WaitTimeout, notYet, waitUntil } from '../common/wait-until.js';
 import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { ackTimeline, analyzeRun, failoverPhases, summarizeRuns, type FailoverPhases, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
-import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
-import { cutScript, DATA_DIR_IDENTITY_COMMAND, DISK_FILLER, FILL_DISK_COMMAND, HAS_DATA_VOLUME_COMMAND, etcdLeaderEndpoint, isolateScript, KILL_DAEMON_COMMAND, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
+import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault, type PromiseBounds } from '../chaos/fault-catalog.js';
+import { cutScript, DATA_DIR_IDENTITY_COMMAND, DISK_FILLER, FILL_DISK_COMMAND, HAS_DATA_VOLUME_COMMAND, etcdLeaderEndpoint, isolateScript, killDaemonCommand, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
 import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
@@ -18,6 +18,7 @@ import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
 import { runGraph } from './graph/scheduler.js';
 import { deploySteps } from './deploy.js';
+import { haManager, requireHaManager } from './ha-manager.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
@@ -131,7 +132,7 @@ async function inject(t: Topology, fault: Fault, target: string, c: InjectContex
       signalMachine(target, 'SIGSTOP');
       return async () => signalMachine(target, 'SIGCONT');
     case 'kill-daemon':
-      await execIn(target, KILL_DAEMON_COMMAND);
+      await execIn(target, killDaemonCommand(haManager(t).unit));
       return;
     case 'slow-network': {
       const tc = slowNetworkCommands(c.rate);
@@ -184,6 +185,10 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
     for (const m of from) requireRunning(m, t);
   }
   if (fault === 'etcd-quorum' && machinesOf(t, 'etcd').length < 2) throw new UserError('etcd-quorum needs at least 2 etcd members', 'use the default topology (3 members)');
+  if (fault === 'deploy') requireHaManager(t, 'pgdaemon', 'chaos deploy (a rolling `pglab deploy pgdaemon`)');
+  // Time bounds come from the manager's own settings (tasks/ha-manager.ts); the safety promises are the same for all.
+  const bounds = haManager(t).bounds(t);
+  const failoverWaitMs = Math.max(60_000, bounds.ackAgainAfterFaultMs + 30_000);
   const connection = labClientConfig(t);
   const steps: Step[] = [];
   for (let run = 1; run <= opts.repeat; run++) {
@@ -236,7 +241,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             undo = await inject(t, fault, target, { primary, from, rate: opts.rate ?? '1mbit' });
             if (spec.timed) {
               // The failover happens during the fault; the fault still lasts its whole time, then is undone.
-              if (expectFailover) await waitForHealthyPrimary(t, target, ctx.signal, (m) => ctx.output(m));
+              if (expectFailover) await waitForHealthyPrimary(t, target, ctx.signal, (m) => ctx.output(m), failoverWaitMs);
               const left = opts.forMs - (performance.now() - t0 - faultAt);
               if (left > 0) await sleep(left, undefined, { signal: ctx.signal });
               liftedAt = performance.now() - t0;
@@ -245,16 +250,16 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
               if (fault === 'cut-replication') {
                 const streaming = await waitForStreaming(t, target, 30_000, ctx.signal);
                 const ms = streaming ? performance.now() - t0 - liftedAt : null;
-                const bound = BOUNDS.streamAgainAfterHealMs;
+                const bound = bounds.streamAgainAfterHealMs;
                 checks.push({ promise: `${target} streams again within ${bound / 1000} s of the heal`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'not streaming 30 s after the heal' : `streaming ${(ms / 1000).toFixed(2)} s after the heal` });
               }
-              await waitForHealthyPrimary(t, undefined, ctx.signal, (m) => ctx.output(m));
+              await waitForHealthyPrimary(t, undefined, ctx.signal, (m) => ctx.output(m), failoverWaitMs);
             } else {
               // Keep writing until the cluster has a healthy primary again (a new one if the fault demands it).
-              await waitForHealthyPrimary(t, expectFailover ? target : undefined, ctx.signal, (m) => ctx.output(m));
+              await waitForHealthyPrimary(t, expectFailover ? target : undefined, ctx.signal, (m) => ctx.output(m), failoverWaitMs);
             }
             // Then until the writers themselves got through (a restart in place leaves no new primary to wait for).
-            await waitUntil('the writers to be acknowledged again', () => writesRecovered(writers.log, faultAt) || notYet('no ack since the fault'), { timeoutMs: 60_000, signal: ctx.signal })
+            await waitUntil('the writers to be acknowledged again', () => writesRecovered(writers.log, faultAt) || notYet('no ack since the fault'), { timeoutMs: failoverWaitMs, signal: ctx.signal })
               .catch((e: unknown) => { if (!(e instanceof WaitTimeout)) throw e; }); // the analysis reports the gap
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
@@ -289,7 +294,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           if (!log) throw new Error('no write log');
           const lost = await missingAcked(connection, log.acks);
           const report = analyzeRun(log, faultAt, lost);
-          checks.push(...faultChecks(fault, { target, primary, primaryAfterHeal, dataDirBefore, dataDirAfter: dataDirBefore ? (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim() : '', liftedAt, report, log }));
+          checks.push(...faultChecks(fault, { target, primary, primaryAfterHeal, dataDirBefore, dataDirAfter: dataDirBefore ? (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim() : '', liftedAt, report, log }, bounds));
           // Role changes from the cluster's history, on the run's clock, for the timeline.
           const history = await readClusterState(t, { history: true }).then((s) => s.history ?? []).catch(() => []);
           const changes = history
@@ -309,6 +314,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
 export function faultChecks(
   fault: Fault,
   r: { target: string; primary: string; primaryAfterHeal: string; dataDirBefore: string; dataDirAfter: string; liftedAt: number | null; report: RunReport; log: WriteLog },
+  bounds: PromiseBounds = BOUNDS,
 ): PromiseCheck[] {
   const spec = FAULT_SPECS[fault];
   const out: PromiseCheck[] = [];
@@ -324,14 +330,14 @@ export function faultChecks(
   if (spec.failover === 'required' && r.target === r.primary) {
     // A write in flight when the fault landed may still be acknowledged; what counts is the new primary's first ack.
     const ms = r.report.firstAckOnNewPrimaryMs;
-    const bound = BOUNDS.ackAgainAfterFaultMs;
+    const bound = bounds.ackAgainAfterFaultMs;
     out.push({ promise: `writes acknowledged by a new primary within ${bound / 1000} s of the ${fault}`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'no ack on another node' : `first ack on the new primary ${s(ms)} after the fault` });
   }
   if (fault === 'etcd-quorum' && r.liftedAt !== null) {
     const lifted = r.liftedAt;
     const first = r.log.acks.filter((a) => a.ackAt >= lifted).reduce((m, a) => Math.min(m, a.ackAt), Infinity);
     const ms = Number.isFinite(first) ? first - lifted : null;
-    const bound = BOUNDS.ackAgainAfterQuorumMs;
+    const bound = bounds.ackAgainAfterQuorumMs;
     out.push({ promise: `writes acknowledged again within ${bound / 1000} s of etcd's quorum returning`, kept: ms !== null && ms <= bound, evidence: ms === null ? 'no ack after the quorum returned' : `first ack ${s(ms)} after etcd was started again` });
   }
   return out;
@@ -349,15 +355,15 @@ async function waitForStreaming(t: Topology, node: string, timeoutMs: number, si
 }
 
 /** Waits for a healthy primary other than `notOn` (if given), through the view of a daemon that reaches etcd. */
-async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, signal: AbortSignal, say: (m: string) => void): Promise<void> {
+async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, signal: AbortSignal, say: (m: string) => void, timeoutMs = 60_000): Promise<void> {
   await waitUntil(`a healthy primary${notOn ? ` other than ${notOn}` : ''} after the fault`, async () => {
     const s = await readClusterState(t).catch(() => undefined);
-    if (!s) return notYet('no pgdaemon status');
+    if (!s) return notYet('no status from the HA manager');
     const p = s.desired?.primary;
     const m = s.members.find((x) => x.node === p);
     if (p && p !== notOn && m?.role === 'primary' && m.pgUp) return true;
     return notYet(`waiting for a new primary (desired ${p ?? '-'})`);
-  }, { timeoutMs: 60_000, intervalMs: 200, signal, onReason: say });
+  }, { timeoutMs, intervalMs: 200, signal, onReason: say });
 }
 
 export function formatChaos(r: ChaosResult): string {

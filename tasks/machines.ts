@@ -23,7 +23,7 @@ import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { OneAtATime } from '../common/one-at-a-time.js';
 import type { Step } from './graph/step.js';
-import { pgdaemonSteps } from './pgdaemon/deploy-steps.js';
+import { haManager } from './ha-manager.js';
 
 export const UNCHANGED = 'unchanged';
 
@@ -163,7 +163,7 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     });
   }
   steps.push(
-    ...pgdaemonSteps(t, {
+    ...haManager(t).steps(t, {
       needsMachines: ['secrets', ...machinesOf(t, 'postgres').map(machineStepId)],
       needsHaproxy: machinesOf(t, 'haproxy').map((h) => `haproxy:${h.name}`),
     }),

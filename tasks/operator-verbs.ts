@@ -4,10 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { ClusterConfig } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
-import { renderConfig } from '../daemon/config-edit.js';
 import { readClusterState, withClusterClient } from '../ha/lab-cluster-client.js';
 import { requestRoleChange } from '../ha/role-change.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
@@ -50,9 +48,9 @@ export async function nodeVerbCommand(t: Topology, kind: 'restart' | 'reinit', n
     withClusterClient(t, (c) => c.nodeRequest(kind, node, wait, (l) => spin.update(l))), (out) => out);
 }
 
-export async function configShowCommand(t: Topology): Promise<{ config: ClusterConfig; text: string }> {
-  const config = await withClusterClient(t, (c) => c.config());
-  return { config, text: renderConfig(config) };
+export async function configShowCommand(t: Topology): Promise<{ config: unknown; text: string }> {
+  const { document, text } = await withClusterClient(t, (c) => c.configView());
+  return { config: document, text };
 }
 
 export async function configSetCommand(t: Topology, assignments: string[]): Promise<string> {

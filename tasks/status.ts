@@ -6,7 +6,7 @@ import { existingMachines } from './destroy.js';
 import { addMongoStates } from './mongo-status.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
-import { DAEMON_UNIT } from './pgdaemon/node-files.js';
+import { haManager } from './ha-manager.js';
 import { formatTable } from '../common/text-table.js';
 
 function formatBytes(n: number): string {
@@ -21,7 +21,7 @@ export interface MachineStatus {
   role: string;
   state: 'running' | 'stopped' | 'absent';
   services: Record<string, string>;
-  /** PostgreSQL nodes, from pgdaemon's published state. */
+  /** PostgreSQL nodes, from the HA manager's view (pgdaemon's published state, Patroni's REST API). */
   postgres?: { want: string | null; role: string; timeline: number | null; lsn: string; lagBytes: number | null; leader: boolean; message: string; restarting?: boolean; pendingRestart?: string[] };
   /** MongoDB members: the replica set state the member reports (hello). */
   mongo?: { state: string };
@@ -37,12 +37,13 @@ export interface StatusReport {
 export async function collectStatus(t: Topology): Promise<StatusReport> {
   const procs = machineProcesses();
   const existing = new Set(existingMachines());
+  const haUnit = haManager(t).unit;
   const rows = await Promise.all(
     t.machines.map(async (m): Promise<MachineStatus> => {
       const running = procs.get(m.name)?.leaderPid !== undefined;
       const state = running ? 'running' : existing.has(m.name) ? 'stopped' : 'absent';
       const services: Record<string, string> = {};
-      const units = [...ROLE_MODULES[m.role].units, ...(m.role === 'postgres' ? [DAEMON_UNIT] : [])];
+      const units = [...ROLE_MODULES[m.role].units, ...(m.role === 'postgres' ? [haUnit] : [])];
       if (running && units.length > 0) {
         const r = await execIn(m.name, ['systemctl', 'is-active', ...units], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
         const states = r?.stdout.split('\n') ?? [];
@@ -51,7 +52,7 @@ export async function collectStatus(t: Topology): Promise<StatusReport> {
       return { machine: m.name, ip: m.ip, role: m.role, state, services };
     }),
   );
-  const cluster = rows.some((r) => r.role === 'postgres' && r.services['pgdaemon'] === 'active') ? await readClusterState(t).catch(() => undefined) : undefined;
+  const cluster = rows.some((r) => r.role === 'postgres' && r.services[haUnit.replace(/\.service$/, '')] === 'active') ? await readClusterState(t).catch(() => undefined) : undefined;
   if (cluster) {
     for (const r of rows) {
       const m = cluster.members.find((x) => x.node === r.machine);

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { ETCD_CLIENT_PORT } from '../../lab/roles/etcd.js';
 import { DAEMON_HTTP_PORT } from '../../lab/roles/haproxy.js';
 import { POSTGRES_PORT } from '../../lab/roles/postgres.js';
+import { PATRONI_API_USER } from '../../ha/lab-cluster-client.js';
 import { APP_DATABASE, APP_USER, type LabSecrets } from '../../lab/secrets.js';
 import { machinesOf, patroniSettingsOf, replicationOf, type Machine, type Topology } from '../../lab/topology.js';
 
@@ -15,8 +16,6 @@ export const PATRONI_DATA_DIR = '/var/lib/postgresql/pglab';
 export const PATRONI_POST_BOOTSTRAP = '/usr/local/lib/pglab/patroni-post-bootstrap';
 export const PATRONI_POST_BOOTSTRAP_SQL = '/etc/patroni/post-bootstrap.sql';
 export const PATRONI_ROLE_CHANGE = '/usr/local/lib/pglab/patroni-role-change';
-/** The REST API's user for its unsafe methods (POST, PATCH); the password is the lab's API token. */
-export const PATRONI_API_USER = 'pglab';
 
 /**
  * The PostgreSQL settings pgdaemon writes into every node's postgresql.conf (daemon/postgres-conf.ts) that are not
@@ -72,7 +71,8 @@ export function patroniConfig(m: Machine, t: Topology, secrets: LabSecrets): Rec
     restapi: {
       listen: `0.0.0.0:${DAEMON_HTTP_PORT}`,
       connect_address: `${m.ip}:${DAEMON_HTTP_PORT}`,
-      // GETs (haproxy's checks, status) need none; switchover, failover, restart, reinitialize and config do.
+      // GETs (haproxy's checks, status) need none; switchover, failover, restart, reinitialize and config do (the
+      // cluster client sends the lab's API token: ha/lab-cluster-client.ts).
       authentication: { username: PATRONI_API_USER, password: secrets.apiToken },
     },
     etcd3: {

@@ -4,7 +4,7 @@ import { renderHba, renderPostgresqlConf } from '../../../daemon/postgres-conf.j
 import { IMAGE_RECIPE, PATRONI_IMAGE_RECIPE, recipeHash, recipeOf, recipesOf, roleImageDir } from '../../../lab/image.js';
 import type { LabSecrets } from '../../../lab/secrets.js';
 import { parseTopology } from '../../../lab/topology-file.js';
-import { DEFAULT_TOPOLOGY, machinesOf, type Topology } from '../../../lab/topology.js';
+import { DEFAULT_TOPOLOGY, haOf, machinesOf, type Topology } from '../../../lab/topology.js';
 import { patroniNodeFiles, patroniRoleChangeScript } from '../../../tasks/patroni/node-files.js';
 import { LAB_POSTGRES_PARAMETERS, patroniConfig, patroniYml, postBootstrapSql } from '../../../tasks/patroni/patroni-yml.js';
 
@@ -108,7 +108,8 @@ describe('topology: ha and patroni', () => {
   };
 
   it('runs pgdaemon unless the file says ha: patroni', () => {
-    expect(parseTopology('', 'f.yaml').ha).toBe('pgdaemon');
+    expect(parseTopology('', 'f.yaml').ha).toBeUndefined();
+    expect(haOf(parseTopology('', 'f.yaml'))).toBe('pgdaemon');
     expect(patroniLab().ha).toBe('patroni');
     expect(patroniLab().patroni).toBeUndefined();
     expect(patroniLab('patroni:\n  ttl: 35\n').patroni).toEqual({ ttl: 35, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576 });
