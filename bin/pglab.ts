@@ -4,7 +4,8 @@ import { describeError, exitCodeOf, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
 import { healSteps } from '../tasks/chaos-heal.js';
-import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
+import { MATRIX_DEFAULT_FAULTS, parseFaults, runMatrix } from '../tasks/chaos-matrix.js';
+import { parseManagerList, runSideBySide } from '../tasks/chaos-side-by-side.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
 import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
@@ -21,7 +22,7 @@ import { machinesSteps } from '../tasks/machines.js';
 import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
 import { printJson } from '../tasks/json-stdout.js';
 import { collectStatus, formatStatusTable } from '../tasks/status.js';
-import { resolveTopology } from '../tasks/topology-source.js';
+import { resolveLabTopology, resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf, withHa } from '../lab/topology.js';
 import { parseHaManager, requireSameHaManager } from '../tasks/ha-manager.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
@@ -58,7 +59,7 @@ function topologyOption(cmd: Command): Command {
 
 /** The lab's topology for commands that act on an existing lab. */
 function labTopology(flag?: string) {
-  return resolveTopology(flag).topology;
+  return resolveLabTopology(flag).topology;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -303,11 +304,22 @@ async function main(argv: string[]): Promise<number> {
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
         .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
         .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
+        .option('--ha <managers>', 'matrix: side by side, e.g. pgdaemon,patroni: for each manager a new lab (the lab is destroyed first, and the last one is left up), the same matrix, one table')
         .option('--json', 'print the report as JSON on stdout (progress on stderr)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; ha?: string; json?: boolean }) => {
     if (opts.delay !== undefined || opts.loss !== undefined)
       throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
+    if (opts.ha !== undefined) {
+      if (fault !== 'matrix') throw new UserError('--ha is for `pglab chaos matrix` (side by side); a single fault runs on the lab\'s own manager', 'pglab chaos matrix --ha pgdaemon,patroni [--faults kill,switchover]');
+      if (opts.dryRun) throw new UserError('--ha cannot be combined with --dry-run: each manager needs its own lab');
+      for (const [flag, v] of [['--repeat', opts.repeat], ['--writers', opts.writers]] as const) whole(v, flag, 1);
+      for (const [flag, v] of [['--for', opts.for], ['--warmup', opts.warmup], ['--after', opts.after]] as const) parseDuration(v, flag);
+      parseFaults(opts.faults); // an unknown fault is refused before any lab is destroyed
+      const matrixArgs = ['--writers', opts.writers, '--warmup', opts.warmup, '--after', opts.after, '--repeat', opts.repeat, '--for', opts.for, ...(opts.faults ? ['--faults', opts.faults] : [])];
+      exitCode = await runSideBySide({ managers: parseManagerList(opts.ha), ...(opts.topology ? { topologyFlag: opts.topology } : {}), matrixArgs, reportDir: opts.report, plain: !!opts.plain || !process.stderr.isTTY });
+      return;
+    }
     const t = labTopology(opts.topology);
     if (isMongoChaos(t, machine) && machine) {
       // The replica set has its own path: no writers through haproxy, the election time is what is measured.

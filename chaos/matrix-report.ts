@@ -14,39 +14,80 @@ export interface MatrixRow {
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 const triple = (g: ReturnType<typeof summarizeRuns>) => (g ? `${sec(g.min)} / ${sec(g.median)} / ${sec(g.max)}` : '-');
 
+/** The figures of one fault's runs, as the matrix prints them. */
+export function matrixCells(r: MatrixRow, synchronous: boolean): { runs: string; gap: string; newPrimaryAck: string; acked: string; lost: string; splitBrain: string; promises: string } {
+  const gap = summarizeRuns(r.runs);
+  const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
+  const checks = r.runs.flatMap((x) => [
+    ...x.checks.map((c) => c.kept),
+    x.splitBrainAcks === 0,
+    ...(synchronous ? [x.lostAcked === 0] : []),
+  ]);
+  const kept = checks.filter(Boolean).length;
+  return {
+    runs: r.error ? `0 (${r.error.split('\n')[0]?.slice(0, 60)})` : String(r.runs.length),
+    gap: triple(gap),
+    newPrimaryAck: ack ? sec(ack.median) : '-',
+    acked: String(r.runs.reduce((n, x) => n + x.acked, 0)),
+    lost: String(r.runs.reduce((n, x) => n + x.lostAcked, 0)),
+    splitBrain: String(r.runs.reduce((n, x) => n + x.splitBrainAcks, 0)),
+    promises: r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
+  };
+}
+
 /** One row per fault; "PROMISES" counts kept promises over all runs, split-brain and sync losses included. */
 export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): string {
   const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'PROMISES KEPT'];
   const body = rows.map((r) => {
-    const gap = summarizeRuns(r.runs);
-    const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
-    const checks = r.runs.flatMap((x) => [
-      ...x.checks.map((c) => c.kept),
-      x.splitBrainAcks === 0,
-      ...(synchronous ? [x.lostAcked === 0] : []),
-    ]);
-    const kept = checks.filter(Boolean).length;
-    return [
-      r.fault,
-      r.error ? `0 (${r.error.split('\n')[0]?.slice(0, 60)})` : String(r.runs.length),
-      triple(gap),
-      ack ? sec(ack.median) : '-',
-      String(r.runs.reduce((n, x) => n + x.acked, 0)),
-      String(r.runs.reduce((n, x) => n + x.lostAcked, 0)),
-      String(r.runs.reduce((n, x) => n + x.splitBrainAcks, 0)),
-      r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
-    ];
+    const c = matrixCells(r, synchronous);
+    return [r.fault, c.runs, c.gap, c.newPrimaryAck, c.acked, c.lost, c.splitBrain, c.promises];
   });
   return formatTable([header, ...body]);
+}
+
+/** One manager's matrix in a side-by-side run: which manager, with which settings, and its rows. */
+export interface ManagerColumn {
+  manager: string;
+  settings: string;
+  rows: MatrixRow[];
+}
+
+/** The faults of every column, in the order they first appear. */
+function faultsOf(columns: readonly ManagerColumn[]): string[] {
+  return [...new Set(columns.flatMap((c) => c.rows.map((r) => r.fault)))];
+}
+
+/** One row per fault, each figure once per manager side by side; the managers and their settings above it. */
+export function formatSideBySide(columns: readonly ManagerColumn[], synchronous: boolean): string {
+  const metrics: [string, keyof ReturnType<typeof matrixCells>][] = [
+    ['WRITE GAP min/med/max', 'gap'],
+    ['NEW PRIMARY ACK', 'newPrimaryAck'],
+    ['LOST/ACKED', 'lost'],
+    ['SPLIT-BRAIN', 'splitBrain'],
+    ['PROMISES KEPT', 'promises'],
+  ];
+  const header = ['FAULT', ...metrics.flatMap(([name]) => columns.map((c) => `${name} ${c.manager}`))];
+  const body = faultsOf(columns).map((fault) => [
+    fault,
+    ...metrics.flatMap(([, key]) => columns.map((c) => {
+      const row = c.rows.find((r) => r.fault === fault);
+      if (!row) return 'not run';
+      const cells = matrixCells(row, synchronous);
+      return key === 'lost' ? `${cells.lost}/${cells.acked}` : cells[key];
+    })),
+  ]);
+  const legend = columns.map((c) => `${c.manager}: ${c.settings}`);
+  return [...legend, formatTable([header, ...body])].join('\n');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 /** An inline SVG: one line per node (acks per bin), a red mark at the fault, a green one where it was lifted. */
-export function timelineSvg(t: Timeline, width = 720, height = 140): string {
+export function timelineSvg(t: Timeline, width = 720, height = 140, scaleBins = 0): string {
   const series = Object.entries(t.nodes).sort(([a], [b]) => a.localeCompare(b));
-  const bins = Math.max(1, ...series.map(([, v]) => v.length));
+  // scaleBins: charts shown one above the other share one time axis (the longest run's).
+  const bins = Math.max(1, scaleBins, ...series.map(([, v]) => v.length));
   const max = Math.max(1, ...series.flatMap(([, v]) => v));
   const x = (bin: number) => 40 + (bin / bins) * (width - 60);
   const y = (v: number) => height - 20 - (v / max) * (height - 40);
@@ -89,6 +130,33 @@ export function matrixHtml(rows: readonly MatrixRow[], synchronous: boolean, tit
       parts.push(timelineSvg(run.timeline));
       for (const c of run.checks) parts.push(`<div class="${c.kept ? '' : 'broken'}">${c.kept ? 'kept' : 'BROKEN'}: ${esc(c.promise)} (${esc(c.evidence)})</div>`);
     });
+  }
+  return parts.join('\n');
+}
+
+/** The side-by-side report: the table, then per fault each manager's timelines one above the other. */
+export function sideBySideHtml(columns: readonly ManagerColumn[], synchronous: boolean, title: string): string {
+  const parts = [
+    '<!doctype html><meta charset="utf-8"><title>' + esc(title) + '</title>',
+    '<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}.broken{color:#b00;font-weight:bold}h3{margin-bottom:0.2em}</style>',
+    `<h1>${esc(title)}</h1>`,
+    `<pre>${esc(formatSideBySide(columns, synchronous))}</pre>`,
+    '<p>Each chart: acknowledged writes per 50 ms, one line per node that acknowledged them; red: the fault; green: where a timed fault was lifted; grey: role changes from the manager\'s history. For each fault the managers\' runs are one above the other, on the same time scale from the writers\' start.</p>',
+  ];
+  const binsOf = (t: Timeline) => Math.max(0, ...Object.values(t.nodes).map((v) => v.length));
+  for (const fault of faultsOf(columns)) {
+    parts.push(`<h2>${esc(fault)}</h2>`);
+    const scale = Math.max(0, ...columns.flatMap((c) => c.rows.filter((r) => r.fault === fault).flatMap((r) => r.runs.map((run) => binsOf(run.timeline)))));
+    for (const c of columns) {
+      const r = c.rows.find((x) => x.fault === fault);
+      if (!r) continue;
+      if (r.error) parts.push(`<p class="broken">${esc(c.manager)}: not run: ${esc(r.error)}</p>`);
+      r.runs.forEach((run, i) => {
+        parts.push(`<h3>${esc(c.manager)}, run ${i + 1}: ${esc(run.target)} — write gap ${run.writeGapMs === null ? '-' : sec(run.writeGapMs)}, lost ${run.lostAcked}, split-brain ${run.splitBrainAcks}</h3>`);
+        parts.push(timelineSvg(run.timeline, 960, 140, scale));
+        for (const ch of run.checks) parts.push(`<div class="${ch.kept ? '' : 'broken'}">${ch.kept ? 'kept' : 'BROKEN'}: ${esc(ch.promise)} (${esc(ch.evidence)})</div>`);
+      });
+    }
   }
   return parts.join('\n');
 }

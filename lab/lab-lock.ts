@@ -54,6 +54,29 @@ export function readLockHolder(holderFile = paths.lockHolder()): LockHolder | un
   }
 }
 
+/** The parent of `pid`, from /proc (field 4 of stat, after the command name in parentheses); null when gone. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the lab lock is held by an ancestor of this process: a pglab command that runs pglab commands as its
+ * children (the side-by-side chaos matrix runs destroy, machines and chaos matrix) lends them its lock, since they
+ * would otherwise wait for it for ever. Only a descendant of the holder can be lent it.
+ */
+export function lockHeldByAncestor(holderFile = paths.lockHolder(), self = process.pid): boolean {
+  const holder = readLockHolder(holderFile);
+  if (!holder) return false;
+  for (let pid = parentOf(self), hops = 0; pid !== null && hops < 64; pid = parentOf(pid), hops++) if (pid === holder.pid) return true;
+  return false;
+}
+
 export function describeHolder(h: LockHolder | undefined, now = Date.now()): string {
   if (!h) return 'another pglab command (it has not said which yet)';
   const since = new Date(h.since);

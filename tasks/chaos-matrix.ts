@@ -6,7 +6,8 @@ import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { FAULTS, type Fault } from '../chaos/fault-catalog.js';
 import { formatMatrix, matrixHtml, type MatrixRow } from '../chaos/matrix-report.js';
 import { describeError, UserError } from '../common/errors.js';
-import { replicationOf, type Topology } from '../lab/topology.js';
+import { haOf, replicationOf, type Topology } from '../lab/topology.js';
+import { haManager } from './ha-manager.js';
 import { chaosSteps, type ChaosOptions, type ChaosResult } from './chaos.js';
 import { healSteps } from './chaos-heal.js';
 import { printJson, stdoutReservedForJson } from './json-stdout.js';
@@ -15,7 +16,7 @@ import { runSteps, type GraphFlags } from './run-steps.js';
 /** Every fault that needs no extra argument and does not redeploy the daemons (deploy is its own long run). */
 export const MATRIX_DEFAULT_FAULTS: readonly Fault[] = FAULTS.filter((f) => f !== 'deploy' && f !== 'cut');
 
-function parseFaults(list: string | undefined): Fault[] {
+export function parseFaults(list: string | undefined): Fault[] {
   if (!list) return [...MATRIX_DEFAULT_FAULTS];
   const out: Fault[] = [];
   for (const f of list.split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -23,6 +24,15 @@ function parseFaults(list: string | undefined): Fault[] {
     out.push(f as Fault);
   }
   return out;
+}
+
+/** matrix.json, and the document `chaos matrix --json` prints. */
+export interface MatrixReport {
+  replication: 'sync' | 'async';
+  manager: string;
+  /** The manager and the settings that shape its failover (tasks/ha-manager.ts). */
+  settings: string;
+  rows: MatrixRow[];
 }
 
 /** Runs the matrix; returns the exit code (1 when a promise broke or a fault could not run). */
@@ -52,12 +62,13 @@ export async function runMatrix(t: Topology, base: Omit<ChaosOptions, 'fault'>, 
     rows.push(row);
   }
   const sync = replicationOf(t) === 'sync';
-  const table = formatMatrix(rows, sync);
+  const settings = haManager(t).describe(t);
+  const table = `HA manager: ${settings}\n${formatMatrix(rows, sync)}`;
   const dir = resolve(reportDir);
   mkdirSync(dir, { recursive: true });
-  const report = { replication: sync ? 'sync' : 'async', rows };
+  const report: MatrixReport = { replication: sync ? 'sync' : 'async', manager: haOf(t), settings, rows };
   writeFileSync(join(dir, 'matrix.json'), JSON.stringify(report, null, 1));
-  writeFileSync(join(dir, 'matrix.html'), matrixHtml(rows, sync, `pglab chaos matrix (${sync ? 'sync' : 'async'} replication, ${new Date().toISOString()})`));
+  writeFileSync(join(dir, 'matrix.html'), matrixHtml(rows, sync, `pglab chaos matrix: ${settings}, ${new Date().toISOString()}`));
   // With --json the table and this line go to stderr (tasks/json-stdout.ts), the report to stdout.
   console.log(table);
   console.log(`report: ${join(dir, 'matrix.html')} and matrix.json`);

@@ -3,12 +3,17 @@
 import { spawn } from 'node:child_process';
 import { netnsPath } from '../lab/netns-path.js';
 
+/** The host's network namespace, for a command re-run inside the lab's: a path under /proc. */
+export const HOST_NETNS_ENV = 'PGLAB_HOST_NETNS';
+
 /** Re-runs `node [execArgv] script args…` under nsenter; resolves to its exit code. */
 export function rerunInLabNetns(argv: readonly string[] = process.argv): Promise<number> {
   const [node, script, ...args] = argv;
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [`--net=${netnsPath()}`, '--', node ?? process.execPath, ...process.execArgv, script ?? '', ...args], {
       stdio: 'inherit',
+      // This process waits in the host's namespace: the command inside can start host commands there (tasks/pglab-child.ts).
+      env: { ...process.env, [HOST_NETNS_ENV]: process.env[HOST_NETNS_ENV] ?? `/proc/${process.pid}/ns/net` },
     });
     // A terminal's Ctrl-C reaches the child too (same process group): forwarding it would be a second Ctrl-C, which
     // forces an exit without clean-up. Without a terminal (a script or a test signalling our pid) nobody else tells

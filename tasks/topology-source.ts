@@ -14,10 +14,20 @@ export function resolveTopology(flag?: string): { topology: Topology; source: st
 }
 
 /**
- * A file that names no HA manager runs the lab's own: a lab made with `pglab machines --ha patroni` stays a Patroni
- * lab for every later command that reads the same file (a file that names one is checked against the lab instead).
+ * The running lab's HA manager (and Patroni timing) over a topology file's. `pglab machines` takes it only when the file
+ * names none (a lab made with `--ha patroni` stays one; a file that names another is refused there). Every other
+ * command acts on the lab as it is (`force`): the manager that runs is a fact of the lab, like its machines.
  */
-export function withLabManager(t: Topology, lab: Topology | undefined): Topology {
-  if (t.ha !== undefined || lab?.ha === undefined) return t;
-  return { ...t, ha: lab.ha, ...(t.patroni === undefined && lab.patroni ? { patroni: lab.patroni } : {}) };
+export function withLabManager(t: Topology, lab: Topology | undefined, force = false): Topology {
+  if (lab?.ha === undefined || (t.ha !== undefined && !force)) return t;
+  const { patroni: _, ...rest } = t;
+  // Acting on the lab: the timing it was made with. Making it: the file's, if it has any (patroni:config sets it).
+  const patroni = force ? lab.patroni : (t.patroni ?? lab.patroni);
+  return { ...rest, ha: lab.ha, ...(patroni ? { patroni } : {}) };
+}
+
+/** The topology of the lab that exists, for commands that act on it: the file's sizes, the lab's manager. */
+export function resolveLabTopology(flag?: string): { topology: Topology; source: string } {
+  const r = resolveTopology(flag);
+  return { topology: withLabManager(r.topology, readLabRecord()?.topology, true), source: r.source };
 }
