@@ -23,7 +23,7 @@ import {
 } from './patroni-model.js';
 
 /** A read gives up on a node after this: on the bridge an answer takes milliseconds, a dead machine never answers. */
-const READ_TIMEOUT_MS = 1500;
+const READ_TIMEOUT_MS = 1000;
 /** Patroni's POST /switchover answers once the leader lock moved: up to 2 × max(10, loop_wait) s (api.py). */
 const CHANGE_TIMEOUT_MS = 90_000;
 const ROLE_CHANGE_WAIT_MS = 60_000;
@@ -52,17 +52,20 @@ export class PatroniClient implements ClusterClient {
     return { status: r.status, text: await r.text() };
   }
 
-  /** The first member whose GET `path` answers 200 with JSON, in topology order; every failure named otherwise. */
+  /** The first member whose GET `path` answers 200 with JSON (a dead one is not waited for); every failure named otherwise. */
   private async readAny(path: string): Promise<{ member: PatroniMember; json: unknown }> {
-    const tries = await Promise.allSettled(this.where.members.map(async (m) => {
-      const a = await this.request(m, 'GET', path);
-      if (a.status !== 200) throw new Error(`HTTP ${a.status}`);
-      return { member: m, json: JSON.parse(a.text) as unknown };
-    }));
-    const ok = tries.find((t) => t.status === 'fulfilled');
-    if (ok && ok.status === 'fulfilled') return ok.value;
-    const why = tries.map((t, i) => `${this.where.members[i]?.node}: ${t.status === 'rejected' ? reason(t.reason) : '?'}`);
-    throw new OperationFailed(`no Patroni REST API answered GET ${path} (${why.join('; ')})`, 'pglab status shows the machines; pglab logs pg0 patroni shows Patroni\'s log');
+    try {
+      return await Promise.any(this.where.members.map(async (m) => {
+        const a = await this.request(m, 'GET', path).catch((err: unknown) => {
+          throw new Error(`${m.node}: ${reason(err)}`);
+        });
+        if (a.status !== 200) throw new Error(`${m.node}: HTTP ${a.status}`);
+        return { member: m, json: JSON.parse(a.text) as unknown };
+      }));
+    } catch (err) {
+      const why = err instanceof AggregateError ? err.errors.map((e: unknown) => (e as Error).message).join('; ') : reason(err);
+      throw new OperationFailed(`no Patroni REST API answered GET ${path} (${why})`, "pglab status shows the machines; pglab logs pg0 patroni shows Patroni's log");
+    }
   }
 
   private member(node: string): PatroniMember {

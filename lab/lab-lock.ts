@@ -65,14 +65,17 @@ function parentOf(pid: number): number | null {
   }
 }
 
+/** Set by a lock holder on the pglab commands it runs as children (tasks/pglab-child.ts): its pid. */
+export const LENT_LOCK_ENV = 'PGLAB_LENT_LOCK';
+
 /**
- * True when the lab lock is held by an ancestor of this process: a pglab command that runs pglab commands as its
- * children (the side-by-side chaos matrix runs destroy, machines and chaos matrix) lends them its lock, since they
- * would otherwise wait for it for ever. Only a descendant of the holder can be lent it.
+ * True when the lab lock is lent to this process: its holder runs pglab commands as its children (the side-by-side
+ * chaos matrix runs destroy, machines and chaos matrix), which would otherwise wait for the lock for ever. The holder
+ * names itself in the environment it gives them, and must be an ancestor of this process; nothing else is lent it.
  */
-export function lockHeldByAncestor(holderFile = paths.lockHolder(), self = process.pid): boolean {
+export function lockLentToUs(holderFile = paths.lockHolder(), self = process.pid, lentBy = process.env[LENT_LOCK_ENV]): boolean {
   const holder = readLockHolder(holderFile);
-  if (!holder) return false;
+  if (!holder || lentBy !== String(holder.pid)) return false;
   for (let pid = parentOf(self), hops = 0; pid !== null && hops < 64; pid = parentOf(pid), hops++) if (pid === holder.pid) return true;
   return false;
 }

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
-import { acquireLabLock, lockHeldByAncestor, type HeldLock } from '../lab/lab-lock.js';
+import { acquireLabLock, lockLentToUs, type HeldLock } from '../lab/lab-lock.js';
 import { pglabHome } from '../lab/state-dir.js';
 import { insideNetns, netnsExists } from '../lab/netns.js';
 import { completionScript } from './completion.js';
@@ -86,7 +86,7 @@ export function installCommandHooks(program: Command): void {
         throw new CommandExit(await rerunInLabNetns());
       case 'run':
         // A pglab command run by the lock's holder (the side-by-side chaos matrix) works under its lock.
-        if (next.lock && !lockHeldByAncestor()) {
+        if (next.lock && !lockLentToUs()) {
           const verb = [path, ...action.args.filter((a) => !a.startsWith('-'))].join(' ');
           lock = await acquireLabLock(verb, { wait: opts.wait !== false, onWait: (m) => console.error(`pglab: ${m}`) });
         }

@@ -2,6 +2,7 @@
 // `pglab destroy` belong), under this command's lab lock (lab/lab-lock.ts lends it to descendants).
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { LENT_LOCK_ENV } from '../lab/lab-lock.js';
 import { HOST_NETNS_ENV } from './enter-lab-netns.js';
 
 /** The same network namespace (nsfs inode); false when either is gone. */
@@ -33,7 +34,9 @@ export function runPglab(args: readonly string[], opts: { capture?: boolean; sig
   const hostNetns = process.env[HOST_NETNS_ENV] ?? '/proc/1/ns/net';
   const [cmd, cmdArgs] = !sameNetns('/proc/self/ns/net', hostNetns) ? ['nsenter', [`--net=${hostNetns}`, '--', node ?? process.execPath, ...argv]] as const : [node ?? process.execPath, argv] as const;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...cmdArgs], { stdio: ['ignore', 'pipe', 'inherit'], ...(opts.signal ? { signal: opts.signal } : {}) });
+    // The child works under our lab lock (lab/lab-lock.ts lends it to a descendant we name).
+    const env = { ...process.env, [LENT_LOCK_ENV]: String(process.pid) };
+    const child = spawn(cmd, [...cmdArgs], { stdio: ['ignore', 'pipe', 'inherit'], env, ...(opts.signal ? { signal: opts.signal } : {}) });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       if (opts.capture) stdout += chunk;

@@ -7,7 +7,7 @@ import type { RunReport } from '../../../chaos/analyze-run.js';
 import { BOUNDS } from '../../../chaos/fault-catalog.js';
 import { formatSideBySide, type MatrixRow } from '../../../chaos/matrix-report.js';
 import { UserError } from '../../../common/errors.js';
-import { lockHeldByAncestor } from '../../../lab/lab-lock.js';
+import { lockLentToUs } from '../../../lab/lab-lock.js';
 import { parseTopology } from '../../../lab/topology-file.js';
 import { DEFAULT_TOPOLOGY, withHa } from '../../../lab/topology.js';
 import { parseManagerList } from '../../../tasks/chaos-side-by-side.js';
@@ -83,16 +83,17 @@ describe('the side-by-side table', () => {
 });
 
 describe('the lab lock lent to children', () => {
-  it('is lent to a descendant of its holder, and to no other process', async () => {
+  it('is lent to a descendant of its holder that the holder named, and to no other process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pglab-lock-'));
     const holder = join(dir, 'holder.json');
     const sleeper = spawn('sleep', ['30']);
     try {
       writeFileSync(holder, JSON.stringify({ pid: process.pid, verb: 'chaos matrix', since: new Date().toISOString() }));
-      expect(lockHeldByAncestor(holder, sleeper.pid)).toBe(true); // the sleeper is our child
-      expect(lockHeldByAncestor(holder, process.pid)).toBe(false); // not our own ancestor
+      expect(lockLentToUs(holder, sleeper.pid, String(process.pid))).toBe(true); // our child, named by us
+      expect(lockLentToUs(holder, sleeper.pid, undefined)).toBe(false); // our child, but not lent it (a test holding the lock)
+      expect(lockLentToUs(holder, process.pid, String(process.pid))).toBe(false); // not our own ancestor
       writeFileSync(holder, JSON.stringify({ pid: sleeper.pid, verb: 'machines', since: new Date().toISOString() }));
-      expect(lockHeldByAncestor(holder, process.pid)).toBe(false);
+      expect(lockLentToUs(holder, process.pid, String(sleeper.pid))).toBe(false); // named, but not an ancestor
     } finally {
       sleeper.kill();
       rmSync(dir, { recursive: true, force: true });
