@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container mmdebstrap iproute2 postgresql-15 etcd-server
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
+.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix chaos-side-by-side status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
 
 all: host-deps build machines imdb bench
 
@@ -48,6 +48,12 @@ chaos: build
 CHAOS_MATRIX_ARGS ?= --repeat 1 --for 10s
 chaos-matrix: build
 	$(PGLAB) chaos matrix $(CHAOS_MATRIX_ARGS)
+
+# The same matrix against pgdaemon and Patroni, each on a new lab (destroys the running lab; leaves the last one up).
+# docs/patroni.md; SIDE_BY_SIDE_ARGS="--topology patroni-fastest.yaml" for Patroni's fastest documented timing.
+SIDE_BY_SIDE_ARGS ?= --faults kill,switchover,kill-daemon,partition,isolate,freeze-postgres,etcd-quorum,cut-replication --repeat 1 --for 10s
+chaos-side-by-side: build
+	$(PGLAB) chaos matrix --ha pgdaemon,patroni $(SIDE_BY_SIDE_ARGS) --report pglab-chaos-report/side-by-side
 
 # Failover and switchover through haproxy under checked writers, 10 runs each.
 bench-failover: build
