@@ -142,6 +142,8 @@ export class PatroniClient implements ClusterClient {
     const s = await this.state();
     if (kind === 'reinit' && s.leader === node) throw new UserError(`${node} is the primary: reinit re-clones a replica`, `switch over first (pglab switchover), then reinit ${node}`);
     const path = kind === 'restart' ? '/restart' : '/reinitialize';
+    // Done means a new postmaster: a reinitialize answers at once, and the node may still look as before for a while.
+    const startedBefore = await this.nodeStatus(m).then((st) => st?.postmaster_start_time ?? null);
     onProgress(`${kind} of ${node} asked of its Patroni`);
     const a = await this.request(m, 'POST', path, {}, kind === 'restart' ? waitMs : READ_TIMEOUT_MS * 4).catch((err: unknown) => {
       throw new OperationFailed(`${node}'s Patroni did not take the ${kind}: ${reason(err)}`, `is Patroni running on ${node}? pglab logs ${node} patroni`);
@@ -150,13 +152,25 @@ export class PatroniClient implements ClusterClient {
     if (a.status !== 200) throw new OperationFailed(`${kind} of ${node}: Patroni says ${text || `HTTP ${a.status}`}`, `pglab logs ${node} patroni`);
     onProgress(`${node}: ${text}`);
     // A restart answers once PostgreSQL is back; a reinitialize at once: wait until the node streams again.
-    const done = await this.waitFor(`${node} back after the ${kind}`, waitMs, (st) => {
+    const done = await this.waitFor(`${node} back after the ${kind}`, waitMs, async (st) => {
       const me = st.members.find((x) => x.node === node);
       if (me && /failed/.test(me.message)) throw new OperationFailed(`${kind} of ${node} failed: ${me.message}`, `pglab logs ${node} patroni`);
+      const started = (await this.nodeStatus(m))?.postmaster_start_time ?? null;
+      if (started === null || started === startedBefore) return notYet(`${me?.message ?? 'no status'}; the old postmaster still runs`);
       const ready = me?.pgUp && (me.role === 'primary' || me.streaming);
       return ready ? me : notYet(me?.message ?? 'no status');
     });
     return `${node}: ${text}; ${done.message}`;
+  }
+
+  /** One node's GET /patroni, or null when it does not answer. */
+  private async nodeStatus(m: PatroniMember): Promise<PatroniStatus | null> {
+    try {
+      const parsed = patroniStatusSchema.safeParse(JSON.parse((await this.request(m, 'GET', '/patroni')).text));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
   }
 
   async config(): Promise<ClusterConfig> {

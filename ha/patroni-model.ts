@@ -32,6 +32,7 @@ export type PatroniCluster = z.infer<typeof patroniClusterSchema>;
 export const patroniStatusSchema = z.object({
   state: z.string(),
   role: z.string(),
+  postmaster_start_time: z.string().nullable().optional(),
   timeline: z.number().optional(),
   xlog: z.object({ location: z.number().optional(), received_location: z.number().nullable().optional(), replayed_location: z.number().nullable().optional() }).passthrough().optional(),
   replication: z.array(z.object({ application_name: z.string(), state: z.string(), sync_state: z.string() }).passthrough()).optional(),

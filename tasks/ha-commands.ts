@@ -1,8 +1,8 @@
-// `pglab switchover` and `pglab history`: operator commands on the HA cluster, via pgdaemon.
+// `pglab switchover` and `pglab history`: operator commands on the HA cluster, through its manager.
 import type { HistoryEntry } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import { haOf, machinesOf, type Topology } from '../lab/topology.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
 import { requestRoleChange } from '../ha/role-change.js';
 import type { RoleChangeReport } from './operator-verbs.js';
@@ -16,7 +16,7 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
   const before = await readClusterState(t);
   if (to && before.desired?.primary === to) return `${to} is already the primary: nothing to do`;
   const t0 = Date.now();
-  const after = await withSpinner(`switchover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}: pgdaemon hands over`, (spin) =>
+  const after = await withSpinner(`switchover from ${before.desired?.primary ?? '?'}${to ? ` to ${to}` : ''}: ${haOf(t)} hands over`, (spin) =>
     requestRoleChange(t, 'switchover', to, false, (m) => spin.update(m)), (s) => `new primary ${s.desired?.primary}, haproxy routes to it`);
   return { kind: 'switchover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: false, seconds: (Date.now() - t0) / 1000 };
 }
