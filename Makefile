@@ -50,7 +50,7 @@ chaos-matrix: build
 	$(PGLAB) chaos matrix $(CHAOS_MATRIX_ARGS)
 
 # The same matrix against pgdaemon and Patroni, each on a new lab (destroys the running lab; leaves the last one up).
-# docs/patroni.md; SIDE_BY_SIDE_ARGS="--topology patroni-fastest.yaml" for Patroni's fastest documented timing.
+# docs/patroni.md; SIDE_BY_SIDE_ARGS="… --topology docs/patroni-fastest.yaml" for Patroni's fastest documented timing.
 SIDE_BY_SIDE_ARGS ?= --faults kill,switchover,kill-daemon,partition,isolate,freeze-postgres,etcd-quorum,cut-replication --repeat 1 --for 10s
 chaos-side-by-side: build
 	$(PGLAB) chaos matrix --ha pgdaemon,patroni $(SIDE_BY_SIDE_ARGS) --report pglab-chaos-report/side-by-side

@@ -31,8 +31,9 @@ export function runPglab(args: readonly string[], opts: { capture?: boolean; sig
   const argv = [...process.execArgv, script ?? '', ...args];
   // Outside the host's namespace (this command re-ran itself in the lab's, which a child's destroy may since have
   // deleted) the child goes back to the host's: the namespace of the pglab process that waits for this one.
-  const hostNetns = process.env[HOST_NETNS_ENV] ?? '/proc/1/ns/net';
-  const [cmd, cmdArgs] = !sameNetns('/proc/self/ns/net', hostNetns) ? ['nsenter', [`--net=${hostNetns}`, '--', node ?? process.execPath, ...argv]] as const : [node ?? process.execPath, argv] as const;
+  // Without it this process never left the host's namespace (only rerunInLabNetns moves a command, and sets it).
+  const hostNetns = process.env[HOST_NETNS_ENV];
+  const [cmd, cmdArgs] = hostNetns && !sameNetns('/proc/self/ns/net', hostNetns) ? ['nsenter', [`--net=${hostNetns}`, '--', node ?? process.execPath, ...argv]] as const : [node ?? process.execPath, argv] as const;
   return new Promise((resolve, reject) => {
     // The child works under our lab lock (lab/lab-lock.ts lends it to a descendant we name).
     const env = { ...process.env, [LENT_LOCK_ENV]: String(process.pid) };
