@@ -57,27 +57,27 @@ function faultsOf(columns: readonly ManagerColumn[]): string[] {
   return [...new Set(columns.flatMap((c) => c.rows.map((r) => r.fault)))];
 }
 
-/** One row per fault, each figure once per manager side by side; the managers and their settings above it. */
+/** One row per fault, each figure once per manager side by side (two header rows); the managers' settings above. */
 export function formatSideBySide(columns: readonly ManagerColumn[], synchronous: boolean): string {
-  const metrics: [string, keyof ReturnType<typeof matrixCells>][] = [
-    ['WRITE GAP min/med/max', 'gap'],
-    ['NEW PRIMARY ACK', 'newPrimaryAck'],
-    ['LOST/ACKED', 'lost'],
-    ['SPLIT-BRAIN', 'splitBrain'],
-    ['PROMISES KEPT', 'promises'],
+  const bare = (text: string) => text.replace(/s\b/g, '').replace(/ \/ /g, '/'); // "1.47s / 1.56s / 1.65s" → "1.47/1.56/1.65"
+  const metrics: [string, (c: ReturnType<typeof matrixCells>) => string][] = [
+    ['WRITE GAP (s) min/med/max', (c) => bare(c.gap)],
+    ['NEW PRIMARY ACK (s)', (c) => bare(c.newPrimaryAck)],
+    ['LOST/ACKED', (c) => `${c.lost}/${c.acked}`],
+    ['SPLIT-BRAIN', (c) => c.splitBrain],
+    ['PROMISES KEPT', (c) => c.promises],
   ];
-  const header = ['FAULT', ...metrics.flatMap(([name]) => columns.map((c) => `${name} ${c.manager}`))];
+  const groups = ['', ...metrics.flatMap(([name]) => columns.map((_, i) => (i === 0 ? name : '')))];
+  const names = ['FAULT', ...metrics.flatMap(() => columns.map((c) => c.manager))];
   const body = faultsOf(columns).map((fault) => [
     fault,
-    ...metrics.flatMap(([, key]) => columns.map((c) => {
+    ...metrics.flatMap(([, pick]) => columns.map((c) => {
       const row = c.rows.find((r) => r.fault === fault);
-      if (!row) return 'not run';
-      const cells = matrixCells(row, synchronous);
-      return key === 'lost' ? `${cells.lost}/${cells.acked}` : cells[key];
+      return row ? pick(matrixCells(row, synchronous)) : 'not run';
     })),
   ]);
   const legend = columns.map((c) => `${c.manager}: ${c.settings}`);
-  return [...legend, formatTable([header, ...body])].join('\n');
+  return [...legend, formatTable([groups, names, ...body])].join('\n');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -105,8 +105,11 @@ export class PatroniClient implements ClusterClient {
   async roleChange(kind: RoleChangeKind, to: string | null, force: boolean, onProgress: (line: string) => void): Promise<void> {
     const before = await this.state();
     const req = patroniRoleChange(before, kind, to, force);
-    // Any member takes the request: it writes Patroni's failover key and waits for the leader lock to move.
-    const via = this.where.members.find((m) => before.members.find((x) => x.node === m.node)?.pgUp) ?? this.member(before.leader ?? '');
+    // Any member takes the request (it writes Patroni's failover key and waits for the lock to move), but only the one
+    // that takes it wakes its loop at once: the leader, as patronictl does, or the switchover waits for the leader's
+    // next loop (up to loop_wait; 7 s seen at loop_wait 10).
+    const up = (n: string | null) => n !== null && before.members.find((x) => x.node === n)?.pgUp === true;
+    const via = up(before.leader) ? this.member(before.leader as string) : (this.where.members.find((m) => up(m.node)) ?? this.member(before.leader ?? ''));
     onProgress(`${kind} requested from Patroni on ${via.node}${to ? ` to ${to}` : ''}; waiting for the leader lock to move`);
     const a = await this.request(via, 'POST', req.path, req.body, CHANGE_TIMEOUT_MS);
     const text = a.text.trim();
