@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatTable as textTable } from '../common/text-table.js';
 
 const here = new URL('../..', import.meta.url).pathname;
 const PGLAB = join(here, 'bin/pglab');
@@ -140,8 +141,7 @@ function benchOverhead(): Figure[] {
 
 export function formatTable(figures: readonly Figure[], conditions: string): string {
   const rows = [['FIGURE', 'MEASURED', 'GOAL', 'MET'], ...figures.map((f) => [f.what, f.value, f.goal, f.met === null ? '-' : f.met ? 'yes' : 'NO'])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const table = textTable(rows);
   return [table, '', conditions, ...figures.map((f) => `- ${f.what}: ${f.how}`)].join('\n');
 }
 

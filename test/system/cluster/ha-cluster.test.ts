@@ -2,7 +2,7 @@
 // switchover, rolling deploy and a killed primary keep every acknowledged write.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, pglab } from '../../support/pglab-cli.js';
+import { leftovers, pglab, stdoutJson } from '../../support/pglab-cli.js';
 
 interface ChaosJson {
   runs: {
@@ -22,8 +22,7 @@ interface ChaosJson {
 async function chaos(args: string[]): Promise<ChaosJson> {
   const r = await pglab(['chaos', ...args, '--json', '--writers', '4']);
   expect(r.code, r.out).toBe(0);
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as ChaosJson;
+  return stdoutJson<ChaosJson>(r);
 }
 
 /** The daemons' last journal lines: a broken promise in CI is explained by them, and the test lab goes with the run. */
@@ -212,11 +211,13 @@ describe('HA cluster behind haproxy (real lab)', () => {
   });
 
   it('runs stop, cut, slow-network and disk-full with every promise kept (each fault of the catalogue runs in this file)', async () => {
-    const r = await pglab(['chaos', 'matrix', '--faults', 'stop,cut,slow-network,disk-full', '--from', 'haproxy0', '--for', '6s', '--writers', '4', '--report', '/tmp/pglab-test-matrix2']);
+    // --json: the report alone on stdout, the table and the progress on stderr.
+    const r = await pglab(['chaos', 'matrix', '--faults', 'stop,cut,slow-network,disk-full', '--from', 'haproxy0', '--for', '6s', '--writers', '4', '--report', '/tmp/pglab-test-matrix2', '--json']);
     expect(r.code, r.out).toBe(0);
-    const table = r.stdout.split('\n').filter((l) => /^(stop|cut|slow-network|disk-full) /.test(l));
-    expect(table).toHaveLength(4);
-    for (const row of table) expect(row, row).toMatch(/ (\d+)\/\1$/);
+    const report = stdoutJson<{ replication: string; rows: { fault: string; runs: { checks: { promise: string; kept: boolean; evidence: string }[] }[] }[] }>(r);
+    expect(report.rows.map((x) => x.fault)).toEqual(['stop', 'cut', 'slow-network', 'disk-full']);
+    for (const row of report.rows) for (const c of row.runs.flatMap((x) => x.checks)) expect(c.kept, `${row.fault}: ${c.promise} (${c.evidence})`).toBe(true);
+    expect(r.out.split('\n').filter((l) => /^(stop|cut|slow-network|disk-full) /.test(l))).toHaveLength(4);
     const df = await pglab(['exec', 'pg0', '--', 'findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/var/lib/postgresql']);
     expect(df.stdout).toMatch(/\/dev\/loop\d+\s+ext4/); // its own file system, so a full disk is the node's alone
   });

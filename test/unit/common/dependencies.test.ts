@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const PRODUCT_DIRS = ['bin', 'common', 'lab', 'network', 'tasks', 'daemon', 'chaos', 'imdb-data', 'bench'];
+const PRODUCT_DIRS = ['bin', 'common', 'lab', 'tasks', 'daemon', 'chaos', 'imdb-data', 'bench'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
