@@ -26,10 +26,8 @@ import { resolveLabTopology, resolveTopology } from '../tasks/topology-source.js
 import { replicationOf, withHa } from '../lab/topology.js';
 import { parseHaManager, requireSameHaManager } from '../tasks/ha-manager.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
-import { MONGO_TARBALL_NAME } from '../lab/mongo-tarball.js';
-import { mongoTarballFor } from '../tasks/mongo-target.js';
-import { labMongoUri } from '../tasks/mongo-imdb.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/mongo-chaos.js';
+import { labMongoUri, MONGO_TARBALL_NAME, mongoTarballFor } from '../lab/roles/mongo/index.js';
+import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/chaos-mongo.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
