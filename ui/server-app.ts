@@ -92,6 +92,7 @@ export function uiApp(s: UiState): Hono {
   });
 
   app.get('/events', (c) => events(c, s));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   app.get('/api/snapshot', (c) => {
     const snap = s.latest();

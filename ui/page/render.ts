@@ -6,7 +6,7 @@ import { byId, bytes, clock, h, millis } from './format.js';
 export type MachineButtons = (m: UiMachine, s: UiSnapshot) => HTMLElement[];
 
 export function renderSnapshot(s: UiSnapshot, buttons: MachineButtons): void {
-  byId('lab').textContent = `${s.lab} · ${s.manager}`;
+  byId('lab').textContent = `lab ${s.lab} · HA manager ${s.manager}`;
   const c = s.cluster;
   const line = byId('cluster-line');
   line.replaceChildren(
