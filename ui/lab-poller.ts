@@ -63,7 +63,9 @@ export class LabPoller {
       const withServices = started - this.lastServicesAt >= this.times.servicesMs;
       if (withServices) this.lastServicesAt = started;
       try {
-        this.onSnapshot(await this.read(withServices));
+        const snap = await this.read(withServices);
+        snap.readMs = Math.round(performance.now() - started);
+        this.onSnapshot(snap);
       } catch (err) {
         // Nothing above throws for a lab that is half down; this is a bug or the namespace gone: say it, keep going.
         this.onSnapshot(this.failed(err));
@@ -75,7 +77,7 @@ export class LabPoller {
   }
 
   private failed(err: unknown): UiSnapshot {
-    return { at: new Date().toISOString(), lab: this.lab, manager: this.client.manager, cluster: null, paused: null, machines: [], haproxy: [], etcd: [], events: this.seen.slice(-200), errors: [`reading the lab failed: ${(err as Error).message}`] };
+    return { at: new Date().toISOString(), lab: this.lab, manager: this.client.manager, cluster: null, paused: null, machines: [], haproxy: [], etcd: [], events: this.seen.slice(-200), errors: [`reading the lab failed: ${(err as Error).message}`], readMs: 0 };
   }
 
   /** One reading of the lab, as a snapshot. */

@@ -72,6 +72,7 @@ export function buildSnapshot(i: SnapshotInput): UiSnapshot {
     etcd: i.etcd,
     events: i.events,
     errors: i.errors,
+    readMs: 0,
   };
 }
 

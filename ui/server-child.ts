@@ -33,7 +33,7 @@ function serve(config: ChildConfig, handle: Server): void {
   let lastSent = 0;
   const poller = new LabPoller(config.topology, client, config.lab, (snap) => {
     latest = snap;
-    const key = JSON.stringify({ ...snap, at: '' });
+    const key = JSON.stringify({ ...snap, at: '', readMs: 0 });
     if (key === lastKey && Date.now() - lastSent < RESEND_UNCHANGED_MS) return;
     lastKey = key;
     lastSent = Date.now();

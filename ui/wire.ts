@@ -73,6 +73,8 @@ export interface UiSnapshot {
   events: UiEvent[];
   /** What could not be read this time (the rest of the document is still current). */
   errors: string[];
+  /** How long this reading of the lab took (ms). */
+  readMs: number;
 }
 
 /** What the page needs once: the lab's machines and the fault catalogue for its buttons. */

@@ -16,6 +16,7 @@ export function renderSnapshot(s: UiSnapshot, buttons: MachineButtons): void {
     ...(s.errors.length ? [h('span', { class: 'errors' }, s.errors.join('; '))] : []),
   );
   line.dataset.at = s.at;
+  line.title = `read in ${s.readMs} ms`;
   const grid = byId('machines');
   const old = new Map([...grid.querySelectorAll<HTMLElement>('[data-machine]')].map((el) => [el.dataset.machine ?? '', el] as const));
   grid.replaceChildren(...s.machines.map((m) => keepButtons(old.get(m.name), machineCard(m, s, buttons))));
