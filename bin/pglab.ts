@@ -24,10 +24,8 @@ import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
-import { MONGO_TARBALL_NAME } from '../lab/mongo-tarball.js';
-import { mongoTarballFor } from '../tasks/mongo-target.js';
-import { labMongoUri } from '../tasks/mongo-imdb.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/mongo-chaos.js';
+import { labMongoUri, MONGO_TARBALL_NAME, mongoTarballFor } from '../lab/roles/mongo/index.js';
+import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/chaos-mongo.js';
 import { DEFAULT_UI_PORT, parsePort, uiCommand } from '../ui/ui-command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];

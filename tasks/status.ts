@@ -3,7 +3,7 @@ import { execIn, machineProcesses } from '../lab/machine.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import type { Topology } from '../lab/topology.js';
 import { existingMachines } from './destroy.js';
-import { addMongoStates } from './mongo-status.js';
+import { addMongoStates } from '../lab/roles/mongo/index.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
 import type { ClusterState } from '../ha/cluster-state.js';

@@ -3,18 +3,18 @@
 // member's loopback, so the work runs in a child process inside a mongo machine's network namespace.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { run } from '../lab/host-command.js';
-import { machineProcess } from '../lab/machine.js';
-import { adminUser, appUser } from '../lab/mongo-credentials.js';
-import { MONGO_PORT } from '../lab/mongo-replica-set.js';
-import { readMongoSecrets } from '../lab/secrets.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
-import type { SetupReply, SetupRequest } from './mongo-setup-child.js';
+import { run } from '../../host-command.js';
+import { machineProcess } from '../../machine.js';
+import { adminUser, appUser } from './credentials.js';
+import { MONGO_PORT } from './replica-set.js';
+import { readMongoSecrets } from '../../secrets.js';
+import { machinesOf, type Topology } from '../../topology.js';
+import type { SetupReply, SetupRequest } from './setup-child.js';
 
 /** The child's file: the compiled .js next to this one, or the .ts source when running under tsx (tests). */
 function childScript(): string {
-  const js = fileURLToPath(new URL('./mongo-setup-child.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./mongo-setup-child.ts', import.meta.url));
+  const js = fileURLToPath(new URL('./setup-child.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('./setup-child.ts', import.meta.url));
 }
 
 async function runIn(machine: string, request: SetupRequest, signal?: AbortSignal): Promise<SetupReply> {

@@ -4,13 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../common/errors.js';
 import { roleImageDir } from '../lab/image.js';
 import { killMachine } from '../lab/machine.js';
-import { helloAll, helloOn, memberClient } from '../lab/mongo-probe.js';
-import { memberState, MONGO_PORT } from '../lab/mongo-replica-set.js';
+import { helloAll, helloOn, memberClient, memberState, MONGO_PORT, requireMongoMachines } from '../lab/roles/mongo/index.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import type { Step } from './graph/step.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
-import { requireMongoMachines } from './mongo-target.js';
 
 export const ELECTION_POLL_MS = 50;
 

@@ -2,9 +2,9 @@
 // the cache, or downloaded from MongoDB's release host with the checksum published next to it; nothing else is tried.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../common/errors.js';
-import { run } from './host-command.js';
-import { paths } from './state-dir.js';
+import { UserError } from '../../../common/errors.js';
+import { run } from '../../host-command.js';
+import { paths } from '../../state-dir.js';
 
 /** One pinned release: the lab is tested against one server version, not whatever is newest. */
 export const MONGO_VERSION = '8.0.4';

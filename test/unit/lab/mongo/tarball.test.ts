@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../../common/errors.js';
-import { downloadMongoTarball, parseSha256File } from '../../../lab/mongo-download.js';
-import { cachedTarballPath, MONGO_DOWNLOAD_URL, MONGO_TARBALL_NAME, MONGO_VERSION, resolveMongoTarball } from '../../../lab/mongo-tarball.js';
-import { installMongod, mongodServerDir } from '../../../lab/mongod-install.js';
+import { UserError } from '../../../../common/errors.js';
+import { downloadMongoTarball, parseSha256File } from '../../../../lab/roles/mongo/tarball-download.js';
+import { cachedTarballPath, MONGO_DOWNLOAD_URL, MONGO_TARBALL_NAME, MONGO_VERSION, resolveMongoTarball } from '../../../../lab/roles/mongo/tarball.js';
+import { installMongod, mongodServerDir } from '../../../../lab/roles/mongo/install.js';
 
 let home: string;
 beforeEach(() => {

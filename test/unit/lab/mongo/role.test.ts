@@ -1,11 +1,11 @@
 // The mongo machines' files and image: mongod's config and unit, the keyfile, and an image recipe of their own that
 // leaves the base image (and every lab without mongo) untouched.
 import { describe, expect, it } from 'vitest';
-import { IMAGE_RECIPE, MONGO_IMAGE_RECIPE, recipeHash, recipesOf } from '../../../lab/image.js';
-import { mongoRole, mongodConfig, mongodUnit } from '../../../lab/roles/mongo.js';
-import { mongoUri } from '../../../lab/mongo-credentials.js';
-import { parseTopology } from '../../../lab/topology-file.js';
-import { DEFAULT_TOPOLOGY } from '../../../lab/topology.js';
+import { IMAGE_RECIPE, MONGO_IMAGE_RECIPE, recipeHash, recipesOf } from '../../../../lab/image.js';
+import { mongoRole, mongodConfig, mongodUnit } from '../../../../lab/roles/mongo/role.js';
+import { mongoUri } from '../../../../lab/roles/mongo/credentials.js';
+import { parseTopology } from '../../../../lab/topology-file.js';
+import { DEFAULT_TOPOLOGY } from '../../../../lab/topology.js';
 
 const T = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
 const mongo1 = T.machines.find((m) => m.name === 'mongo1')!;

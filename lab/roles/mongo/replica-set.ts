@@ -1,6 +1,6 @@
 // The replica set the topology asks for, and how to get there from what the servers report: initiate once, then
 // reconfigure one voting member at a time (MongoDB refuses a reconfig that adds or removes more than one voter).
-import { machinesOf, type Topology } from './topology.js';
+import { machinesOf, type Topology } from '../../topology.js';
 
 export const MONGO_PORT = 27017;
 export const MONGO_REPLICA_SET = 'rs0';

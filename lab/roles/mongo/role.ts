@@ -1,9 +1,9 @@
 // MongoDB replica set members: mongod from the server tarball (bound read-only at /opt/mongodb), replica set rs0,
-// keyfile authentication between members, authorization on for clients. The set itself is made by tasks/mongo-setup.ts.
-import { MONGO_SERVER_MOUNT } from '../mongod-install.js';
-import { MONGO_PORT, MONGO_REPLICA_SET } from '../mongo-replica-set.js';
-import type { Machine } from '../topology.js';
-import type { RoleModule } from './role.js';
+// keyfile authentication between members, authorization on for clients. The set itself is made by setup.ts.
+import { MONGO_SERVER_MOUNT } from './install.js';
+import { MONGO_PORT, MONGO_REPLICA_SET } from './replica-set.js';
+import type { Machine } from '../../topology.js';
+import type { RoleModule } from '../role.js';
 
 export const MONGOD_UNIT = 'mongod.service';
 /** The system user of the mongo image (lab/image.ts); owns the data directory and the keyfile. */

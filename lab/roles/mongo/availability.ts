@@ -1,9 +1,9 @@
 // The one answer to every MongoDB command on a lab without mongo machines (imdb load/verify, bench, dsn, chaos), and
 // the tarball `pglab machines` needs when the topology has them.
-import { UserError } from '../common/errors.js';
-import { downloadMongoTarball } from '../lab/mongo-download.js';
-import { MONGO_TARBALL_ENV, resolveMongoTarball, whereToPutTarball, type FoundTarball } from '../lab/mongo-tarball.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import { UserError } from '../../../common/errors.js';
+import { downloadMongoTarball } from './tarball-download.js';
+import { MONGO_TARBALL_ENV, resolveMongoTarball, whereToPutTarball, type FoundTarball } from './tarball.js';
+import { machinesOf, type Topology } from '../../topology.js';
 
 /** Why `--target mongo` cannot run on this lab; undefined when it has mongo machines. */
 export function mongoUnavailable(t: Topology): UserError | undefined {

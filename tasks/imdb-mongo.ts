@@ -2,18 +2,10 @@
 import { formatDuration } from '../common/duration.js';
 import { loadMongo } from '../imdb-data/load-mongo.js';
 import { verifyMongo } from '../imdb-data/verify-mongo.js';
-import { appUser, mongoUri } from '../lab/mongo-credentials.js';
-import { readMongoSecrets } from '../lab/secrets.js';
+import { labMongoUri } from '../lab/roles/mongo/index.js';
 import type { Topology } from '../lab/topology.js';
 import { requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
-import { requireMongoMachines } from './mongo-target.js';
-
-/** The application user's URI for the replica set (secrets read when called: after the refusals). */
-export function labMongoUri(t: Topology, database = 'imdb'): string {
-  requireMongoMachines(t);
-  return mongoUri(t, appUser(readMongoSecrets()), database);
-}
 
 export function mongoLoadSteps(t: Topology, dir: string, report: { text?: string }): Step[] {
   const uri = labMongoUri(t);

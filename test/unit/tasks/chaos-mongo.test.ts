@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopology } from '../../../lab/topology-file.js';
 import { DEFAULT_TOPOLOGY } from '../../../lab/topology.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps } from '../../../tasks/mongo-chaos.js';
+import { formatMongoChaos, isMongoChaos, mongoChaosSteps } from '../../../tasks/chaos-mongo.js';
 
 const T = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
 

@@ -1,7 +1,7 @@
 // The replica set rs0 from the topology: what is initiated, how a changed topology becomes reconfigurations.
 import { describe, expect, it } from 'vitest';
-import { desiredMembers, initialConfig, memberState, planReplicaSet, type RsConfig } from '../../../lab/mongo-replica-set.js';
-import { parseTopology } from '../../../lab/topology-file.js';
+import { desiredMembers, initialConfig, memberState, planReplicaSet, type RsConfig } from '../../../../lab/roles/mongo/replica-set.js';
+import { parseTopology } from '../../../../lab/topology-file.js';
 
 const lab = (mongo: number) => parseTopology(`machines:\n  mongo: ${mongo}\n`, 'pglab.yaml');
 

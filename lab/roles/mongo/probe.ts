@@ -1,7 +1,7 @@
 // What one mongod says about itself (`hello`, which needs no credentials): used by status, the set-up and chaos.
 // The driver is loaded on first use (see imdb-data/load-mongo.ts): `pglab status` of a lab without mongo never needs it.
 import type { MongoClient } from 'mongodb';
-import type { memberState } from './mongo-replica-set.js';
+import type { memberState } from './replica-set.js';
 
 export type Hello = NonNullable<Parameters<typeof memberState>[0]> & { primary?: string; hosts?: string[] };
 

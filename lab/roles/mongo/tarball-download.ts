@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MONGO_DOWNLOAD_URL } from './mongo-tarball.js';
+import { MONGO_DOWNLOAD_URL } from './tarball.js';
 
 export interface DownloadOptions {
   url?: string;

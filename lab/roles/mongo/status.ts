@@ -1,8 +1,8 @@
 // The mongo rows of `pglab status`: each running member's replica set state, from its own `hello` (no credentials
 // needed, so status works before the users exist). Status runs in the lab's namespace, where the members are reachable.
-import { helloAll } from '../lab/mongo-probe.js';
-import { memberState, MONGO_PORT } from '../lab/mongo-replica-set.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import { helloAll } from './probe.js';
+import { memberState, MONGO_PORT } from './replica-set.js';
+import { machinesOf, type Topology } from '../../topology.js';
 
 export async function addMongoStates(t: Topology, rows: { machine: string; state: string; mongo?: { state: string } }[]): Promise<void> {
   const running = machinesOf(t, 'mongo').filter((m) => rows.find((r) => r.machine === m.name)?.state === 'running');

@@ -1,12 +1,12 @@
-// Runs inside one mongo machine's network namespace (started by tasks/mongo-setup.ts), where 127.0.0.1 is that
+// Runs inside one mongo machine's network namespace (started by setup.ts), where 127.0.0.1 is that
 // machine's mongod: before any user exists, MongoDB accepts replSetInitiate and the first createUser only over
 // loopback (the localhost exception). Reads a SetupRequest on stdin, prints one SetupReply as JSON.
 import { MongoClient, MongoServerError } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { helloAll, memberClient } from '../lab/mongo-probe.js';
-import { MONGO_PORT, MONGO_REPLICA_SET, planReplicaSet, type RsConfig } from '../lab/mongo-replica-set.js';
-import { MONGO_ADMIN_ROLES, MONGO_APP_ROLES } from '../lab/mongo-credentials.js';
-import type { Topology } from '../lab/topology.js';
+import { helloAll, memberClient } from './probe.js';
+import { MONGO_PORT, MONGO_REPLICA_SET, planReplicaSet, type RsConfig } from './replica-set.js';
+import { MONGO_ADMIN_ROLES, MONGO_APP_ROLES } from './credentials.js';
+import type { Topology } from '../../topology.js';
 
 export interface SetupRequest {
   topology: Topology;

@@ -3,11 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../common/atomic-write.js';
-import { UserError } from '../common/errors.js';
-import { run } from './host-command.js';
-import { sha256OfFile } from './mongo-download.js';
-import { mongoCacheDir, whereToPutTarball, type FoundTarball } from './mongo-tarball.js';
+import { writeFileAtomic } from '../../../common/atomic-write.js';
+import { UserError } from '../../../common/errors.js';
+import { run } from '../../host-command.js';
+import { sha256OfFile } from './tarball-download.js';
+import { mongoCacheDir, whereToPutTarball, type FoundTarball } from './tarball.js';
 
 /** Where the machines see the server: <this>/bin/mongod. */
 export const MONGO_SERVER_MOUNT = '/opt/mongodb';
