@@ -152,19 +152,23 @@ async function requestedArgs(c: Context, s: UiState): Promise<{ args: string[] }
 function events(c: Context, s: UiState): Response {
   return streamSSE(c, async (stream) => {
     const send = (m: UiMessage) => stream.writeSSE({ event: m.event, data: JSON.stringify(m.data) }).catch(() => undefined);
+    // Registered first: a page that leaves while the first messages go out must still end its watch.
     const unwatch = s.watch();
+    let unsubscribe = () => {};
+    const closed = new Promise<void>((resolve) =>
+      stream.onAbort(() => {
+        unsubscribe();
+        unwatch();
+        resolve();
+      }),
+    );
     await send({ event: 'hello', data: helloOf(s.topology, s.lab) });
     const snap = s.latest();
     if (snap) await send({ event: 'snapshot', data: snap });
     const live = s.live();
     if (live.view.events.length) await send({ event: 'live', data: { restarted: true, events: live.view.events, active: live.active } });
     for (const u of s.actions.history) await send({ event: 'action', data: u });
-    const unsubscribe = s.hub.subscribe((m) => void send(m));
-    const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-    stream.onAbort(() => {
-      unsubscribe();
-      unwatch();
-    });
+    if (!stream.aborted) unsubscribe = s.hub.subscribe((m) => void send(m));
     while (!stream.aborted && !stream.closed) {
       await Promise.race([closed, stream.sleep(15_000)]);
       if (!stream.aborted) await stream.write(': keep-alive\n\n').catch(() => undefined);

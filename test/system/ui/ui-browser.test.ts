@@ -106,11 +106,16 @@ describe('pglab ui in a browser (real lab)', () => {
   it('draws the writes dropping at pglab chaos kill and coming back on another server', async () => {
     const before = await cliPrimary();
     const run = pglab(['chaos', 'kill', '--json', '--writers', '4']);
-    // While the run lasts, the page follows it: the chart fills and the fault is marked.
-    await page.waitForFunction(() => {
+    // While the run lasts, the page follows it: the chart fills, the fault is marked, the writes stop after it and
+    // come back on another server. That moment is the screenshot.
+    await page.waitForFunction((primary) => {
       const c = (window as unknown as { pglabUi: { chart: () => ChartData } }).pglabUi.chart();
-      return c.active && c.marks.some((m) => m.kind === 'fault') && c.bins.length > 20 && Object.keys(c.bins.at(-1)?.per100 ?? {}).length > 0 && Object.values(c.bins.at(-1)?.per100 ?? {}).some((n) => n > 0) && c.bins.some((b) => Object.values(b.per100).every((n) => n === 0));
-    }, null, { timeout: 60_000, polling: 200 });
+      const fault = c.marks.find((m) => m.kind === 'fault')?.t;
+      if (!c.active || fault === undefined) return false;
+      const after = c.bins.filter((b) => b.t >= fault);
+      const drop = after.findIndex((b) => Object.values(b.per100).every((n) => n === 0));
+      return drop >= 0 && after.slice(drop).filter((b) => Object.entries(b.per100).some(([server, n]) => server !== primary && n > 0)).length >= 10;
+    }, before, { timeout: 60_000, polling: 200 });
     const shot = join(TEST_LAB.PGLAB_HOME, 'ui-under-fault.png');
     await page.screenshot({ path: shot, fullPage: true });
     if (process.env.PGLAB_UI_SCREENSHOT) copyFileSync(shot, process.env.PGLAB_UI_SCREENSHOT);
