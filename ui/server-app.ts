@@ -1,6 +1,6 @@
 // The UI server's routes (Hono): the page and its scripts, one server-sent event stream with everything live
 // (the lab's snapshot, the running chaos or bench, the action's output), the latest snapshot as JSON, and the actions.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
@@ -42,7 +42,8 @@ export interface UiState {
   token: string | null;
 }
 
-const ROOT = join(import.meta.dirname, '..', '..');
+/** The checkout: this file runs from dist/ui/ (or from ui/ under the tests). */
+const ROOT = existsSync(join(import.meta.dirname, '..', 'package.json')) ? join(import.meta.dirname, '..') : join(import.meta.dirname, '..', '..');
 /** The modules of ui/page/ (a test checks this list against the folder). */
 export const PAGE_MODULES = ['main', 'render', 'chart', 'actions', 'format'] as const;
 const require = createRequire(import.meta.url);
