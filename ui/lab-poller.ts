@@ -6,6 +6,7 @@ import type { ClusterClient } from '../ha/cluster-client.js';
 import type { ClusterState } from '../ha/cluster-state.js';
 import { etcdMembers } from '../lab/etcd-members.js';
 import { haproxyBackends } from '../lab/haproxy-state.js';
+import { insideNetns } from '../lab/netns-path.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { collectStatus, type StatusReport } from '../tasks/status.js';
 import { machineEvents, memberEvents, mergeEvents, type MemberActions, type UiEvent } from './ha-events.js';
@@ -83,6 +84,8 @@ export class LabPoller {
   /** One reading of the lab, as a snapshot. */
   async read(withServices: boolean): Promise<UiSnapshot> {
     const errors: string[] = [];
+    // A destroyed and rebuilt lab has a new namespace; this process stays in the old one and reaches nothing.
+    if (!insideNetns()) errors.push("the lab's network namespace is gone or was made anew (pglab destroy, pglab machines): restart pglab ui");
     let cluster: ClusterState | null = null;
     const readCluster = async () => {
       try {
