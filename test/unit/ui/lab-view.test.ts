@@ -93,4 +93,11 @@ describe('buildSnapshot', () => {
     expect(s.machines[0]?.postgres).toMatchObject({ haRole: 'primary', lagMs: 0, sync: null, leader: true });
     expect(s.machines[1]?.services).toEqual({ postgresql: 'active' });
   });
+
+  it('shows a mongo member with the replica set state pglab status read', () => {
+    const report: StatusReport = { paused: false, maintenance: null, machines: [{ machine: 'mongo0', ip: '10.42.0.40', role: 'mongo', state: 'running', services: { mongod: 'active' }, mongo: { state: 'PRIMARY' } }] };
+    const s = buildSnapshot({ at: new Date(), lab: 'pglab', manager: 'pgdaemon', report, cluster: null, services: new Map(), haproxy: [], etcd: [], events: [], wal: new WalTimeline(), errors: [] });
+    expect(s.machines).toEqual([{ name: 'mongo0', ip: '10.42.0.40', role: 'mongo', state: 'running', services: { mongod: 'active' }, mongo: { state: 'PRIMARY' } }]);
+    expect(s.cluster).toBeNull();
+  });
 });
