@@ -26,6 +26,14 @@ interface Mark {
   label: string;
 }
 
+/** 22:55:17 on whole seconds, 22:55:17.5 between them. */
+function timeTick(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const hms = d.toLocaleTimeString(undefined, { hour12: false });
+  const tenths = Math.round((seconds % 1) * 10) % 10;
+  return tenths ? `${hms}.${tenths}` : hms;
+}
+
 const MARK_COLORS: Record<string, string> = { fault: '#c62828', heal: '#2e7d32', note: '#6a1b9a', failover: '#555', switchover: '#555' };
 
 export class LiveChart {
@@ -122,7 +130,7 @@ export class LiveChart {
     return {
       ...this.size(),
       scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ms: { range: (_u, _min, max) => [0, Math.max(10, (max ?? 0) * 1.1)] } },
-      axes: [{}, { scale: 'n', label: 'writes / 100 ms' }, { scale: 'ms', side: 1, label: 'latency (ms)', grid: { show: false } }],
+      axes: [{ space: 90, values: (_u, splits) => splits.map(timeTick) }, { scale: 'n', label: 'writes / 100 ms' }, { scale: 'ms', side: 1, label: 'latency (ms)', grid: { show: false } }],
       series: [
         {},
         ...this.series.map((s) => ({ label: s, scale: 'n', stroke: colorOf(s, this.series), width: 2, points: { show: false } })),
