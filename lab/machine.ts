@@ -238,7 +238,7 @@ export async function stopMachine(name: string, timeoutMs = 10_000): Promise<boo
   }
   const root = machineDirs(name).root;
   if (isMounted(root)) await run('umount', [root]);
-  removeMachineCgroups(name);
+  await removeMachineCgroups(name);
   return p !== undefined;
 }
 

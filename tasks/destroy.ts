@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { IMAGE_LOCK_FILES, withImageLock } from '../lab/image.js';
 import { removeLabRecord } from '../lab/lab-state.js';
 import { machineProcesses, stopMachine } from '../lab/machine.js';
-import { removeMachineCgroups } from '../lab/machine-cgroup.js';
+import { removeLabCgroups, removeMachineCgroups } from '../lab/machine-cgroup.js';
 import { removeTree } from '../lab/mounts.js';
 import { labName, paths } from '../lab/state-dir.js';
 import { removeNetns } from '../lab/netns.js';
@@ -27,19 +27,20 @@ export function destroySteps(opts: { all: boolean }): Step[] {
     async run() {
       const wasRunning = await stopMachine(name);
       await removeTree(paths.machine(name));
-      removeMachineCgroups(name);
+      await removeMachineCgroups(name);
       return wasRunning ? 'stopped and removed' : 'removed';
     },
     describe: () => [`kill -SIGRTMIN+4 <PID 1 of ${name}>`, `umount ${paths.machine(name)}/root`, `rm -r ${paths.machine(name)}`],
   }));
   steps.push({
     id: 'network',
-    title: `Remove network namespace ${labName()}`,
+    title: `Remove the cgroups and network namespace ${labName()}`,
     needs: stopIds,
     async run() {
+      await removeLabCgroups();
       return (await removeNetns()) ? 'removed (bridge and veths with it)' : 'already gone';
     },
-    describe: () => [`ip netns del ${labName()}`],
+    describe: () => [`rmdir /sys/fs/cgroup/…/${labName()}`, `ip netns del ${labName()}`],
   });
   steps.push({
     id: 'state',
