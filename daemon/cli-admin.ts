@@ -2,7 +2,8 @@
 import type { ClusterConfig, DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
-import type { ClusterView, Dcs } from './dcs.js';
+import type { Dcs } from './dcs.js';
+import type { ClusterView } from './cluster-view.js';
 
 /** The cluster said no (refused or timed out): a user-facing message, but exit code 1, not a usage error. */
 export class OperationFailed extends UserError {}

@@ -5,7 +5,8 @@ import { decideLeader, initialLeaderMemory, primaryFailure, type LeaderAction, t
 import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeMemory } from './decide-node.js';
 import type { TimerHandle } from './clock.js';
 import type { DaemonDeps, Watchdog } from './daemon-deps.js';
-import type { ClusterView, Dcs } from './dcs.js';
+import type { Dcs } from './dcs.js';
+import type { ClusterView } from './cluster-view.js';
 import { healthStatus, type HealthState } from './health-rules.js';
 import { RoleCallback } from './role-callback.js';
 import { LeaseKeeper } from './lease-keeper.js';

@@ -2,7 +2,7 @@
 // the same roleChange the pgdaemon CLI runs; then the new primary is awaited behind haproxy.
 import { UserError } from '../../common/errors.js';
 import { roleChange } from '../../daemon/cli-admin.js';
-import { EtcdDcs } from '../../daemon/dcs-etcd.js';
+import { EtcdDcs } from '../../daemon/etcd/dcs-etcd.js';
 import { etcdEndpoints } from '../../lab/roles/etcd.js';
 import type { Topology } from '../../lab/topology.js';
 import { waitForHealthyCluster } from './wait-healthy.js';

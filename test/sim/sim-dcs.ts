@@ -1,7 +1,8 @@
 // The Dcs interface on the simulated etcd, for one daemon process: latency, partitions and outages make calls reject at their deadline.
 import { clusterKeys, type ClusterConfig, type DesiredState, type HistoryEntry, type LastLsn, type Maintenance, type MemberState, type NodeRequest, type NodeRequestKind, type RoleChangeRequest } from '../../common/cluster-keys.js';
 import { parseClusterView, parseHistory, type RawKey } from '../../daemon/cluster-view.js';
-import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from '../../daemon/dcs.js';
+import type { CasExtras, Dcs, RawRead, WatchEvent } from '../../daemon/dcs.js';
+import type { ClusterView } from '../../daemon/cluster-view.js';
 import type { Network } from './network.js';
 import type { Proc, Scheduler } from './scheduler.js';
 import type { SimEtcd } from './sim-etcd.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EtcdGateway } from '../../../daemon/etcd-gateway.js';
-import { CREATED_MS, PrefixWatch } from '../../../daemon/etcd-watch.js';
+import type { EtcdGateway } from '../../../../daemon/etcd/gateway.js';
+import { CREATED_MS, PrefixWatch } from '../../../../daemon/etcd/prefix-watch.js';
 
 /** Streams as the gateway would open them; the test plays the member's side. */
 class StreamLog {

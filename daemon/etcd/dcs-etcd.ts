@@ -12,12 +12,13 @@ import {
   type NodeRequestKind,
   type MemberState,
   type RoleChangeRequest,
-} from '../common/cluster-keys.js';
-import { parseClusterView, parseHistory } from './cluster-view.js';
-import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from './dcs.js';
-import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './etcd-gateway.js';
-import { LeaseStream } from './etcd-lease-stream.js';
-import { PrefixWatch } from './etcd-watch.js';
+} from '../../common/cluster-keys.js';
+import { parseClusterView, parseHistory } from '../cluster-view.js';
+import type { CasExtras, Dcs, RawRead, WatchEvent } from '../dcs.js';
+import type { ClusterView } from '../cluster-view.js';
+import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './gateway.js';
+import { LeaseStream } from './lease-stream.js';
+import { PrefixWatch } from './prefix-watch.js';
 
 export interface EtcdDcsOptions {
   endpoints: string[];

@@ -1,7 +1,7 @@
 // One watch on a key prefix through etcd's gateway, kept open: reconnects when the stream ends, and replaces a
 // stream that has gone silent (a member that died without closing its connections).
-import { b64, fromB64, prefixEnd, type EtcdGateway, type WatchStream } from './etcd-gateway.js';
-import type { WatchEvent } from './dcs.js';
+import { b64, fromB64, prefixEnd, type EtcdGateway, type WatchStream } from './gateway.js';
+import type { WatchEvent } from '../dcs.js';
 
 /** Wait before opening the stream again after it ended: a member that refuses at once must not be hammered. */
 const RECONNECT_MS = 500;
