@@ -2,6 +2,7 @@
 import { clusterKeys, desiredStateSchema, type DesiredState, type MemberState } from '../../common/cluster-keys.js';
 import { initCluster } from '../../daemon/cli-admin.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { EtcdDcs } from '../../daemon/etcd/dcs-etcd.js';
 import { daemonSchema, type DaemonOptions } from '../../daemon/options.js';
 import { Prng } from '../../imdb-data/prng.js';
 import { describeFault, type Fault, type Schedule, type Target } from './faults.js';
@@ -9,19 +10,22 @@ import { Invariants, type Violation } from './invariants.js';
 import { Network } from './network.js';
 import { Proc, Scheduler } from './scheduler.js';
 import { simClock } from './sim-clock.js';
-import { SIM_CLUSTER, SimDcs } from './sim-dcs.js';
 import { SimEtcd } from './sim-etcd.js';
+import { SimEtcdGateway, simTransport, type SimNetEnv } from './sim-etcd-gateway.js';
 import { SimLocalPostgres } from './sim-local-postgres.js';
 import { SimPg, type DataDir, type PgEnv } from './sim-postgres.js';
 import { SimWatchdog } from './sim-watchdog.js';
 
+export const SIM_CLUSTER = 'sim';
+/** The simulated etcd's three members, as the daemons' --etcd lists them. */
+export const SIM_ETCD_ENDPOINTS = ['http://etcd0:2379', 'http://etcd1:2379', 'http://etcd2:2379'];
 const WRITE_EVERY_MS = 40;
 const REPLICATION_TICK_MS = 50;
 
 interface DaemonRun {
   proc: Proc;
   daemon: Daemon;
-  dcs: SimDcs;
+  dcs: EtcdDcs;
   local: SimLocalPostgres;
   watchdog: SimWatchdog;
   /** A SIGTERM shutdown is under way. */
@@ -46,6 +50,7 @@ export class World {
   readonly s = new Scheduler();
   readonly net = new Network();
   readonly etcd: SimEtcd;
+  readonly netEnv: SimNetEnv;
   readonly rng: Prng;
   readonly pgs = new Map<string, SimPg>();
   readonly nodes: string[];
@@ -65,13 +70,19 @@ export class World {
   constructor(readonly seed: number, readonly schedule: Schedule, readonly verbose: boolean) {
     this.rng = new Prng(seed, 'world');
     this.etcd = new SimEtcd(this.s);
+    const memberPrefix = this.keys.memberPrefix;
+    // A daemon of a newer version writes fields this one does not know.
+    const gateway = new SimEtcdGateway(this.etcd, (key, value) =>
+      key.startsWith(memberPrefix) && this.skewed.has(key.slice(memberPrefix.length)) ? JSON.stringify({ ...(JSON.parse(value) as object), fromNewerVersion: true }) : value,
+    );
+    this.netEnv = { s: this.s, net: this.net, etcd: this.etcd, gateway, transit: (from, to) => this.transit(from, to) };
     this.nodes = Array.from({ length: schedule.nodes }, (_, i) => `pg${i}`);
     const env = this.pgEnv();
     for (const n of this.nodes) this.pgs.set(n, new SimPg(n, env));
     this.opts = (node) =>
       daemonSchema.parse({
         cluster: SIM_CLUSTER,
-        etcd: 'http://etcd:2379',
+        etcd: SIM_ETCD_ENDPOINTS.join(','),
         node,
         dataDir: `/sim/${node}`,
         connectHost: node,
@@ -105,6 +116,16 @@ export class World {
 
   latency = (): number => 1 + this.rng.int(3) + (this.rng.chance(0.01) ? this.rng.int(100) : 0);
 
+  /** One-way time of one message: jitter, plus etcd's slowness on its side. */
+  transit(from: string, to: string): number {
+    return this.latency() + (from === 'etcd' || to === 'etcd' ? this.etcd.slowMs : 0);
+  }
+
+  /** The real etcd adapter, talking to the simulated etcd from `host` on behalf of `proc`. */
+  etcdClient(host: string, proc: Proc, clock: ReturnType<typeof simClock>, callTimeoutMs = 1000): EtcdDcs {
+    return new EtcdDcs({ endpoints: SIM_ETCD_ENDPOINTS, cluster: SIM_CLUSTER, callTimeoutMs, transport: simTransport(this.netEnv, host, proc), clock });
+  }
+
   desired(): DesiredState | null {
     const kv = this.etcd.get(this.keys.desired);
     if (!kv) return null;
@@ -129,22 +150,10 @@ export class World {
     const proc = new Proc(`${node}-daemon`);
     const pg = this.pgs.get(node)!;
     const opts = this.opts(node);
-    const dcs = new SimDcs(
-      {
-        s: this.s,
-        net: this.net,
-        etcd: this.etcd,
-        latency: this.latency,
-        // A daemon of a newer version writes fields this one does not know.
-        memberJson: (m: MemberState) => JSON.stringify(this.skewed.has(node) ? { ...m, fromNewerVersion: true } : m),
-      },
-      node,
-      proc,
-      opts.etcdTimeout,
-    );
+    const clock = simClock(this.s, proc, () => this.wallOffset.get(node) ?? 0);
+    const dcs = this.etcdClient(node, proc, clock, opts.etcdTimeout);
     const watchdog = new SimWatchdog(this.s, pg, (l) => this.log(`  ${l}`));
     let local: SimLocalPostgres | null = null;
-    const clock = simClock(this.s, proc, () => this.wallOffset.get(node) ?? 0);
     const daemon = new Daemon(opts, { superuserPassword: 'sim-superuser', replicationPassword: 'sim-replicator', apiToken: 'sim-api-token-0123456789' }, dcs, {
       clock,
       localPostgres: (onLost) => (local = new SimLocalPostgres(pg, this.pgEnv(), proc, Math.max(500, Math.min(2000, opts.ttl)), onLost, (n) => this.inv.onStandbyStop(n))),
@@ -165,7 +174,6 @@ export class World {
     const run = this.daemons.get(node);
     if (!run || !run.proc.alive) return;
     this.s.kill(run.proc);
-    run.dcs.drop();
     run.local.detach();
     this.log(`  sim: daemon ${node} killed${killPostgres ? ' with its postgres (KillMode=mixed)' : ''}`);
     if (killPostgres) {
@@ -327,7 +335,8 @@ export class World {
 
   async run(): Promise<SimResult> {
     const sch = this.schedule;
-    const dcs = new SimDcs({ s: this.s, net: this.net, etcd: this.etcd, latency: this.latency }, 'client', new Proc('init-cluster'));
+    const initProc = new Proc('init-cluster');
+    const dcs = this.etcdClient('client', initProc, simClock(this.s, initProc, () => 0));
     void initCluster(dcs, { cluster: SIM_CLUSTER, primary: 'pg0', replicas: this.nodes.slice(1), sync: sch.sync, force: false, maxLagOnFailoverBytes: sch.maxLagBytes }, (l) => this.log(`init: ${l}`));
     this.log(`sim: seed ${this.seed}, ${sch.nodes} nodes, ${sch.sync ? 'sync' : 'async'}, keep ${sch.keepRecords} records, max lag ${sch.maxLagBytes} B`);
     for (const n of this.nodes) this.s.after(50 + this.rng.int(300), null, () => this.startDaemon(n));
