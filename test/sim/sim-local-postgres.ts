@@ -3,17 +3,14 @@ import type { QueryResultRow } from 'pg';
 import { formatLsn } from '../../common/cluster-keys.js';
 import type { LocalPostgres, PgControl, PgSession } from '../../daemon/local-postgres.js';
 import { syncStandbyNames, type PgSettings } from '../../daemon/postgres-conf.js';
-import { PgCtl, PgToolError, type RemotePg, type StopOutcome } from '../../daemon/postgres-ctl.js';
+import { PgToolError, type RemotePg } from '../../daemon/postgres-ctl.js';
+import { boundedStop, type StopOutcome } from '../../daemon/postgres-stop.js';
 import type { PgSnapshot } from '../../daemon/postgres-probe.js';
 import type { Proc } from './scheduler.js';
 import { commonPrefix, isPrefix, RECORD_BYTES, type PgEnv, type SimPg } from './sim-postgres.js';
 
-/** pg_ctl -w -t 60 (stop) and libpq's connect_timeout=5 (pg_rewind, pg_basebackup, the CHECKPOINT client). */
-const STOP_WAIT_MS = 60_000;
+/** libpq's connect_timeout=5 (pg_rewind, pg_basebackup, the CHECKPOINT client). */
 const CONNECT_TIMEOUT_MS = 5_000;
-
-/** PgCtl.stop bounds its wait and kills (since the frozen-primary fix, which added PgCtl.frozen). */
-const BOUNDED_STOP = typeof (PgCtl.prototype as unknown as Record<string, unknown>)['frozen'] === 'function';
 
 /** As PgCtl's runBoth fails: the last lines in the message, the whole output alongside (the daemon classifies it). */
 function toolError(tool: string, lines: string[]): PgToolError {
@@ -123,37 +120,39 @@ export class SimLocalPostgres implements LocalPostgres {
           });
         });
       },
-      /**
-       * Mirrors PgCtl.stop, policy included. Since the fix for frozen primaries PgCtl kills a frozen server at once
-       * and one that does not stop within 30 s (fast) / 3 s (immediate); before it, pg_ctl stop -t 60 simply failed.
-       * Which one applies is read off PgCtl itself (it has frozen() since), so the simulator also runs older code.
-       */
+      /** PgCtl.stop's own policy (postgres-stop.ts) over a simulated pg_ctl stop. */
       stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
         const sv = pg.server;
-        if (!sv) return self.reply(2, () => ({ how: 'not running' as const }));
-        if (mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
-        const bounded = BOUNDED_STOP;
-        if (bounded && sv.frozen) return self.reply(2, () => (pg.signal('kill'), { how: 'killed' as const, why: 'the postmaster was frozen' }));
-        const waitMs = bounded ? (boundSeconds !== undefined ? boundSeconds * 1000 : mode === 'fast' ? 30_000 : 3_000) : STOP_WAIT_MS;
-        return new Promise<StopOutcome>((resolve, reject) => {
-          let done = false;
-          const timer = env.s.after(waitMs, self.proc, () => {
-            if (done) return;
-            done = true;
-            if (!bounded) return reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
-            pg.signal('kill');
-            resolve({ how: 'killed', why: `no ${mode} stop within ${waitMs / 1000}s` });
-          });
-          sv.onGone.push(() => {
-            env.s.after(2, self.proc, () => {
-              if (done) return;
-              done = true;
-              env.s.cancel(timer);
-              resolve({ how: 'stopped' });
-            });
-          });
-          pg.signal(mode);
-        });
+        if (sv && mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
+        return boundedStop(
+          {
+            running: () => pg.server !== null,
+            frozen: () => pg.server?.frozen === true,
+            pgCtlStop: (m, seconds) =>
+              new Promise<void>((resolve, reject) => {
+                const server = pg.server;
+                if (!server) return resolve();
+                let done = false;
+                const timer = env.s.after(seconds * 1000, self.proc, () => {
+                  if (done) return;
+                  done = true;
+                  reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
+                });
+                server.onGone.push(() => {
+                  env.s.after(2, self.proc, () => {
+                    if (done) return;
+                    done = true;
+                    env.s.cancel(timer);
+                    resolve();
+                  });
+                });
+                pg.signal(m);
+              }),
+            kill: () => self.reply(2, () => pg.signal('kill')),
+          },
+          mode,
+          boundSeconds,
+        );
       },
       frozen: () => pg.server?.frozen === true,
       /** SIGKILL to the postmaster's process group: acts even on a stopped (frozen) process. */
