@@ -83,6 +83,7 @@ export class Daemon {
       failoverTimeoutMs,
       actionContext: (members) => this.actionContext(members),
       publish: (members) => this.publish(members),
+      handOverLeadership: (why) => this.leader.handOver(why),
       afterStop: async (members) => {
         if (!this.observer.local || this.pg.ctl.postmasterPid() !== null) return;
         this.observer.markStopped();
@@ -127,11 +128,11 @@ export class Daemon {
   /** view → observe → lead → decide and act → publish. */
   private async cycle(): Promise<void> {
     await this.views.take(this.lease.valid());
-    await this.observer.observe();
+    this.fence.observed(await this.observer.observe());
     const leaseId = this.lease.status().leaseId;
     const view = await this.leader.step();
     const { members, acted } = await this.node.step(view, this.observer.local!, leaseId);
-    if (acted) await this.observer.observe();
+    if (acted) this.fence.observed(await this.observer.observe());
     this.fence.guard(this.observer.local?.running === true);
     await this.publish(members);
     this.announceRole();
@@ -191,6 +192,14 @@ export class Daemon {
       systemId: () => this.observer.local?.systemId ?? null,
       self: this.opts.node,
       leaseId: () => this.lease.status().leaseId,
+      primaryStartUnwanted: async () => {
+        try {
+          const d = (await this.views.readFull()).desired?.value;
+          return d && d.primary !== this.opts.node ? `${d.primary} is the desired primary now (generation ${d.generation})` : null;
+        } catch {
+          return null;
+        }
+      },
       log: (l) => this.log('action', l),
     };
   }

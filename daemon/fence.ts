@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { Watchdog } from './daemon-deps.js';
 import type { LogFn } from './daemon-log.js';
 import type { LeaseKeeper } from './lease-keeper.js';
+import type { LocalPg } from './decide-node.js';
 import type { PgControl } from './local-postgres.js';
 
 /** What a replica's watchdog is fed: only the daemon's death stops a replica. */
@@ -33,6 +34,12 @@ export class Fence {
   private timer: TimerHandle | null = null;
   private fencing = false;
   private lapsesSeen = 0;
+  /**
+   * Armed for a server about to become primary (start, promotion, bootstrap) and not yet observed since: it may take
+   * writes any moment, so it is fenced like a primary (a start as primary can take long, and the daemon may freeze
+   * meanwhile; a replica's one-day budget would then leave a primary nothing fences).
+   */
+  private becomingPrimary = false;
 
   constructor(
     private readonly lease: LeaseKeeper,
@@ -49,9 +56,18 @@ export class Fence {
     if (this.timer) this.hooks.clock.clearInterval(this.timer);
   }
 
+  private mayBePrimary(): boolean {
+    return this.becomingPrimary || this.hooks.servingAsPrimary();
+  }
+
   /** The budget a watchdog gets now: a primary's until its lease deadline, a replica's a day. */
   private budget(): number {
-    return this.hooks.servingAsPrimary() ? this.lease.remainingMs() : REPLICA_BUDGET_MS;
+    return this.mayBePrimary() ? this.lease.remainingMs() : REPLICA_BUDGET_MS;
+  }
+
+  /** The cycle observed PostgreSQL: from now on the observation says whether it may be a primary. */
+  observed(_local: LocalPg): void {
+    this.becomingPrimary = false;
   }
 
   /** After every confirmed renewal. */
@@ -61,6 +77,7 @@ export class Fence {
 
   /** Before a server can take a write (start as primary, promotion, bootstrap): armed with the lease's budget. */
   armForPrimary(): void {
+    this.becomingPrimary = true;
     this.watchdog.arm(this.lease.remainingMs());
   }
 
@@ -76,6 +93,7 @@ export class Fence {
 
   /** PostgreSQL was stopped on purpose: a clean stop must not be turned into an immediate one. */
   disarm(): void {
+    this.becomingPrimary = false;
     this.watchdog.disarm();
   }
 
@@ -98,7 +116,7 @@ export class Fence {
 
   /** The timer: stop a primary whose lease deadline passed. */
   private async check(): Promise<void> {
-    if (this.fencing || !this.hooks.servingAsPrimary() || this.lease.valid()) return;
+    if (this.fencing || !this.mayBePrimary() || this.lease.valid()) return;
     this.fencing = true;
     this.hooks.log('fence', `fencing: I am ${this.hooks.self}, a primary whose lease could not be confirmed in time; stopping postgres now`);
     try {

@@ -40,6 +40,24 @@ export class LeaderRole {
   }
 
   /**
+   * Gives the leader key up (a node step is about to wait long on PostgreSQL, and the leader's decisions, a failover
+   * of this very node included, must not wait with it); another daemon takes it on its next cycle.
+   */
+  async handOver(why: string): Promise<void> {
+    // The key may name us while this cycle did not act as the leader (the lease was confirmed again only after the
+    // leader's step): it goes too, or nobody else would lead.
+    if (!this.leader && this.views.view?.leader !== this.hooks.self) return;
+    this.leader = false;
+    this.memory = initialLeaderMemory;
+    try {
+      await this.dcs.resign(this.hooks.self);
+      this.hooks.log('leader', `gave up the leader key: ${why}`);
+    } catch (err) {
+      this.hooks.log('leader', `giving up the leader key failed (it goes with my lease): ${(err as Error).message}`);
+    }
+  }
+
+  /**
    * Campaigns when the leader key is free and, as the leader, decides and writes. Returns the view this node's own
    * step should decide on (a read made after the leader's write when it wrote, null when that read failed).
    */

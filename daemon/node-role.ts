@@ -19,12 +19,19 @@ export interface NodeHooks {
   actionContext: (members: Record<string, MemberState>) => ActionContext;
   /** Builds and publishes the member state (before long actions, and after a demotion's stop). */
   publish: (members: Record<string, MemberState>) => Promise<void>;
+  /** Before an action that waits long on PostgreSQL: the leader key goes to another daemon. */
+  handOverLeadership: (why: string) => Promise<void>;
   /** A stop was among this step's actions: publish the stopped server at once when it is gone. */
   afterStop: (members: Record<string, MemberState>) => Promise<void>;
 }
 
-/** Actions that take long enough that the leader must read "busy on purpose" first (basebackup, rewind, …). */
-const LONG: ReadonlySet<NodeAction['kind']> = new Set(['basebackup', 'rewind', 'bootstrap', 'restart', 'reinit']);
+/**
+ * Actions that wait long on PostgreSQL (the cycle with them), so the member state goes out first: the leader must read
+ * "busy on purpose" (a rewind, a restart) or "not running" (a start) and not the state the key held before. A start
+ * as primary after a fence during an etcd outage found its key still saying "primary, postgres up" (etcd had
+ * extended the lease), and while pg_ctl start hung the leader saw a healthy primary (seed 2277).
+ */
+const PUBLISH_FIRST: ReadonlySet<NodeAction['kind']> = new Set(['basebackup', 'rewind', 'bootstrap', 'restart', 'reinit', 'start']);
 
 export class NodeRole {
   private mem: NodeMemory = initialNodeMemory;
@@ -85,7 +92,11 @@ export class NodeRole {
     if (!decision.actions.length) return { members, acted: false };
     // Published before the restart, so the leader reads "restarting on request", not a failure.
     this.restartingNow = decision.actions.some((a) => a.kind === 'restart');
-    if (decision.actions.some((a) => LONG.has(a.kind))) await this.hooks.publish(members);
+    const long = decision.actions.find((a) => PUBLISH_FIRST.has(a.kind));
+    if (long) {
+      await this.hooks.publish(members);
+      await this.hooks.handOverLeadership(`${long.kind} may take long, and the leader's decisions must not wait for it`);
+    }
     try {
       for (const action of decision.actions) {
         if (!(await this.act(action, members))) break;

@@ -13,6 +13,10 @@ export type Fault =
   | { at: number; kind: 'daemon-restart'; node: Target; downMs: number }
   | { at: number; kind: 'pg-crash'; node: Target }
   | { at: number; kind: 'pg-freeze'; node: Target; ms: number }
+  /** The next start of postgres on the node freezes in startup (a postmaster SIGSTOPped in crash recovery) for `ms`. */
+  | { at: number; kind: 'start-freeze'; node: Target; ms: number }
+  /** The next start of postgres on the node takes `ms` longer (a long crash recovery), without freezing. */
+  | { at: number; kind: 'start-slow'; node: Target; ms: number }
   | { at: number; kind: 'slow-stop'; node: Target; ms: number; stopMs: number }
   | { at: number; kind: 'slow-replay'; node: Target; ms: number; perTick: number }
   | { at: number; kind: 'etcd-election'; ms: number }

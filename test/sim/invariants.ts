@@ -6,6 +6,7 @@ import type { World } from './world.js';
 
 export type ViolationKind =
   | 'split-brain'
+  | 'lease-slack'
   | 'lost-acknowledged-commit'
   | 'lost-beyond-lag-limit'
   | 'wipe-without-proof'
@@ -20,16 +21,37 @@ export interface Violation {
   message: string;
 }
 
-/** The stated failover bound: writes are acknowledged again this soon once the primary is unusable (see docs/pgdaemon.md). */
+/**
+ * The stated failover bound: writes are acknowledged again this soon after they stopped, not counting time in which
+ * no failover was possible (etcd without quorum, leader or speed; no healthy replica that may be promoted; a pause).
+ */
 export const FAILOVER_BOUND_MS = 6_000;
+/**
+ * A primary that can acknowledge commits always has this much of its lease left at etcd (when etcd can expire leases):
+ * its member key, bound to that lease, is what keeps every other node from promoting. Half of the fence margin: the
+ * rest goes to the fence timer's period (50 ms) and to an immediate stop.
+ */
+export const MIN_LEASE_SLACK_MS = 100;
+/** After the leader fails over from a primary that is starting, the start is given up and the promotion done within this. */
+const START_GIVEN_UP_MS = 2_000;
 /** A failover within this long after the old primary was last unhealthy is explained by it. */
 const UNHEALTHY_EXPLAINS_MS = (failoverTimeout: number) => failoverTimeout + 3_000;
 /** Writes between a replica's last lag report and the failover (≈ 2.5 s of client writes). */
 const LAG_SLACK_RECORDS = 64;
 
+/** How close a run came to each edge; a run logs these so drift shows before a seed flips. */
+export interface Margins {
+  /** Smallest lease time left at etcd of a primary that could acknowledge (ms; Infinity when never measured). */
+  worstSlackMs: number;
+  /** Longest time between the last commit one primary acknowledged and the first the next one did. */
+  handoverGapMs: number;
+  /** Longest time without any acknowledged commit after the first one. */
+  longestOutageMs: number;
+}
+
 export class Invariants {
   readonly violations: Violation[] = [];
-  longestNoWriteMs = 0;
+  readonly margins: Margins = { worstSlackMs: Infinity, handoverGapMs: 0, longestOutageMs: 0 };
   private lastUnhealthy = new Map<string, number>();
   private lastWritable = new Map<string, number>();
   private prevPrimary: string | null = null;
@@ -38,8 +60,10 @@ export class Invariants {
   private everAcked = false;
   private lastWriter: string | null = null;
   private noWriteSince: number | null = null;
-  private windowSince: number | null = null;
-  private windowReported = false;
+  /** The last instant, during the current outage, at which no failover was possible. */
+  private excusedAt = -Infinity;
+  private outageReported = false;
+  private lastAck: { node: string; at: number } | null = null;
   /** The last primary's WAL length when writes stopped (lag of candidates is measured against it). */
   private culpritLsn = 0;
 
@@ -68,15 +92,16 @@ export class Invariants {
 
     const acking = w.nodes.filter((n) => w.pgs.get(n)!.canAck());
     if (acking.length > 1) this.add('split-brain', `${acking.join(' and ')} are both writable primaries that can acknowledge commits`);
+    for (const n of acking) this.checkSlack(n);
 
     if (w.schedule.sync) this.checkAckedPresent();
 
     if (acking.length > 0) {
       this.lastWriter = acking[0]!;
-      if (this.noWriteSince !== null) this.longestNoWriteMs = Math.max(this.longestNoWriteMs, now - this.noWriteSince);
+      if (this.noWriteSince !== null) this.margins.longestOutageMs = Math.max(this.margins.longestOutageMs, now - this.noWriteSince);
       this.noWriteSince = null;
-      this.windowSince = null;
-      this.windowReported = false;
+      this.excusedAt = -Infinity;
+      this.outageReported = false;
       return;
     }
     if (!this.everAcked || this.lastWriter === null) return;
@@ -84,35 +109,50 @@ export class Invariants {
       this.noWriteSince = now;
       this.culpritLsn = w.pgs.get(this.lastWriter)!.data?.wal.length ?? 0;
     }
-    if (this.failoverExpected(this.lastWriter)) {
-      this.windowSince ??= now;
-      if (!this.windowReported && now - this.windowSince > FAILOVER_BOUND_MS) {
-        this.windowReported = true;
-        this.add('failover-too-slow', `no commit acknowledged for ${now - this.windowSince}ms while ${this.lastWriter} was unusable, etcd healthy and a promotable replica reachable (bound ${FAILOVER_BOUND_MS}ms)`);
-      }
-    } else this.windowSince = null;
+    if (!this.failoverPossible(this.lastWriter)) this.excusedAt = now;
+    const counted = now - Math.max(this.noWriteSince, this.excusedAt);
+    if (!this.outageReported && counted > FAILOVER_BOUND_MS) {
+      this.outageReported = true;
+      const excused = this.excusedAt > this.noWriteSince ? `, ${Math.round(this.excusedAt - this.noWriteSince)}ms of it while no failover was possible` : '';
+      this.add('failover-too-slow', `no commit acknowledged for ${Math.round(now - this.noWriteSince)}ms since ${this.lastWriter}'s last${excused} (bound ${FAILOVER_BOUND_MS}ms from when writes stopped or a failover became possible)`);
+    }
+  }
+
+  /** The lease that keeps others from promoting past `n` (its member key's) has at least MIN_LEASE_SLACK_MS left at etcd. */
+  private checkSlack(n: string): void {
+    const w = this.w;
+    // Without quorum or a leader etcd expires nothing, and a new leader extends every lease by its TTL.
+    if (!w.etcd.available()) return;
+    const kv = w.etcd.get(w.keys.member(n));
+    const expiry = kv && kv.lease !== '0' ? w.etcd.leaseExpiry(kv.lease) : null;
+    const slack = expiry === null ? -Infinity : expiry - w.s.now;
+    if (slack < this.margins.worstSlackMs) this.margins.worstSlackMs = slack;
+    if (slack < MIN_LEASE_SLACK_MS)
+      this.add('lease-slack', kv ? `${n} can acknowledge commits with ${slack === -Infinity ? 'no lease' : `${Math.round(slack)}ms of its lease`} left at etcd (at least ${MIN_LEASE_SLACK_MS}ms required)` : `${n} can acknowledge commits without a member key in etcd`);
   }
 
   /**
-   * A failover is owed when etcd is healthy, every node but the last writer is a healthy replica
-   * (daemon up, postgres running, reaching etcd, the client and each other), and one of them may be
-   * promoted without loss: in sync mode a synchronous standby holding every acknowledged commit, in
-   * async mode one lagging well under the limit.
+   * A failover is possible when etcd is healthy, the cluster is not paused, every replica that is up (daemon running,
+   * postgres a running standby, reaching etcd) reaches the client (the leader may choose any of them), and one of
+   * them may be promoted without loss: in sync mode a synchronous standby holding every acknowledged commit, in async
+   * mode one lagging well under the limit.
    */
-  private failoverExpected(culprit: string): boolean {
+  private failoverPossible(culprit: string): boolean {
     const w = this.w;
-    if (!w.etcdHealthy()) return false;
+    if (!w.etcdHealthy() || w.etcd.get(w.keys.maintenance)) return false;
+    // A primary whose start is making progress (not frozen) is given --failover-timeout by the leader, as any restart
+    // is; the start is then given up within a second and a half (docs/pgdaemon.md, "A start as primary").
+    const starting = w.pgs.get(culprit)!.server;
+    if (starting && starting.state === 'starting' && !starting.frozen && w.s.now - starting.startedAt < w.opts(culprit).failoverTimeout + START_GIVEN_UP_MS) return false;
     const desired = w.desired();
     if (!desired) return false;
-    const others = w.nodes.filter((n) => n !== culprit);
-    for (const n of others) {
-      const pg = w.pgs.get(n)!;
-      const sv = pg.server;
-      if (!w.daemonUp(n) || !sv || sv.state !== 'running' || sv.frozen || !sv.inRecovery) return false;
-      if (!w.net.reachable(n, 'etcd') || !w.net.reachable(n, 'client')) return false;
-      if (others.some((o) => !w.net.reachable(n, o))) return false;
-    }
-    return others.some((n) => {
+    const up = w.nodes.filter((n) => {
+      if (n === culprit) return false;
+      const sv = w.pgs.get(n)!.server;
+      return w.daemonUp(n) && !!sv && sv.state === 'running' && !sv.frozen && sv.inRecovery && w.net.reachable(n, 'etcd');
+    });
+    if (up.some((n) => !w.net.reachable(n, 'client'))) return false;
+    return up.some((n) => {
       const d = w.pgs.get(n)!.data!;
       if (w.schedule.sync) return desired.syncStandbys.includes(n) && w.acked.every((a) => d.wal[a.pos] === a.id);
       return (this.culpritLsn - d.wal.length) * RECORD_BYTES <= w.schedule.maxLagBytes / 2;
@@ -140,7 +180,10 @@ export class Invariants {
     }
   }
 
-  onAck(_node: string): void {
+  onAck(node: string): void {
+    const now = this.w.s.now;
+    if (this.lastAck && this.lastAck.node !== node) this.margins.handoverGapMs = Math.max(this.margins.handoverGapMs, now - this.lastAck.at);
+    this.lastAck = { node, at: now };
     this.everAcked = true;
   }
 

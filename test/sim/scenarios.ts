@@ -48,6 +48,22 @@ export const scenarios: Record<string, Scenario> = {
       { maxLagBytes: 32 * RECORD_BYTES },
     ),
   },
+  'g-primary-start-frozen-after-quorum-loss': {
+    seed: 7,
+    what: 'seed 2277: the primary fenced during an etcd quorum loss, and its start as primary afterwards froze in startup; its stale member key said "primary, postgres up", so no failover came',
+    schedule: schedule([
+      { at: T, kind: 'etcd-quorum-loss', ms: 4_000 },
+      { at: T, kind: 'start-freeze', node: 'pg0', ms: 20_000 },
+    ]),
+  },
+  'g-primary-start-slow-after-quorum-loss': {
+    seed: 8,
+    what: 'the same fence, then a start as primary that takes 30 s (a long crash recovery): the leader fails over after --failover-timeout and the start is given up',
+    schedule: schedule([
+      { at: T, kind: 'etcd-quorum-loss', ms: 4_000 },
+      { at: T, kind: 'start-slow', node: 'pg0', ms: 30_000 },
+    ]),
+  },
 };
 
 /** Defect c: the primary's daemon is killed with its postgres and restarts just as its old lease expires; swept over restart delays. */

@@ -47,6 +47,8 @@ export interface Server {
   commits: Commit[];
   /** Since when it serves as a primary without interruption (null: it does not). */
   servingSince: number | null;
+  /** When pg_ctl start began it. */
+  startedAt: number;
   replayCredit: number;
 }
 
@@ -72,6 +74,10 @@ export class SimPg {
   slowStopMs = 0;
   /** Fault: a standby applies at most this many records per replication tick. */
   replayPerTick: number | null = null;
+  /** Fault: the next server started freezes in startup for this long. */
+  freezeNextStartMs = 0;
+  /** Fault: the next server started takes this much longer to come up. */
+  slowNextStartMs = 0;
   private nextPid = 1000;
   /** Sessions to tell when the server dies (the daemon's probe reacts at once). */
   readonly deathWatchers = new Set<() => void>();
@@ -126,9 +132,17 @@ export class SimPg {
       onGone: [],
       commits: [],
       servingSince: null,
+      startedAt: this.env.s.now,
       replayCredit: 0,
     };
     this.server = sv;
+    if (this.freezeNextStartMs > 0) {
+      const ms = this.freezeNextStartMs;
+      this.freezeNextStartMs = 0;
+      sv.frozen = true;
+      this.env.trace(`pg ${this.node}: postmaster frozen in startup for ${ms}ms`);
+      this.env.s.after(ms, null, () => this.server === sv && this.thaw());
+    }
     let settled = false;
     const done = (ok: boolean) => {
       if (settled) return;
@@ -136,7 +150,8 @@ export class SimPg {
       onReady(ok);
     };
     sv.onGone.push(() => done(false));
-    const ms = (crashRecovery ? 150 : 50) + this.env.rng.int(200);
+    const ms = (crashRecovery ? 150 : 50) + this.env.rng.int(200) + this.slowNextStartMs;
+    this.slowNextStartMs = 0;
     this.env.s.after(ms, null, () => this.finishStart(sv, done));
   }
 

@@ -6,7 +6,7 @@ import { EtcdDcs } from '../../daemon/etcd/dcs-etcd.js';
 import { daemonSchema, type DaemonOptions } from '../../daemon/options.js';
 import { Prng } from '../../imdb-data/prng.js';
 import { describeFault, type Fault, type Schedule, type Target } from './faults.js';
-import { Invariants, type Violation } from './invariants.js';
+import { Invariants, type Margins, type Violation } from './invariants.js';
 import { Network } from './network.js';
 import { Proc, Scheduler } from './scheduler.js';
 import { simClock } from './sim-clock.js';
@@ -43,7 +43,7 @@ export interface SimResult {
   seed: number;
   violations: Violation[];
   trace: string[];
-  stats: { acked: number; failovers: number; longestNoWriteMs: number; steps: number; simMs: number };
+  stats: { acked: number; failovers: number; steps: number; simMs: number } & Margins;
 }
 
 export class World {
@@ -270,6 +270,18 @@ export class World {
         at(f.ms, () => (pg.thaw(), this.log(`postgres on ${n} thawed`)));
         break;
       }
+      case 'start-freeze': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the next start of postgres on ${pg.node} freezes in startup for ${f.ms}ms`);
+        pg.freezeNextStartMs = f.ms;
+        break;
+      }
+      case 'start-slow': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the next start of postgres on ${pg.node} takes ${f.ms}ms longer`);
+        pg.slowNextStartMs = f.ms;
+        break;
+      }
       case 'slow-stop': {
         const pg = this.pgs.get(this.resolve(f.node))!;
         this.log(`FAULT a clean stop of postgres on ${pg.node} takes ${f.stopMs}ms (for ${f.ms}ms)`);
@@ -325,6 +337,8 @@ export class World {
       pg.thaw();
       pg.slowStopMs = 0;
       pg.replayPerTick = null;
+      pg.freezeNextStartMs = 0;
+      pg.slowNextStartMs = 0;
     }
     for (const n of this.nodes) {
       const run = this.daemons.get(n);
@@ -370,7 +384,7 @@ export class World {
       seed: this.seed,
       violations: this.inv.violations,
       trace: this.trace,
-      stats: { acked: this.acked.length, failovers: this.failovers, longestNoWriteMs: this.inv.longestNoWriteMs, steps: this.s.steps, simMs: this.s.now },
+      stats: { acked: this.acked.length, failovers: this.failovers, steps: this.s.steps, simMs: this.s.now, ...this.inv.margins },
     };
   }
 

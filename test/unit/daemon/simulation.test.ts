@@ -40,6 +40,6 @@ describe('daemon simulation: the simulator itself', () => {
     const r = await runSchedule(7, schedule);
     expect(r.violations, report(r, schedule)).toEqual([]);
     expect(r.stats.failovers).toBe(0);
-    expect(r.stats.longestNoWriteMs).toBeLessThan(1000);
+    expect(r.stats.longestOutageMs).toBeLessThan(1000);
   }, 60_000);
 });
