@@ -1,5 +1,6 @@
-// How the gateway client's bytes reach an etcd member: node's http in production, the simulated network in the simulator.
+// How the etcd client's bytes reach a member: node's http and http2 in production, the simulated network in the simulator.
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:http2';
 
 export interface StreamHandlers {
   /** The member answered with this HTTP status (once, before any data). */
@@ -9,11 +10,25 @@ export interface StreamHandlers {
   onEnd(error: string | null): void;
 }
 
+export interface GrpcStreamHandlers {
+  onData(chunk: Buffer): void;
+  /** Once: the stream or its connection ended, failed, or answered with a status other than 200. */
+  onClose(why: string): void;
+}
+
+export interface GrpcStream {
+  write(frame: Buffer): void;
+  /** Ends it from our side without calling `onClose`. */
+  close(): void;
+}
+
 export interface GatewayTransport {
   /** One POST; resolves with status and body, rejects on a transport failure or once `timeoutMs` has passed. */
   post(url: string, payload: string, timeoutMs: number): Promise<{ status: number; body: string }>;
   /** A POST whose answer is a stream (the watch); `destroy` ends it from our side without calling `onEnd`. */
   openStream(url: string, payload: string, handlers: StreamHandlers): { destroy(): void };
+  /** A bidirectional gRPC stream (HTTP/2) to `endpoint` on `path` (the lease keepalives). */
+  openGrpc(endpoint: string, path: string, handlers: GrpcStreamHandlers): GrpcStream;
   close(): void;
 }
 
@@ -61,6 +76,35 @@ export function httpTransport(): GatewayTransport {
         destroy: () => {
           ended = true;
           req.destroy();
+        },
+      };
+    },
+    openGrpc: (endpoint, path, h) => {
+      let closed = false;
+      const close = (why: string) => {
+        if (closed) return;
+        closed = true;
+        h.onClose(why);
+        stream.close();
+        session.destroy();
+      };
+      const session = connect(endpoint);
+      session.on('error', () => close('session error'));
+      session.on('goaway', () => close('the member closed the session'));
+      session.on('close', () => close('session closed'));
+      const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+      stream.on('response', (headers) => {
+        if (headers[':status'] !== 200) close(`HTTP ${headers[':status']}`);
+      });
+      stream.on('data', (chunk: Buffer) => !closed && h.onData(chunk));
+      stream.on('error', () => close('stream error'));
+      stream.on('close', () => close('stream closed'));
+      return {
+        write: (frame) => void stream.write(frame),
+        close: () => {
+          closed = true;
+          stream.close();
+          session.destroy();
         },
       };
     },

@@ -1,6 +1,7 @@
 // The promises checked at every step of a simulation: one acknowledging primary, no lost commit, no unproven wipe, bounded failover, no needless one.
 import type { DesiredState } from '../../common/cluster-keys.js';
 import { desiredStateSchema } from '../../common/cluster-keys.js';
+import { settingsOf } from './faults.js';
 import { RECORD_BYTES, type DataDir } from './sim-postgres.js';
 import type { World } from './world.js';
 
@@ -13,6 +14,7 @@ export type ViolationKind =
   | 'failover-too-slow'
   | 'failover-while-healthy'
   | 'needless-rejoin'
+  | 'two-without-data'
   | 'no-convergence';
 
 export interface Violation {
@@ -23,15 +25,17 @@ export interface Violation {
 
 /**
  * The stated failover bound: writes are acknowledged again this soon after they stopped, not counting time in which
- * no failover was possible (etcd without quorum, leader or speed; no healthy replica that may be promoted; a pause).
+ * no failover was possible (etcd without quorum, leader or speed; no healthy replica that may be promoted; a pause;
+ * a planned restart or a start of the primary within --failover-timeout). 5 s plus the lease TTL (6 s at ttl 1 s):
+ * a dead primary is only noticed once its lease expires.
  */
-export const FAILOVER_BOUND_MS = 6_000;
+export const failoverBoundMs = (ttlMs: number): number => 5_000 + ttlMs;
 /**
  * A primary that can acknowledge commits always has this much of its lease left at etcd (when etcd can expire leases):
  * its member key, bound to that lease, is what keeps every other node from promoting. Half of the fence margin: the
  * rest goes to the fence timer's period (50 ms) and to an immediate stop.
  */
-export const MIN_LEASE_SLACK_MS = 100;
+export const minLeaseSlackMs = (fenceMarginMs: number): number => fenceMarginMs / 2;
 /** After the leader fails over from a primary that is starting, the start is given up and the promotion done within this. */
 const START_GIVEN_UP_MS = 2_000;
 /** A failover within this long after the old primary was last unhealthy is explained by it. */
@@ -64,6 +68,8 @@ export class Invariants {
   private excusedAt = -Infinity;
   private outageReported = false;
   private lastAck: { node: string; at: number } | null = null;
+  /** Every member has had a data directory (the first base backups are done). */
+  private allHadData = false;
   /** The last primary's WAL length when writes stopped (lag of candidates is measured against it). */
   private culpritLsn = 0;
 
@@ -93,6 +99,10 @@ export class Invariants {
     const acking = w.nodes.filter((n) => w.pgs.get(n)!.canAck());
     if (acking.length > 1) this.add('split-brain', `${acking.join(' and ')} are both writable primaries that can acknowledge commits`);
     for (const n of acking) this.checkSlack(n);
+    const without = w.nodes.filter((n) => w.pgs.get(n)!.data === null);
+    if (without.length === 0) this.allHadData = true;
+    // The re-clone lock: no two members are ever without data at once (the cluster could lose its last copy).
+    if (this.allHadData && without.length > 1) this.add('two-without-data', `${without.join(' and ')} have no data directory at the same time`);
 
     if (w.schedule.sync) this.checkAckedPresent();
 
@@ -111,10 +121,11 @@ export class Invariants {
     }
     if (!this.failoverPossible(this.lastWriter)) this.excusedAt = now;
     const counted = now - Math.max(this.noWriteSince, this.excusedAt);
-    if (!this.outageReported && counted > FAILOVER_BOUND_MS) {
+    const bound = failoverBoundMs(settingsOf(w.schedule).ttl);
+    if (!this.outageReported && counted > bound) {
       this.outageReported = true;
       const excused = this.excusedAt > this.noWriteSince ? `, ${Math.round(this.excusedAt - this.noWriteSince)}ms of it while no failover was possible` : '';
-      this.add('failover-too-slow', `no commit acknowledged for ${Math.round(now - this.noWriteSince)}ms since ${this.lastWriter}'s last${excused} (bound ${FAILOVER_BOUND_MS}ms from when writes stopped or a failover became possible)`);
+      this.add('failover-too-slow', `no commit acknowledged for ${Math.round(now - this.noWriteSince)}ms since ${this.lastWriter}'s last${excused} (bound ${bound}ms from when writes stopped or a failover became possible)`);
     }
   }
 
@@ -127,8 +138,9 @@ export class Invariants {
     const expiry = kv && kv.lease !== '0' ? w.etcd.leaseExpiry(kv.lease) : null;
     const slack = expiry === null ? -Infinity : expiry - w.s.now;
     if (slack < this.margins.worstSlackMs) this.margins.worstSlackMs = slack;
-    if (slack < MIN_LEASE_SLACK_MS)
-      this.add('lease-slack', kv ? `${n} can acknowledge commits with ${slack === -Infinity ? 'no lease' : `${Math.round(slack)}ms of its lease`} left at etcd (at least ${MIN_LEASE_SLACK_MS}ms required)` : `${n} can acknowledge commits without a member key in etcd`);
+    const min = minLeaseSlackMs(settingsOf(w.schedule).fenceMargin);
+    if (slack < min)
+      this.add('lease-slack', kv ? `${n} can acknowledge commits with ${slack === -Infinity ? 'no lease' : `${Math.round(slack)}ms of its lease`} left at etcd (at least ${min}ms required)` : `${n} can acknowledge commits without a member key in etcd`);
   }
 
   /**
@@ -143,7 +155,10 @@ export class Invariants {
     // A primary whose start is making progress (not frozen) is given --failover-timeout by the leader, as any restart
     // is; the start is then given up within a second and a half (docs/pgdaemon.md, "A start as primary").
     const starting = w.pgs.get(culprit)!.server;
-    if (starting && starting.state === 'starting' && !starting.frozen && w.s.now - starting.startedAt < w.opts(culprit).failoverTimeout + START_GIVEN_UP_MS) return false;
+    if (starting && starting.state === 'starting' && !starting.frozen && w.s.now - starting.startedAt < w.failoverTimeoutMs() + START_GIVEN_UP_MS) return false;
+    // An operator's restart of the primary is planned: the leader waits --failover-timeout for it, as for a start.
+    const restarting = w.restartingSince(culprit);
+    if (restarting !== null && w.s.now - restarting < w.failoverTimeoutMs() + START_GIVEN_UP_MS) return false;
     const desired = w.desired();
     if (!desired) return false;
     const up = w.nodes.filter((n) => {
@@ -155,7 +170,7 @@ export class Invariants {
     return up.some((n) => {
       const d = w.pgs.get(n)!.data!;
       if (w.schedule.sync) return desired.syncStandbys.includes(n) && w.acked.every((a) => d.wal[a.pos] === a.id);
-      return (this.culpritLsn - d.wal.length) * RECORD_BYTES <= w.schedule.maxLagBytes / 2;
+      return (this.culpritLsn - d.wal.length) * RECORD_BYTES <= w.maxLagBytes() / 2;
     });
   }
 
@@ -198,20 +213,27 @@ export class Invariants {
     this.w.failovers++;
     const w = this.w;
     const last = this.lastUnhealthy.get(prev) ?? w.s.now;
-    const window = UNHEALTHY_EXPLAINS_MS(w.opts(prev).failoverTimeout);
-    if (w.s.now - last > window)
+    const window = UNHEALTHY_EXPLAINS_MS(w.failoverTimeoutMs());
+    // A switchover, or a failover an operator forced, moves a healthy primary on purpose.
+    const requested = /requested by an operator/.test(d.reason) && w.takeRoleChangeRequest();
+    if (!requested && w.s.now - last > window)
       this.add('failover-while-healthy', `primary moved from ${prev} to ${d.primary} (${d.reason}) although ${prev} was healthy and etcd had quorum for the last ${Math.round(w.s.now - last)}ms`);
     // Async: what the new primary lacks of the acknowledged commits must stay within the configured lag limit.
     if (!w.schedule.sync) {
       const target = w.pgs.get(d.primary)!.data;
       const missing = target ? w.acked.filter((a) => target.wal[a.pos] !== a.id && a.node === prev).length : 0;
-      if (missing > w.schedule.maxLagBytes / RECORD_BYTES + LAG_SLACK_RECORDS)
-        this.add('lost-beyond-lag-limit', `failover to ${d.primary} (${d.reason}) loses ${missing} acknowledged commits (${missing * RECORD_BYTES} B), more than the limit of ${w.schedule.maxLagBytes} B`);
+      const limit = w.maxLagBytes();
+      if (missing > limit / RECORD_BYTES + LAG_SLACK_RECORDS)
+        this.add('lost-beyond-lag-limit', `failover to ${d.primary} (${d.reason}) loses ${missing} acknowledged commits (${missing * RECORD_BYTES} B), more than the limit of ${limit} B`);
     }
   }
 
   /** Data is removed only when pg_rewind proved the divergence unrepairable (or the system identifier differs). */
   onRemoveData(node: string, data: DataDir, how: string): void {
+    if (this.w.reinitRequested(node)) {
+      this.w.log(`  sim: ${node} removes its data directory (${how}) on an operator's reinit`);
+      return;
+    }
     const cluster = this.w.etcd.get(this.w.keys.initialized)?.value ?? null;
     if (data.provenDiverged || (cluster !== null && data.systemId !== cluster)) {
       this.w.log(`  sim: ${node} removes its data directory (${how}); divergence was proven`);

@@ -1,12 +1,32 @@
 // etcd's v3 JSON gateway on the simulated etcd, and the transport that carries the real client's requests to it on the
 // simulated network and clock: the daemon's own etcd adapter (dcs-etcd.ts, gateway.ts, prefix-watch.ts) runs unchanged.
-import type { GatewayTransport, StreamHandlers } from '../../daemon/etcd/transport.js';
+import protobuf from 'protobufjs';
+import { GrpcFrameReader } from '../../daemon/etcd/lease-stream.js';
+import type { GatewayTransport, GrpcStreamHandlers, StreamHandlers } from '../../daemon/etcd/transport.js';
 import type { Network } from './network.js';
 import type { Proc, Scheduler } from './scheduler.js';
 import type { SimEtcd, SimKv } from './sim-etcd.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined) => (s === undefined ? '' : Buffer.from(s, 'base64').toString('utf8'));
+
+/** etcd's LeaseKeepAlive messages, encoded by protobufjs: an implementation independent of the daemon's hand-coded one. */
+const proto = protobuf.Root.fromJSON({
+  nested: {
+    ResponseHeader: { fields: { cluster_id: { type: 'uint64', id: 1 }, member_id: { type: 'uint64', id: 2 }, revision: { type: 'int64', id: 3 }, raft_term: { type: 'uint64', id: 4 } } },
+    LeaseKeepAliveRequest: { fields: { ID: { type: 'int64', id: 1 } } },
+    LeaseKeepAliveResponse: { fields: { header: { type: 'ResponseHeader', id: 1 }, ID: { type: 'int64', id: 2 }, TTL: { type: 'int64', id: 3 } } },
+  },
+});
+const KeepAliveRequest = proto.lookupType('LeaseKeepAliveRequest');
+const KeepAliveResponse = proto.lookupType('LeaseKeepAliveResponse');
+
+function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
 
 /** gRPC status codes etcd answers with, and the HTTP status grpc-gateway maps each to. */
 const NOT_FOUND = { code: 5, http: 404 };
@@ -203,8 +223,14 @@ export interface SimNetEnv {
   net: Network;
   etcd: SimEtcd;
   gateway: SimEtcdGateway;
-  /** One-way time of a message from `from` to `to` on this attempt (jitter, link delay, loss retransmits, slow etcd). */
+  /** One-way time of a message from `from` to `to` (jitter, link delay, loss retransmits, slow etcd); Infinity: lost. */
   transit: (from: string, to: string) => number;
+}
+
+/** Runs `fn` once a message from `from` to `to` has arrived, as an event of `proc` (null: the world); lost ones never. */
+function send(env: SimNetEnv, from: string, to: string, proc: Proc | null, fn: () => void): void {
+  const ms = env.transit(from, to);
+  if (Number.isFinite(ms)) env.s.after(ms, proc, fn);
 }
 
 /** `http://etcd1:2379/v3/kv/range` → member 1 and the path. */
@@ -234,10 +260,10 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
           fn();
         };
         const deadline = s.after(timeoutMs, proc, () => finish(() => reject(new Error(`${url}: no answer within ${timeoutMs}ms`))));
-        s.after(env.transit(host, 'etcd'), null, () => {
+        send(env, host, 'etcd', null, () => {
           if (!net.reachable(host, 'etcd')) return;
           const state = etcd.memberState(member);
-          if (state === 'down') return void s.after(env.transit('etcd', host), proc, () => finish(() => reject(new Error(`connect ECONNREFUSED ${url}`))));
+          if (state === 'down') return send(env, 'etcd', host, proc, () => finish(() => reject(new Error(`connect ECONNREFUSED ${url}`))));
           if (state === 'hung') return;
           let answer: { status: number; body: string };
           if (!etcd.available()) {
@@ -251,7 +277,7 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
             if (!(err instanceof EtcdAnswerError)) throw err;
             answer = { status: err.http, body: JSON.stringify({ error: err.message, code: err.code, message: err.message }) };
           }
-          s.after(env.transit('etcd', host), proc, () => {
+          send(env, 'etcd', host, proc, () => {
             if (!net.reachable(host, 'etcd')) return;
             finish(() => resolve(answer));
           });
@@ -265,7 +291,11 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
       let lastAt = 0;
       /** One stream: messages arrive in order, whatever each one's transit. */
       const deliver = (fn: () => void) => {
-        const at = Math.max(s.now + env.transit('etcd', host), lastAt);
+        const t = env.transit('etcd', host);
+        // A lost segment is sent again; one that never arrives leaves the stream silent from here on.
+        if (!Number.isFinite(t)) return void (lastAt = Infinity);
+        if (lastAt === Infinity) return;
+        const at = Math.max(s.now + t, lastAt);
         lastAt = at;
         s.after(at - s.now, proc, () => open && fn());
       };
@@ -275,10 +305,10 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
         unwatch?.();
         h.onEnd(error);
       };
-      s.after(env.transit(host, 'etcd'), null, () => {
+      send(env, host, 'etcd', null, () => {
         if (!open || !net.reachable(host, 'etcd')) return;
         const state = etcd.memberState(member);
-        if (state === 'down') return void s.after(env.transit('etcd', host), proc, () => end(`connect ECONNREFUSED ${url}`));
+        if (state === 'down') return send(env, 'etcd', host, proc, () => end(`connect ECONNREFUSED ${url}`));
         if (state === 'hung' || !etcd.available()) return;
         const w = gateway.watchStart(JSON.parse(payload) as Record<string, unknown>, member);
         const line = (msg: unknown) => JSON.stringify(msg) + '\n';
@@ -302,6 +332,56 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
         destroy: () => {
           open = false;
           unwatch?.();
+        },
+      };
+    },
+    /**
+     * The lease keepalive stream: frames travel in order each way; etcd answers each request in turn. A member that
+     * goes down resets the stream; a hung one, a cut path or an etcd without quorum leave it silent.
+     */
+    openGrpc(endpoint, _path, h: GrpcStreamHandlers) {
+      const { member } = target(`${endpoint}/`);
+      let open = true;
+      let up = false;
+      let lastOut = 0;
+      let lastIn = 0;
+      const reader = new GrpcFrameReader();
+      const close = (why: string) => {
+        if (!open) return;
+        open = false;
+        h.onClose(why);
+      };
+      const ordered = (from: string, to: string, last: () => number, set: (at: number) => void, p: Proc | null, fn: () => void) => {
+        const t = env.transit(from, to);
+        if (!Number.isFinite(t) || last() === Infinity) return set(Infinity);
+        const at = Math.max(s.now + t, last());
+        set(at);
+        s.after(at - s.now, p, fn);
+      };
+      const connected = () => open && net.reachable(host, 'etcd') && etcd.memberState(member) === 'up';
+      send(env, host, 'etcd', null, () => {
+        if (!open || !net.reachable(host, 'etcd')) return;
+        if (etcd.memberState(member) === 'down') return send(env, 'etcd', host, proc, () => close('session error'));
+        up = true;
+      });
+      return {
+        write(frame: Buffer) {
+          ordered(host, 'etcd', () => lastOut, (at) => (lastOut = at), null, () => {
+            // A member that went down reset the connection: the next write finds out.
+            if (open && etcd.memberState(member) === 'down') return send(env, 'etcd', host, proc, () => close('stream error'));
+            if (!up || !connected() || !etcd.available()) return;
+            for (const message of reader.push(frame)) {
+              const id = String(KeepAliveRequest.toObject(KeepAliveRequest.decode(message), { longs: String })['ID'] ?? '0');
+              const ttl = etcd.keepAlive(id);
+              const answer = grpcFrame(KeepAliveResponse.encode(KeepAliveResponse.create({ header: { revision: etcd.revision }, ID: id, TTL: ttl })).finish());
+              ordered('etcd', host, () => lastIn, (at) => (lastIn = at), proc, () => {
+                if (open && net.reachable(host, 'etcd')) h.onData(answer);
+              });
+            }
+          });
+        },
+        close() {
+          open = false;
         },
       };
     },

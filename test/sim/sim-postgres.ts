@@ -1,16 +1,23 @@
 // One node's simulated PostgreSQL: data directory (system id, WAL as record ids, timelines) and server process (roles, streaming, signals, freeze).
 import type { Prng } from '../../imdb-data/prng.js';
+import { draw, PG_DURATIONS } from './pg-durations.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
 
 /** Bytes per simulated WAL record: LSN = index × RECORD_BYTES. */
 export const RECORD_BYTES = 128;
 
+/** What the daemon wrote into postgresql.conf (read back with its own parser) and whether standby.signal exists. */
 export interface SimConf {
   upstreamId: string | null;
   sync: string[];
   standby: boolean;
+  /** The cluster's parameters as written (absent: none). */
+  parameters?: Record<string, string>;
 }
+
+/** Parameters the simulated server takes only at start (a reload leaves them pending_restart). */
+const RESTART_ONLY = new Set(['shared_buffers', 'max_connections', 'max_locks_per_transaction']);
 
 export interface DataDir {
   systemId: string;
@@ -29,6 +36,8 @@ export interface Commit {
   pos: number;
   id: number;
   onAck: (c: Commit) => void;
+  /** Flushed locally (its fsync done) from this instant. */
+  flushedAt: number;
 }
 
 export interface Server {
@@ -38,6 +47,8 @@ export interface Server {
   inRecovery: boolean;
   appliedUpstream: string | null;
   appliedSync: string[];
+  /** The parameters in force (restart-only ones as they were at start). */
+  appliedParameters: Record<string, string>;
   /** Node whose WAL this standby received on the last replication tick. */
   streamingFrom: string | null;
   /** Signal effects that wait for SIGCONT. */
@@ -78,6 +89,10 @@ export class SimPg {
   freezeNextStartMs = 0;
   /** Fault: the next server started takes this much longer to come up. */
   slowNextStartMs = 0;
+  /** Fault: every fsync takes this long (a commit's flush, a checkpoint, the shutdown checkpoint). */
+  fsyncMs = 0;
+  /** Fault: the data directory's file system is full: WAL cannot be written. */
+  diskFull = false;
   private nextPid = 1000;
   /** Sessions to tell when the server dies (the daemon's probe reacts at once). */
   readonly deathWatchers = new Set<() => void>();
@@ -127,6 +142,7 @@ export class SimPg {
       inRecovery: d.conf.standby,
       appliedUpstream: null,
       appliedSync: [],
+      appliedParameters: { ...(d.conf.parameters ?? {}) },
       streamingFrom: null,
       pending: [],
       onGone: [],
@@ -150,7 +166,7 @@ export class SimPg {
       onReady(ok);
     };
     sv.onGone.push(() => done(false));
-    const ms = (crashRecovery ? 150 : 50) + this.env.rng.int(200) + this.slowNextStartMs;
+    const ms = draw(this.env.rng, crashRecovery ? PG_DURATIONS.startAfterCrash : PG_DURATIONS.start) + this.slowNextStartMs;
     this.slowNextStartMs = 0;
     this.env.s.after(ms, null, () => this.finishStart(sv, done));
   }
@@ -161,6 +177,7 @@ export class SimPg {
       sv.pending.push(() => this.finishStart(sv, onReady));
       return;
     }
+    if (this.diskFull) return this.die('FATAL: could not write lock file "postmaster.pid": No space left on device');
     const d = this.data!;
     sv.state = 'running';
     this.applyConf(sv);
@@ -180,6 +197,18 @@ export class SimPg {
     const c = this.data!.conf;
     sv.appliedSync = sv.inRecovery ? [] : [...c.sync];
     sv.appliedUpstream = sv.inRecovery && c.upstreamId ? (c.upstreamId.split('@')[0] ?? null) : null;
+    const wanted = c.parameters ?? {};
+    const kept = Object.fromEntries(Object.entries(sv.appliedParameters).filter(([k]) => RESTART_ONLY.has(k)));
+    const reloadable = Object.fromEntries(Object.entries(wanted).filter(([k]) => !RESTART_ONLY.has(k)));
+    sv.appliedParameters = { ...reloadable, ...kept };
+  }
+
+  /** pg_settings.pending_restart: restart-only parameters whose written value is not the one in force. */
+  pendingRestart(): string[] {
+    const sv = this.server;
+    const wanted = this.data?.conf.parameters ?? {};
+    if (!sv) return [];
+    return [...RESTART_ONLY].filter((k) => (wanted[k] ?? null) !== (sv.appliedParameters[k] ?? null)).sort();
   }
 
   /** Delivers a signal; a frozen process acts on it only after SIGCONT (SIGKILL excepted). */
@@ -190,7 +219,7 @@ export class SimPg {
     const act = () => {
       if (this.server !== sv) return;
       if (sig === 'hup') this.applyConf(sv);
-      else if (sig === 'promote') this.env.s.after(30 + this.env.rng.int(50), null, () => this.finishPromote(sv));
+      else if (sig === 'promote') this.env.s.after(draw(this.env.rng, PG_DURATIONS.promote), null, () => this.finishPromote(sv));
       else this.beginStop(sv, sig);
     };
     if (sv.frozen) sv.pending.push(act);
@@ -216,7 +245,7 @@ export class SimPg {
     if (sv.state === 'stopping' && mode === 'fast') return;
     sv.state = 'stopping';
     sv.servingSince = null;
-    const ms = mode === 'immediate' ? 10 + this.env.rng.int(30) : this.slowStopMs || 30 + this.env.rng.int(120);
+    const ms = mode === 'immediate' ? draw(this.env.rng, PG_DURATIONS.immediateStop) : (this.slowStopMs || draw(this.env.rng, PG_DURATIONS.fastStop)) + this.fsyncMs;
     this.env.s.after(ms, null, () => this.finishStop(sv, mode));
   }
 
@@ -285,7 +314,8 @@ export class SimPg {
         limit = Math.floor(sv.replayCredit);
         sv.replayCredit -= limit;
       }
-      ok = this.receiveFrom(up, limit);
+      // A full disk: the WAL receiver cannot write what it receives and keeps failing.
+      ok = !this.diskFull && this.receiveFrom(up, limit);
     }
     sv.streamingFrom = ok ? up!.node : null;
   }
@@ -294,7 +324,9 @@ export class SimPg {
   settleCommits(): void {
     const sv = this.server;
     if (!sv || sv.frozen || sv.commits.length === 0) return;
+    const now = this.env.s.now;
     sv.commits = sv.commits.filter((c) => {
+      if (c.flushedAt > now) return true;
       const ok = sv.appliedSync.every((n) => {
         const st = this.env.pgs.get(n);
         return !!st?.data && this.syncStandbyConnected(n) && st.data.wal[c.pos] === c.id;
@@ -314,10 +346,15 @@ export class SimPg {
   /** A client commit: appended now, acknowledged when the synchronous standbys have it (at once without any). */
   write(onAck: (c: Commit) => void): Commit | null {
     if (!this.writable()) return null;
+    // PostgreSQL cannot write WAL on a full disk: a PANIC, and the postmaster restarts in crash recovery (which fails too).
+    if (this.diskFull) {
+      this.die('PANIC: could not write to file "pg_wal/xlogtemp": No space left on device');
+      return null;
+    }
     const d = this.data!;
-    const c: Commit = { pos: d.wal.length, id: this.env.newRecord(this.tli()), onAck };
+    const c: Commit = { pos: d.wal.length, id: this.env.newRecord(this.tli()), onAck, flushedAt: this.env.s.now + this.fsyncMs };
     d.wal.push(c.id);
-    if (this.server!.appliedSync.length === 0) onAck(c);
+    if (this.server!.appliedSync.length === 0 && this.fsyncMs === 0) onAck(c);
     else this.server!.commits.push(c);
     return c;
   }

@@ -9,8 +9,8 @@ export class SimWatchdog implements Watchdog {
   private proc: Proc | null = null;
   private timer: SimEvent | null = null;
   private fired = false;
-  /** Fault: the watchdog's own timer fires this much late (CPU starvation of the watchdog process). */
-  lateMs = 0;
+  /** Fault: CPU starvation of the watchdog process (each of its events that late); see Proc.starve. */
+  starve: (() => number) | null = null;
   /** Per-layer runs: a watchdog that is fed but never fires (the layer turned off). */
   disabled = false;
 
@@ -23,6 +23,7 @@ export class SimWatchdog implements Watchdog {
   arm(budgetMs: number): void {
     if (this.armed()) return this.feed(budgetMs);
     this.proc = new Proc(`${this.pg.node}-watchdog`);
+    this.proc.starve = () => this.starve?.() ?? 0;
     this.schedule(budgetMs);
   }
 
@@ -59,7 +60,7 @@ export class SimWatchdog implements Watchdog {
 
   private schedule(budgetMs: number): void {
     // The budget as the product writes it: seconds with 3 decimals, with its floor.
-    const ms = Number(budgetSeconds(budgetMs)) * 1000 + this.lateMs;
+    const ms = Number(budgetSeconds(budgetMs)) * 1000;
     this.timer = this.s.after(ms, this.proc, () => this.fire('not fed in time'));
   }
 

@@ -5,7 +5,8 @@ import { Daemon } from '../../daemon/daemon.js';
 import { EtcdDcs } from '../../daemon/etcd/dcs-etcd.js';
 import { daemonSchema, type DaemonOptions } from '../../daemon/options.js';
 import { Prng } from '../../imdb-data/prng.js';
-import { describeFault, type Fault, type Schedule, type Target } from './faults.js';
+import { describeFault, describeSchedule, settingsOf, type Fault, type Schedule, type Target } from './faults.js';
+import { runOperator } from './operator.js';
 import { Invariants, type Margins, type Violation } from './invariants.js';
 import { Network } from './network.js';
 import { Proc, Scheduler } from './scheduler.js';
@@ -88,6 +89,7 @@ export class World {
         connectHost: node,
         secrets: '/sim/secrets.json',
         allowCidr: '10.0.0.0/24',
+        ...Object.fromEntries(Object.entries(settingsOf(schedule)).map(([k, v]) => [k, `${v}ms`])),
       });
     this.inv = new Invariants(this);
     this.etcd.onPut = (key, value) => {
@@ -116,9 +118,64 @@ export class World {
 
   latency = (): number => 1 + this.rng.int(3) + (this.rng.chance(0.01) ? this.rng.int(100) : 0);
 
-  /** One-way time of one message: jitter, plus etcd's slowness on its side. */
+  /**
+   * One-way time of one message: jitter, the link's delay, etcd's slowness on its side, and a retransmission for each
+   * lost segment (TCP's 200 ms minimum timeout, doubling); Infinity when it never arrives.
+   */
   transit(from: string, to: string): number {
-    return this.latency() + (from === 'etcd' || to === 'etcd' ? this.etcd.slowMs : 0);
+    let ms = this.latency() + this.net.delay(from, to) + (from === 'etcd' || to === 'etcd' ? this.etcd.slowMs : 0);
+    const p = this.net.loss(from, to);
+    if (p > 0) {
+      let rto = 200;
+      for (let tries = 0; this.rng.chance(p); tries++) {
+        if (p >= 1 || tries >= 6) return Infinity;
+        ms += rto;
+        rto *= 2;
+      }
+    }
+    return ms;
+  }
+
+  /** The failover timeout in force: the cluster's (config set), else the daemons'. */
+  failoverTimeoutMs(): number {
+    const kv = this.etcd.get(this.keys.config);
+    const set = kv ? (JSON.parse(kv.value) as { failoverTimeoutMs?: number }).failoverTimeoutMs : undefined;
+    return set ?? settingsOf(this.schedule).failoverTimeout;
+  }
+
+  private readonly operatorLog: Array<{ op: string; node: string | null; at: number }> = [];
+  private roleChangeRequests = 0;
+
+  /** The operator asked for something (the invariants excuse what an operator ordered). */
+  operatorAsked(op: string, node: string | null): void {
+    this.operatorLog.push({ op, node, at: this.s.now });
+    if (op === 'switchover' || op === 'failover') this.roleChangeRequests++;
+  }
+
+  /** One role change an operator requested, not yet seen in a desired state. */
+  takeRoleChangeRequest(): boolean {
+    if (this.roleChangeRequests === 0) return false;
+    this.roleChangeRequests--;
+    return true;
+  }
+
+  /** An operator asked `node` to re-clone in the last two minutes. */
+  reinitRequested(node: string): boolean {
+    return this.operatorLog.some((e) => e.op === 'reinit' && e.node === node && this.s.now - e.at < 120_000);
+  }
+
+  /** Since when `node`'s member state says it is restarting on an operator's request (null: it does not). */
+  restartingSince(node: string): number | null {
+    const kv = this.etcd.get(this.keys.member(node));
+    if (!kv || !kv.value.includes('"restarting":true')) return null;
+    const asked = [...this.operatorLog].reverse().find((e) => e.op === 'restart' && e.node === node);
+    return asked ? asked.at : null;
+  }
+
+  /** The lag limit in force (config set may change it). */
+  maxLagBytes(): number {
+    const kv = this.etcd.get(this.keys.config);
+    return kv ? (JSON.parse(kv.value) as { maxLagOnFailoverBytes: number }).maxLagOnFailoverBytes : this.schedule.maxLagBytes;
   }
 
   /** The real etcd adapter, talking to the simulated etcd from `host` on behalf of `proc`. */
@@ -153,12 +210,15 @@ export class World {
     const clock = simClock(this.s, proc, () => this.wallOffset.get(node) ?? 0);
     const dcs = this.etcdClient(node, proc, clock, opts.etcdTimeout);
     const watchdog = new SimWatchdog(this.s, pg, (l) => this.log(`  ${l}`));
+    const layers = this.schedule.layers;
+    if (layers && !layers.watchdog) watchdog.disabled = true;
     let local: SimLocalPostgres | null = null;
     const daemon = new Daemon(opts, { superuserPassword: 'sim-superuser', replicationPassword: 'sim-replicator', apiToken: 'sim-api-token-0123456789' }, dcs, {
       clock,
       localPostgres: (onLost) => (local = new SimLocalPostgres(pg, this.pgEnv(), proc, Math.max(500, Math.min(2000, opts.ttl)), onLost, (n) => this.inv.onStandbyStop(n))),
       watchdog,
       startApi: null,
+      ...(layers && !layers.timer ? { fenceTimerMs: null } : {}),
       write: (line) => {
         if (proc.alive) this.log(line.slice(line.indexOf(' ') + 1).trimEnd());
       },
@@ -232,6 +292,45 @@ export class World {
         });
         break;
       }
+      case 'link-delay': {
+        const from = this.resolve(f.from);
+        const to = this.resolve(f.to);
+        const pairs: Array<[string, string]> = f.oneWay ? [[from, to]] : [[from, to], [to, from]];
+        this.log(`FAULT ${f.extraMs}ms more delay ${from} ${f.oneWay ? '->' : '<->'} ${to} for ${f.ms}ms`);
+        for (const [a, b] of pairs) this.net.addDelay(a, b, f.extraMs);
+        at(f.ms, () => {
+          for (const [a, b] of pairs) this.net.removeDelay(a, b, f.extraMs);
+          this.log(`delay ${from} ${f.oneWay ? '->' : '<->'} ${to} lifted`);
+        });
+        break;
+      }
+      case 'link-loss': {
+        const from = this.resolve(f.from);
+        const to = this.resolve(f.to);
+        const pairs: Array<[string, string]> = f.oneWay ? [[from, to]] : [[from, to], [to, from]];
+        this.log(`FAULT ${Math.round(f.p * 100)}% loss ${from} ${f.oneWay ? '->' : '<->'} ${to} for ${f.ms}ms`);
+        for (const [a, b] of pairs) this.net.addLoss(a, b, f.p);
+        at(f.ms, () => {
+          for (const [a, b] of pairs) this.net.removeLoss(a, b, f.p);
+          this.log(`loss ${from} ${f.oneWay ? '->' : '<->'} ${to} lifted`);
+        });
+        break;
+      }
+      case 'starve': {
+        const n = this.resolve(f.node);
+        const run = this.daemons.get(n);
+        if (!run?.proc.alive) break;
+        this.log(`FAULT ${f.what} of ${n} starved of CPU (events up to ${f.lateMs}ms late) for ${f.ms}ms`);
+        const late = () => this.rng.int(f.lateMs + 1);
+        if (f.what !== 'watchdog') run.proc.starve = late;
+        if (f.what !== 'daemon') run.watchdog.starve = late;
+        at(f.ms, () => {
+          if (f.what !== 'watchdog') run.proc.starve = null;
+          if (f.what !== 'daemon') run.watchdog.starve = null;
+          this.log(`${f.what} of ${n} gets the CPU again`);
+        });
+        break;
+      }
       case 'daemon-pause': {
         const n = this.resolve(f.node);
         const run = this.daemons.get(n);
@@ -289,6 +388,30 @@ export class World {
         at(f.ms, () => (pg.slowStopMs = 0));
         break;
       }
+      case 'slow-fsync': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT every fsync of postgres on ${pg.node} takes ${f.fsyncMs}ms (for ${f.ms}ms)`);
+        pg.fsyncMs = f.fsyncMs;
+        at(f.ms, () => (pg.fsyncMs = 0));
+        break;
+      }
+      case 'disk-full': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the disk of ${pg.node} is full for ${f.ms}ms`);
+        pg.diskFull = true;
+        at(f.ms, () => ((pg.diskFull = false), this.log(`disk of ${pg.node} has room again`)));
+        break;
+      }
+      case 'replicas-lag': {
+        const primary = this.desired()?.primary ?? 'pg0';
+        const lagging = this.nodes.filter((n) => n !== primary).map((n) => this.pgs.get(n)!);
+        this.log(`FAULT every replica (${lagging.map((p) => p.node).join(',')}) replays ${f.perTick} records per tick (for ${f.ms}ms)`);
+        for (const pg of lagging) pg.replayPerTick = f.perTick;
+        at(f.ms, () => {
+          for (const pg of lagging) pg.replayPerTick = null;
+        });
+        break;
+      }
       case 'slow-replay': {
         const pg = this.pgs.get(this.resolve(f.node))!;
         this.log(`FAULT ${pg.node} replays ${f.perTick} records per tick (for ${f.ms}ms)`);
@@ -304,6 +427,18 @@ export class World {
         this.log(`FAULT etcd loses its quorum for ${f.ms}ms`);
         this.etcd.loseQuorum();
         at(f.ms, () => (this.etcd.regainQuorum(), this.log('etcd quorum back')));
+        break;
+      case 'etcd-member':
+        this.log(`FAULT etcd member ${f.member} ${f.how} for ${f.ms}ms${f.member === this.etcd.leaderMember() ? ' (the raft leader)' : ''}`);
+        this.etcd.loseMember(f.member, f.how, 300 + this.rng.int(500));
+        at(f.ms, () => (this.etcd.restoreMember(f.member), this.log(`etcd member ${f.member} back`)));
+        break;
+      case 'watch-reset':
+        this.log('FAULT etcd ends every watch stream');
+        this.etcd.endStreams(null, null);
+        break;
+      case 'operator':
+        runOperator(this, f.action, (t) => this.resolve(t));
         break;
       case 'etcd-slow':
         this.log(`FAULT etcd answers ${f.extraMs}ms slower for ${f.ms}ms`);
@@ -333,15 +468,23 @@ export class World {
     this.etcd.restore();
     this.etcd.slowMs = 0;
     this.skewed.clear();
+    // A pause the operator did not lift (its resume failed, say with etcd unreachable) is lifted here.
+    if (this.etcd.get(this.keys.maintenance)) this.etcd.del(this.keys.maintenance);
     for (const pg of this.pgs.values()) {
       pg.thaw();
       pg.slowStopMs = 0;
       pg.replayPerTick = null;
       pg.freezeNextStartMs = 0;
       pg.slowNextStartMs = 0;
+      pg.fsyncMs = 0;
+      pg.diskFull = false;
     }
     for (const n of this.nodes) {
       const run = this.daemons.get(n);
+      if (run) {
+        run.proc.starve = null;
+        run.watchdog.starve = null;
+      }
       if (run?.proc.paused) this.s.resume(run.proc);
       if (!run || (!run.proc.alive && !run.terminating)) this.startDaemon(n);
     }
@@ -352,7 +495,7 @@ export class World {
     const initProc = new Proc('init-cluster');
     const dcs = this.etcdClient('client', initProc, simClock(this.s, initProc, () => 0));
     void initCluster(dcs, { cluster: SIM_CLUSTER, primary: 'pg0', replicas: this.nodes.slice(1), sync: sch.sync, force: false, maxLagOnFailoverBytes: sch.maxLagBytes }, (l) => this.log(`init: ${l}`));
-    this.log(`sim: seed ${this.seed}, ${sch.nodes} nodes, ${sch.sync ? 'sync' : 'async'}, keep ${sch.keepRecords} records, max lag ${sch.maxLagBytes} B`);
+    this.log(`sim: seed ${this.seed}, ${describeSchedule(sch)}`);
     for (const n of this.nodes) this.s.after(50 + this.rng.int(300), null, () => this.startDaemon(n));
     const tick = () => {
       for (const pg of this.pgs.values()) pg.replicate();
