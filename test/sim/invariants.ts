@@ -248,6 +248,7 @@ export class Invariants {
   /** A running standby is stopped by its daemon to rejoin: only after the primary has served for --rewind-after. */
   onStandbyStop(node: string): void {
     const w = this.w;
+    if (w.stopOrdered(node)) return;
     const primary = w.desired()?.primary;
     if (!primary || primary === node) return;
     const since = w.pgs.get(primary)!.server?.servingSince ?? null;

@@ -114,7 +114,7 @@ export class SimLocalPostgres implements LocalPostgres {
       initdb() {
         if (pg.data) return self.fail(20, new PgToolError('initdb exited 1: initdb: error: directory exists but is not empty'));
         return self.reply(300, () => {
-          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], provenDiverged: false };
+          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], provenDiverged: false, historyTli: 1 };
           env.trace(`pg ${pg.node}: initdb (system ${pg.data.systemId})`);
         });
       },
@@ -191,7 +191,7 @@ export class SimLocalPostgres implements LocalPostgres {
           if (again.how !== 'ok' || !src) throw new PgToolError(`pg_basebackup exited 1: pg_basebackup: error: could not read COPY data: server closed the connection unexpectedly`);
           if (pg.diskFull) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: could not write to file "base/1/1259": No space left on device');
           if (pg.data) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: directory exists but is not empty');
-          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], provenDiverged: false };
+          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], provenDiverged: false, historyTli: Math.max(src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: base backup from ${from.host} (lsn ${pg.data.wal.length})`);
         });
       },
@@ -217,7 +217,7 @@ export class SimLocalPostgres implements LocalPostgres {
             d.provenDiverged = true;
             throw toolError('pg_rewind', [`pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}`, `pg_rewind: error: could not find previous WAL record at ${formatLsn(fork * RECORD_BYTES)}`]);
           }
-          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false };
+          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false, historyTli: Math.max(d.historyTli, src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: rewound from ${from.host} (diverged at ${fork}, now lsn ${src.wal.length})`);
           return `pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}\npg_rewind: Done!`;
         });

@@ -30,6 +30,13 @@ export interface DataDir {
   slots: string[];
   /** pg_rewind failed because the divergence could not be repaired (or the system differs): removal is justified. */
   provenDiverged: boolean;
+  /**
+   * The newest timeline whose history file is in pg_wal: a promotion takes the next one (PostgreSQL's
+   * findNewestTimeLine). A standby learns its upstream's timeline when its WAL receiver connects, whether or not any
+   * WAL follows; without a shared archive, two nodes promoted from the same timeline without ever hearing of each
+   * other pick the same new timeline number.
+   */
+  historyTli: number;
 }
 
 export interface Commit {
@@ -230,7 +237,8 @@ export class SimPg {
     if (this.server !== sv || !sv.inRecovery) return;
     if (sv.frozen) return void sv.pending.push(() => this.finishPromote(sv));
     const d = this.data!;
-    const tli = this.tli() + 1;
+    const tli = Math.max(this.tli(), d.historyTli) + 1;
+    d.historyTli = tli;
     d.wal.push(this.env.newRecord(tli));
     sv.inRecovery = false;
     sv.streamingFrom = null;
@@ -315,6 +323,8 @@ export class SimPg {
         sv.replayCredit -= limit;
       }
       // A full disk: the WAL receiver cannot write what it receives and keeps failing.
+      // Connected: the receiver fetches the upstream's timeline history first, whatever WAL follows.
+      if (!this.diskFull) this.data!.historyTli = Math.max(this.data!.historyTli, up.tli(), up.data!.historyTli);
       ok = !this.diskFull && this.receiveFrom(up, limit);
     }
     sv.streamingFrom = ok ? up!.node : null;

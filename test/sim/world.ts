@@ -164,6 +164,11 @@ export class World {
     return this.operatorLog.some((e) => e.op === 'reinit' && e.node === node && this.s.now - e.at < 120_000);
   }
 
+  /** An operator asked `node` to restart or re-clone in the last two minutes (its daemon stops its postgres for that). */
+  stopOrdered(node: string): boolean {
+    return this.operatorLog.some((e) => (e.op === 'reinit' || e.op === 'restart') && e.node === node && this.s.now - e.at < 120_000);
+  }
+
   /** Since when `node`'s member state says it is restarting on an operator's request (null: it does not). */
   restartingSince(node: string): number | null {
     const kv = this.etcd.get(this.keys.member(node));
