@@ -46,3 +46,36 @@ describe('LeaseKeeper', () => {
     expect(r.lapses).toBe(1);
   });
 });
+
+describe('LeaseKeeper deadline', () => {
+  it('is the send time of the last answered keepalive + TTL − margin, whatever the answer took', async () => {
+    const s = new Scheduler();
+    const keeper = new LeaseKeeper(slowEtcd(s, () => 150), { ttlMs: 1000, marginMs: 200, clock: simClock(s, new Proc('daemon'), () => 0), log: () => undefined, onChange: () => undefined, onRenewed: () => undefined });
+    keeper.start();
+    // Granted at 5 ms (sent at 0); keepalives every 200 ms, each answered 150 ms after it was sent.
+    await s.runUntil(100, () => undefined);
+    expect(keeper.status().deadline).toBe(0 + 1000 - 200);
+    await s.runUntil(349, () => undefined);
+    expect(keeper.status().deadline).toBe(0 + 1000 - 200); // the one sent at 200 has not answered yet
+    await s.runUntil(351, () => undefined);
+    // etcd restarted the TTL when the keepalive sent at 200 arrived, after 200: 200 + TTL is a lower bound of the expiry.
+    expect(keeper.status().deadline).toBe(200 + 1000 - 200);
+    expect(keeper.remainingMs()).toBe(200 + 1000 - 200 - 351);
+    await keeper.stop(false);
+  });
+
+  it('does not move the deadline back when an older keepalive answers after a newer one', async () => {
+    const s = new Scheduler();
+    let n = 0;
+    // The first renewal (sent at 200) answers after 500 ms, the second (sent at 400) after 50 ms.
+    const keeper = new LeaseKeeper(slowEtcd(s, () => (n++ === 0 ? 500 : 50)), { ttlMs: 1000, marginMs: 200, clock: simClock(s, new Proc('daemon'), () => 0), log: () => undefined, onChange: () => undefined, onRenewed: () => undefined });
+    keeper.start();
+    await s.runUntil(100, () => undefined);
+    await s.runUntil(460, () => undefined);
+    expect(keeper.status().deadline).toBe(400 + 800);
+    await s.runUntil(710, () => undefined);
+    // Sent at 600 (answered at 650) confirms 600; the one sent at 200, answered at 700, does not take it back.
+    expect(keeper.status().deadline).toBe(600 + 800);
+    await keeper.stop(false);
+  });
+});
