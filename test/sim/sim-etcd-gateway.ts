@@ -175,9 +175,16 @@ export class SimEtcdGateway {
     return { created: { result: { header: this.header(member), created: true } }, covers };
   }
 
-  watchEvent(key: string, value: string | null, modRevision: number, lease: string, member: number): unknown {
+  private lastEvent: { key: string; modRevision: number; line: string } | null = null;
+
+  /** One watch message as a line; every stream gets the same text for one change (encoded once). */
+  watchLine(key: string, value: string | null, modRevision: number, lease: string): string {
+    const last = this.lastEvent;
+    if (last && last.key === key && last.modRevision === modRevision) return last.line;
     const kv = value === null ? { key: b64(key), mod_revision: String(modRevision) } : { key: b64(key), mod_revision: String(modRevision), ...(value !== '' ? { value: b64(value) } : {}), ...(lease !== '0' ? { lease } : {}) };
-    return { result: { header: this.header(member), events: [{ ...(value === null ? { type: 'DELETE' } : {}), kv }] } };
+    const line = JSON.stringify({ result: { header: this.header(), events: [{ ...(value === null ? { type: 'DELETE' } : {}), kv }] } }) + '\n';
+    this.lastEvent = { key, modRevision, line };
+    return line;
   }
 }
 
@@ -322,7 +329,7 @@ export function simTransport(env: SimNetEnv, host: string, proc: Proc): GatewayT
             if (!w.covers(key)) return;
             // A cut path or a hung member says nothing (as a TCP stream does until it times out): the event is lost.
             if (!net.reachable(host, 'etcd') || etcd.memberState(member) !== 'up') return;
-            const msg = line(gateway.watchEvent(key, value, modRevision, lease, member));
+            const msg = gateway.watchLine(key, value, modRevision, lease);
             deliver(() => h.onData(msg));
           },
           { member, end: (why) => deliver(() => end(why)) },
