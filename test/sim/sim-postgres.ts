@@ -179,7 +179,8 @@ export class SimPg {
   }
 
   private finishStart(sv: Server, onReady: (ok: boolean) => void): void {
-    if (this.server !== sv) return;
+    // A stop (SIGQUIT, SIGINT) during startup ends the startup process: the server never comes up.
+    if (this.server !== sv || sv.state !== 'starting') return;
     if (sv.frozen) {
       sv.pending.push(() => this.finishStart(sv, onReady));
       return;
