@@ -192,9 +192,15 @@ export function randomSchedule(seed: number, layers?: FenceLayers): Schedule {
       case 'disk-full':
         faults.push({ at, kind, node: node(), ms: ms() });
         break;
-      case 'starve':
-        faults.push({ at, kind, node: node(), ms: ms(), lateMs: r.pick([50, 150, 400, 1200]), what: r.pick(['daemon', 'daemon', 'watchdog', 'both']) });
+      case 'starve': {
+        // One starved process is what the other fence layer is for; both starved beyond the fence margin is a paused
+        // machine, which nothing but a kernel watchdog fences (docs/pgdaemon.md, Known limits): lateness there stays
+        // under half the smallest margin. The watchdog alone (the timer off) must not be starved beyond it either.
+        const what = r.pick(['daemon', 'daemon', 'watchdog', 'both'] as const);
+        const alone = what === 'both' || (what === 'watchdog' && layers !== undefined && !layers.timer);
+        faults.push({ at, kind, node: node(), ms: ms(), lateMs: alone ? r.pick([20, 50]) : r.pick([50, 150, 400, 1200]), what });
         break;
+      }
       case 'daemon-kill':
         faults.push({ at, kind, node: node(), downMs: r.between(100, 3000), killPostgres: r.chance(0.6) });
         break;

@@ -186,6 +186,9 @@ export class Invariants {
       const wal = pg.data!.wal;
       for (; v.upTo < w.acked.length; v.upTo++) {
         const a = w.acked[v.upTo]!;
+        // An operator may force a failover to any running replica, even in sync mode (docs/pgdaemon.md): what the old
+        // primary acknowledged before that request may be lost on purpose.
+        if (wal[a.pos] !== a.id && a.at < w.forcedFailoverAskedAt()) continue;
         if (wal[a.pos] !== a.id) {
           this.add('lost-acknowledged-commit', `commit #${a.id} acknowledged by ${a.node} at ${(a.at / 1000).toFixed(3)}s is missing on ${n}, which now serves as primary (sync mode)`);
           break;

@@ -152,6 +152,12 @@ export class World {
     if (op === 'switchover' || op === 'failover') this.roleChangeRequests++;
   }
 
+  /** When an operator last asked for a failover (-Infinity: never); the sync-mode loss check excuses earlier commits. */
+  forcedFailoverAskedAt(): number {
+    const last = [...this.operatorLog].reverse().find((e) => e.op === 'failover');
+    return last ? last.at : -Infinity;
+  }
+
   /** One role change an operator requested, not yet seen in a desired state. */
   takeRoleChangeRequest(): boolean {
     if (this.roleChangeRequests === 0) return false;
