@@ -6,6 +6,6 @@ export default defineConfig({
   test: {
     include: ['test/unit/daemon/**/*.test.ts'],
     testTimeout: 600_000,
-    env: { SIM_SCHEDULES: process.env['MUTATION_SIM_SCHEDULES'] ?? '60', SIM_LAYER_SCHEDULES: process.env['MUTATION_SIM_LAYER_SCHEDULES'] ?? '30' },
+    env: { SIM_SCHEDULES: process.env['MUTATION_SIM_SCHEDULES'] ?? '30', SIM_LAYER_SCHEDULES: process.env['MUTATION_SIM_LAYER_SCHEDULES'] ?? '15' },
   },
 });
