@@ -10,61 +10,13 @@ import {
   nodeRequestSchema,
   refusalSchema,
   roleChangeRequestSchema,
-  type ClusterConfig,
   type ClusterKeys,
-  type DesiredState,
   type HistoryEntry,
-  type LastLsn,
-  type Maintenance,
-  type MemberState,
-  type NodeRequest,
-  type NodeRequestKind,
-  type Refusal,
-  type RoleChangeRequest,
 } from '../common/cluster-keys.js';
+import type { ClusterView, RawKey } from './dcs.js';
 import type { z } from 'zod';
 
-export interface Versioned<T> {
-  value: T;
-  /** etcd mod revision of the key, the token for compare-and-swap. */
-  modRevision: string;
-  /** Id of the lease the key is bound to ("0" or absent when none). */
-  lease?: string;
-}
-
-/** Everything under the cluster prefix, read at one revision and parsed; unparseable keys become problems. */
-export interface ClusterView {
-  leader: string | null;
-  desired: Versioned<DesiredState> | null;
-  config: ClusterConfig | null;
-  /** Mod revision of the config key, for `config set`'s compare-and-swap (null when absent). */
-  configRevision: string | null;
-  /** Set while the cluster is paused: no automatic failover, sync-set change or start/stop/rejoin. */
-  maintenance: Maintenance | null;
-  /** Pending operator requests per node (restart/<node>, reinit/<node>). */
-  nodeRequests: Record<NodeRequestKind, Record<string, NodeRequest>>;
-  initialized: string | null;
-  request: RoleChangeRequest | null;
-  refusal: Refusal | null;
-  members: Record<string, Versioned<MemberState>>;
-  /** Members whose key exists (so their lease is alive) but does not parse: never taken as absent. */
-  unreadableMembers: string[];
-  /** The last WAL position a primary published; outlives its member key. */
-  lastLsn: LastLsn | null;
-  /** Holder of the re-clone lock, if any. */
-  recloneLock: string | null;
-  /** One line per key that held something we could not parse ("desired: not JSON"). Never acted upon. */
-  problems: string[];
-  /** True when the desired key exists but could not be parsed (so "absent" must not be assumed). */
-  desiredUnreadable: boolean;
-}
-
-export interface RawKey {
-  key: string;
-  value: string;
-  modRevision: string;
-  lease?: string;
-}
+export type { RawKey };
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

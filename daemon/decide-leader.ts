@@ -1,7 +1,7 @@
 // Pure decisions of the elected leader: failover, operator requests, and the synchronous standby set.
 import type { DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
 import { chooseCandidate, blockers } from './candidates.js';
-import type { ClusterView } from './cluster-view.js';
+import type { ClusterView } from './dcs.js';
 
 export interface LeaderMemory {
   /** Set while the desired primary looks failed: since when (monotonic ms), why, and each replica's

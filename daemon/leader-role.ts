@@ -1,6 +1,6 @@
 // The leader's part of a cycle: campaign for the free leader key, then decide (pure) and write the desired state by CAS.
 import type { Clock } from './clock.js';
-import type { ClusterView } from './cluster-view.js';
+import type { ClusterView } from './dcs.js';
 import type { LogFn } from './daemon-log.js';
 import type { Dcs } from './dcs.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';

@@ -1,7 +1,7 @@
 // This node's part of a cycle: decide (pure) what the local PostgreSQL must do, on a fresh read, and carry it out.
 import type { MemberState } from '../common/cluster-keys.js';
 import type { Clock } from './clock.js';
-import type { ClusterView } from './cluster-view.js';
+import type { ClusterView } from './dcs.js';
 import type { LogFn } from './daemon-log.js';
 import { afterRewindFailure, decideNode, initialNodeMemory, type LocalPg, type NodeAction, type NodeDecision, type NodeMemory } from './decide-node.js';
 import type { Fence } from './fence.js';

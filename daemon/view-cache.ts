@@ -2,7 +2,7 @@
 import type { ClusterKeys } from '../common/cluster-keys.js';
 import { parseClusterView, type RawKey } from './cluster-view.js';
 import type { RawRead, WatchEvent } from './dcs.js';
-import type { ClusterView } from './cluster-view.js';
+import type { ClusterView } from './dcs.js';
 
 /**
  * A range read installs the keys at its revision; watch events newer than that revision are applied on top. The

@@ -1,7 +1,7 @@
 // The cluster view a cycle decides on, and how fresh it is: the watch-fed copy while it can be trusted, else a range read.
 import type { ClusterConfig, ClusterKeys, DesiredState, Maintenance, MemberState } from '../common/cluster-keys.js';
 import type { Clock } from './clock.js';
-import type { ClusterView } from './cluster-view.js';
+import type { ClusterView } from './dcs.js';
 import type { LogFn } from './daemon-log.js';
 import type { Dcs } from './dcs.js';
 import { ViewCache } from './view-cache.js';

@@ -9,8 +9,7 @@ import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
 import { runMongoBench } from '../bench/run-mongo-bench.js';
 import type { SqlTarget } from '../bench/bench-targets.js';
-import { labMongoUri } from './mongo-imdb.js';
-import { mongoUnavailable } from './mongo-target.js';
+import { labMongoUri, mongoUnavailable } from '../lab/roles/mongo/index.js';
 
 export interface BenchOptions {
   /** `postgres`, `jsonb`, a comma-separated list, or `all`. */

@@ -1,7 +1,7 @@
 // Test harness: a real etcd and three pgdaemons (each managing a real PostgreSQL 15) on 127.0.0.1 in a temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { processState } from '../../common/process-tree.js';
 import { join, resolve } from 'node:path';
@@ -81,6 +81,11 @@ export class DaemonCluster {
   readonly cluster = 'test';
   private etcdProcs = new Map<number, ChildProcess>();
   private readonly secretsFile: string;
+  /**
+   * The daemons run as postgres, which may not be able to enter the checkout (a clone under /root, or in any
+   * mkdtemp dir, is 0700): they run a copy of the bundle in the harness's own directory.
+   */
+  private readonly bundle: string;
 
   constructor(private readonly opts: HarnessOptions = {}) {
     // Named now, created on first use: a test file whose tests are all filtered out leaves nothing behind.
@@ -101,6 +106,7 @@ export class DaemonCluster {
       this.nodes.push({ name, pgPort: base + 2 + i, httpPort, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
     }
     this.secretsFile = join(this.root, 'secrets.json');
+    this.bundle = join(this.root, 'pgdaemon.cjs');
   }
 
   /** Creates the temp dir tree (owned by postgres) the first time something needs it. */
@@ -113,6 +119,7 @@ export class DaemonCluster {
       mkdirSync(dir);
       chownSync(dir, PG_UID, PG_GID);
     }
+    copyFileSync(BUNDLE, this.bundle);
     writeFileSync(this.secretsFile, JSON.stringify(SECRETS), { mode: 0o600 });
     chownSync(this.secretsFile, PG_UID, PG_GID);
   }
@@ -160,10 +167,20 @@ export class DaemonCluster {
     if (pid) process.kill(pid, 'SIGCONT');
   }
 
+  /**
+   * Waits until every started member answers /health (which needs a raft leader). A readiness wait, not a
+   * speed check: generous, and when it gives up it says what each member's log said last (CI once saw e0 of a
+   * 3-member cluster silent for 20 s under a load average of 15).
+   */
   async waitEtcd(): Promise<void> {
     for (const m of this.etcdMembers) {
       if (![...this.etcdProcs.keys()].includes(this.etcdMembers.indexOf(m))) continue;
-      await waitFor(`etcd ${m.name} to answer`, async () => (await fetch(`${m.client}/health`)).ok, 20_000);
+      try {
+        await waitFor(`etcd ${m.name} to answer`, async () => (await fetch(`${m.client}/health`)).ok, 60_000);
+      } catch (err) {
+        const logs = this.etcdMembers.map((x) => `--- etcd ${x.name} (last lines)\n${tail(join(this.root, `etcd-${x.name}.log`), 12)}`).join('\n');
+        throw new Error(`${(err as Error).message}\n${logs}`);
+      }
     }
   }
 
@@ -193,7 +210,7 @@ export class DaemonCluster {
 
   daemonArgs(n: DaemonNode): string[] {
     return [
-      BUNDLE, 'daemon', '--node', n.name, '--cluster', this.cluster, '--etcd', this.etcdUrl,
+      this.bundle, 'daemon', '--node', n.name, '--cluster', this.cluster, '--etcd', this.etcdUrl,
       '--data-dir', n.dataDir, '--bin-dir', PG_BIN, '--pg-port', String(n.pgPort), '--connect-host', '127.0.0.1',
       '--socket-dir', join(this.root, n.name), '--listen', `127.0.0.1:${n.httpPort}`, '--secrets', this.secretsFile,
       '--ttl', this.opts.ttl ?? '1s', '--loop', this.opts.loop ?? '250ms', ...(this.opts.extraArgs ?? []),
@@ -362,6 +379,14 @@ export class DaemonCluster {
       await sleep(200);
     }
     if (!keep) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideLeader, initialLeaderMemory, syncChange, type LeaderInput } from '../../../daemon/decide-leader.js';
-import type { ClusterView } from '../../../daemon/cluster-view.js';
+import type { ClusterView } from '../../../daemon/dcs.js';
 import { deepFreeze, desired, member, primaryMember, syncConfig, view } from './fixtures.js';
 
 function input(v: ClusterView, over: Partial<LeaderInput> = {}): LeaderInput {

@@ -1,6 +1,6 @@
 // Builders for unit tests of the pure daemon decisions: members, desired state, views, frozen inputs.
 import type { ClusterConfig, DesiredState, MemberState } from '../../../common/cluster-keys.js';
-import type { ClusterView } from '../../../daemon/cluster-view.js';
+import type { ClusterView } from '../../../daemon/dcs.js';
 
 export function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {

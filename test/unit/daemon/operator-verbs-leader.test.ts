@@ -1,7 +1,7 @@
 // The leader's side of the operator verbs: forced failover, maintenance mode, a requested restart.
 import { describe, expect, it } from 'vitest';
 import { decideLeader, initialLeaderMemory, type LeaderInput } from '../../../daemon/decide-leader.js';
-import type { ClusterView } from '../../../daemon/cluster-view.js';
+import type { ClusterView } from '../../../daemon/dcs.js';
 import { deepFreeze, desired, member, primaryMember, syncConfig, view } from './fixtures.js';
 
 function input(v: ClusterView, over: Partial<LeaderInput> = {}): LeaderInput {
