@@ -78,7 +78,7 @@ export async function checkSeeds(first: number, count: number, layers?: FenceLay
 }
 
 /** How many random schedules `make test` runs, split over the seed files (SIM_SCHEDULES overrides; SIM_FIRST_SEED shifts). */
-export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 2000);
+export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 1600);
 export const SIM_FIRST_SEED = Number(process.env['SIM_FIRST_SEED'] ?? 1);
 /** Schedules per fence layer in the per-layer runs (SIM_LAYER_SCHEDULES overrides). */
-export const SIM_LAYER_SCHEDULES = Number(process.env['SIM_LAYER_SCHEDULES'] ?? 300);
+export const SIM_LAYER_SCHEDULES = Number(process.env['SIM_LAYER_SCHEDULES'] ?? 200);
