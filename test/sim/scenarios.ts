@@ -64,6 +64,15 @@ export const scenarios: Record<string, Scenario> = {
       { at: T, kind: 'start-slow', node: 'pg0', ms: 30_000 },
     ]),
   },
+  'k-old-primary-cut-from-the-new-one': {
+    seed: 16,
+    what: 'the primary crashes while cut from both replicas: its rewinds cannot reach the new primary, and a rewind that fails to connect proves nothing, so its data stays',
+    schedule: schedule([
+      { at: T, kind: 'partition', a: 'pg0', b: 'pg1', ms: 12_000 },
+      { at: T, kind: 'partition', a: 'pg0', b: 'pg2', ms: 12_000 },
+      { at: T + 500, kind: 'pg-crash', node: 'pg0' },
+    ]),
+  },
   'h-switchover-under-writes': {
     seed: 9,
     what: 'async: a switchover, then a forced failover of the healthy new primary: the old primary stops (after a CHECKPOINT) before the new one promotes, so no two primaries acknowledge',
@@ -108,4 +117,16 @@ export const scenarios: Record<string, Scenario> = {
 /** Defect c: the primary's daemon is killed with its postgres and restarts just as its old lease expires; swept over restart delays. */
 export function restartRace(downMs: number, sync: boolean): Schedule {
   return schedule([{ at: T, kind: 'daemon-kill', node: 'pg0', downMs, killPostgres: true }], { sync });
+}
+
+/**
+ * The primary fences during an etcd quorum loss and starts again as primary when quorum returns (at T + 8 s); its
+ * daemon is frozen for 3 s at `pauseAt`, swept across that start: a server that comes up while its daemon is frozen
+ * must already have a watchdog fed with the lease's budget.
+ */
+export function pauseAroundStart(pauseAt: number): Schedule {
+  return schedule([
+    { at: T, kind: 'etcd-quorum-loss', ms: 8_000 },
+    { at: pauseAt, kind: 'daemon-pause', node: 'pg0', ms: 3_000 },
+  ]);
 }

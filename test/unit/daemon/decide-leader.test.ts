@@ -175,7 +175,7 @@ describe('syncChange', () => {
 
   it('makes a pending standby promotable once it flushed past the point the setting took effect', () => {
     const d = desired({ syncPending: ['pg1'] });
-    const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600 } });
+    const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600, generation: 1 } });
     expect(syncChange(d, true, members(notYet))).toBeNull();
     const caught = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400, generation: 1 } });
     expect(syncChange(d, true, members(caught))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });
