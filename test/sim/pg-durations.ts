@@ -1,6 +1,6 @@
 // How long the simulated PostgreSQL takes for what the daemon waits on, drawn per call from measured ranges.
-// Source: test/support/pg-action-durations.sh on local PostgreSQL 15 on the 2-core CI-class host
-// (docs/measurements/pg-action-durations.txt), and the daemons' own "… done in N ms" lines in the lab.
+// Source: measure/pg-action-durations.sh on local PostgreSQL 15 on the 2-core CI-class host
+// (docs/measurements/pg-action-durations.txt).
 import type { Prng } from '../../imdb-data/prng.js';
 
 export interface Range {

@@ -1,4 +1,4 @@
-// Prints a hash of each seed's trace: a refactoring that keeps behaviour keeps the hashes (temporary helper).
+// Prints a hash of each seed's trace: a refactoring that keeps behaviour keeps the hashes. npx tsx test/sim/trace-hash.ts FIRST COUNT
 import { createHash } from 'node:crypto';
 import { randomSchedule } from './faults.js';
 import { World } from './world.js';

@@ -3,7 +3,7 @@
 # pg_ctl start (clean and after an immediate stop), CHECKPOINT with dirty buffers, pg_ctl stop -m fast and -m
 # immediate, pg_ctl promote until pg_is_in_recovery() is false (polled every 10 ms, as the daemon does).
 # The simulator's durations (test/sim/pg-durations.ts) come from this output (docs/measurements/pg-action-durations.txt).
-# Usage, under the lab lock: flock /work/lab.flock runuser -u postgres -- bash test/support/pg-action-durations.sh [ROWS]
+# Usage, under the lab lock: flock /work/lab.flock runuser -u postgres -- bash measure/pg-action-durations.sh [ROWS]
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
 ROWS=${1:-200000}
