@@ -1,8 +1,7 @@
 // The leader's part of a cycle: campaign for the free leader key, then decide (pure) and write the desired state by CAS.
 import type { Clock } from './clock.js';
-import type { ClusterView } from './dcs.js';
+import type { ClusterView, Dcs } from './dcs.js';
 import type { LogFn } from './daemon-log.js';
-import type { Dcs } from './dcs.js';
 import { decideLeader, initialLeaderMemory, type LeaderAction, type LeaderMemory } from './decide-leader.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { ClusterViewSource } from './view-source.js';

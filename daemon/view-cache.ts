@@ -1,8 +1,7 @@
 // The cluster view kept current by the etcd watch, so an idle cycle needs no range read; decisions that act re-read.
 import type { ClusterKeys } from '../common/cluster-keys.js';
 import { parseClusterView, type RawKey } from './cluster-view.js';
-import type { RawRead, WatchEvent } from './dcs.js';
-import type { ClusterView } from './dcs.js';
+import type { ClusterView, RawRead, WatchEvent } from './dcs.js';
 
 /**
  * A range read installs the keys at its revision; watch events newer than that revision are applied on top. The

@@ -1,9 +1,8 @@
 // The cluster view a cycle decides on, and how fresh it is: the watch-fed copy while it can be trusted, else a range read.
 import type { ClusterConfig, ClusterKeys, DesiredState, Maintenance, MemberState } from '../common/cluster-keys.js';
 import type { Clock } from './clock.js';
-import type { ClusterView } from './dcs.js';
+import type { ClusterView, Dcs } from './dcs.js';
 import type { LogFn } from './daemon-log.js';
-import type { Dcs } from './dcs.js';
 import { ViewCache } from './view-cache.js';
 import { memberSignature } from './watch-filter.js';
 

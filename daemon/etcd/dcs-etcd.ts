@@ -14,8 +14,7 @@ import {
   type RoleChangeRequest,
 } from '../../common/cluster-keys.js';
 import { parseClusterView, parseHistory } from '../cluster-view.js';
-import type { CasExtras, Dcs, RawRead, WatchEvent } from '../dcs.js';
-import type { ClusterView } from '../dcs.js';
+import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from '../dcs.js';
 import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './gateway.js';
 import { LeaseStream } from './lease-stream.js';
 import { httpTransport, type GatewayTransport } from './transport.js';
