@@ -142,4 +142,44 @@ describe('EtcdDcs transactions (against the simulated etcd)', () => {
     await done(dcs.revokeLease(lease.id));
     expect(await done(dcs.keepAlive(lease.id, 800))).toBe(false);
   });
+
+  it('initializes a cluster once (force starts a new one), records the system id once, and reads history apart', async () => {
+    const { etcd, client, done } = setup();
+    const dcs = client('client');
+    const hist = (g: number) => ({ generation: g, kind: 'bootstrap' as const, from: null, to: 'pg0', reason: 'r', decidedBy: 'x', decidedAt: 'x', detectedToDecidedMs: null });
+    const config = { synchronous: false, maxLagOnFailoverBytes: 0 };
+    expect(await done(dcs.initCluster(desired(), config, hist(1), false))).toBe(true);
+    expect(await done(dcs.initCluster(desired({ generation: 9 }), config, hist(9), false))).toBe(false);
+    expect(await done(dcs.markInitialized('7300'))).toBe(true);
+    expect(await done(dcs.markInitialized('7300'))).toBe(true); // the same id again
+    expect(await done(dcs.markInitialized('7301'))).toBe(false);
+    const raw = await done(dcs.readRaw());
+    expect(raw.kvs.map((k) => k.key).sort()).toEqual([keys.config, keys.desired, keys.initialized].sort()); // no history/
+    expect(Number(raw.revision)).toBe(etcd.revision);
+    expect((await done(dcs.readHistory())).map((h) => h.generation)).toEqual([1]);
+    expect((await done(dcs.read())).desired?.value.generation).toBe(1);
+    expect(await done(dcs.initCluster(desired({ generation: 5 }), config, hist(5), true))).toBe(true);
+    expect(etcd.get(keys.initialized)).toBeUndefined(); // a forced init starts a new cluster
+    expect((await done(dcs.readHistory())).map((h) => h.generation)).toEqual([5]);
+  });
+
+  it('takes a lease that etcd no longer has as revoked, and asks for the TTL it needs', async () => {
+    const { etcd, client, done } = setup();
+    const dcs = client('pg0');
+    const lease = await done(dcs.grantLease(3));
+    expect(lease.ttlSeconds).toBe(3);
+    expect(etcd.leaseExpiry(lease.id)).toBe(etcd.leaseExpiry(lease.id)!);
+    await done(dcs.revokeLease(lease.id));
+    await done(dcs.revokeLease(lease.id)); // not found: already gone, no error
+    expect(etcd.leaseExpiry(lease.id)).toBeNull();
+  });
+
+  it('pauses and resumes with a key not bound to any lease', async () => {
+    const { etcd, client, done } = setup();
+    const dcs = client('client');
+    await done(dcs.setMaintenance({ since: 'now', by: 'me' }));
+    expect(etcd.get(keys.maintenance)).toMatchObject({ lease: '0' });
+    await done(dcs.setMaintenance(null));
+    expect(etcd.get(keys.maintenance)).toBeUndefined();
+  });
 });
