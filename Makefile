@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container mmdebstrap iproute2 postgresql-15 etcd-server
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all host-deps deps build machines deploy imdb bench chaos chaos-matrix chaos-side-by-side status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
+.PHONY: all mutation host-deps deps build machines deploy imdb bench chaos chaos-matrix chaos-side-by-side status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
 
 all: host-deps build machines imdb bench
 
@@ -88,6 +88,12 @@ destroy: build
 	$(PGLAB) destroy
 
 test: host-deps build test-unit test-system
+
+# Mutation testing of the daemon's safety code (StrykerJS): mutants of the files that decide fencing, promotion,
+# failover, the lease and the etcd compares, against the daemon's unit tests and the simulator. Slow (see
+# docs/pgdaemon.md, "Mutation testing"); not part of `make test`. Report: reports/mutation/mutation.json.
+mutation: build
+	npx stryker run
 
 test-unit: build
 	npx vitest run --project unit

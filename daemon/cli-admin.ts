@@ -2,8 +2,9 @@
 import type { ClusterConfig, DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { OperationFailed, UserError } from '../common/errors.js';
-import type { ClusterView, Dcs } from './dcs.js';
 import { formatTable } from '../common/text-table.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+import type { ClusterView, Dcs } from './dcs.js';
 
 export { OperationFailed };
 
@@ -73,6 +74,7 @@ export async function roleChange(
   out: (l: string) => void,
   force = false,
   pollMs = 200,
+  clock: Clock = systemClock,
 ): Promise<void> {
   const before = await dcs.read();
   const desired = before.desired?.value;
@@ -84,13 +86,13 @@ export async function roleChange(
     if (p && p.pgUp && p.role === 'primary' && !p.crashed)
       throw new UserError(`${desired.primary} is a healthy primary: a failover is for a cluster without one`, 'use switchover for a planned change, or failover --force to promote anyway (the primary is demoted the usual way)');
   }
-  const requestedAt = new Date().toISOString();
+  const requestedAt = clock.wallIso();
   if (!(await dcs.putRequest({ kind, from: null, to, requestedAt, ...(force ? { force: true } : {}) })))
     throw new UserError('another switchover/failover request is pending', 'wait for it, or check the leader with pgdaemon status');
   out(`${kind} requested${to ? ` to ${to}` : ''}; waiting for the leader`);
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, pollMs));
+  const deadline = clock.now() + waitMs;
+  while (clock.now() < deadline) {
+    await sleep(clock, pollMs);
     const view = await dcs.read().catch(() => null);
     const d = view?.desired?.value;
     if (d && d.generation > desired.generation && d.primary !== desired.primary) {

@@ -3,34 +3,35 @@ import type { NodeRequestKind } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { OperationFailed } from './cli-admin.js';
 import { applyConfigAssignments, renderConfig } from './config-edit.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import type { Dcs } from './dcs.js';
 
 const by = () => `${process.env.SUDO_USER ?? process.env.USER ?? 'operator'}@pgdaemon-cli`;
 
-export async function setPaused(dcs: Dcs, paused: boolean, reason: string | null, out: (l: string) => void): Promise<void> {
+export async function setPaused(dcs: Dcs, paused: boolean, reason: string | null, out: (l: string) => void, clock: Clock = systemClock): Promise<void> {
   const view = await dcs.read();
   if (!view.desired) throw new UserError('the cluster is not initialized (or its desired state is unreadable)');
   if (paused && view.maintenance) return out(`already paused since ${view.maintenance.since} by ${view.maintenance.by}`);
   if (!paused && !view.maintenance) return out('not paused: nothing to do');
-  await dcs.setMaintenance(paused ? { since: new Date().toISOString(), by: by(), ...(reason ? { reason } : {}) } : null);
+  await dcs.setMaintenance(paused ? { since: clock.wallIso(), by: by(), ...(reason ? { reason } : {}) } : null);
   out(paused ? 'paused: no automatic failover, sync-set change, start, stop or rejoin until resume (fencing stays on)' : 'resumed: automatic failover and repairs are back on');
 }
 
 /** Asks `node`'s daemon to restart or re-clone, then waits for its answer in the member state. */
-export async function nodeRequest(dcs: Dcs, kind: NodeRequestKind, node: string, waitMs: number, out: (l: string) => void): Promise<void> {
+export async function nodeRequest(dcs: Dcs, kind: NodeRequestKind, node: string, waitMs: number, out: (l: string) => void, clock: Clock = systemClock): Promise<void> {
   const view = await dcs.read();
   const desired = view.desired?.value;
   if (!desired) throw new UserError('the cluster is not initialized (or its desired state is unreadable)');
   if (!desired.members.includes(node)) throw new UserError(`${node} is not a member (members: ${desired.members.join(',')})`);
   if (kind === 'reinit' && desired.primary === node) throw new UserError(`${node} is the primary: reinit re-clones a replica`, `switch over first (pglab switchover), then reinit ${node}`);
   if (!view.members[node]) throw new OperationFailed(`${node} has no member state: its daemon is not running`, 'start its machine or its pgdaemon service first');
-  const requestedAt = new Date().toISOString();
+  const requestedAt = clock.wallIso();
   if (!(await dcs.putNodeRequest(kind, node, { requestedAt, by: by() })))
     throw new UserError(`a ${kind} of ${node} is already pending`, `wait for it; pgdaemon status shows ${node}'s last cycle`);
   out(`${kind} of ${node} requested; waiting for its daemon`);
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
+  const deadline = clock.now() + waitMs;
+  while (clock.now() < deadline) {
+    await sleep(clock, 250);
     const v = await dcs.read().catch(() => null);
     const answer = v?.members[node]?.value.lastRequest;
     if (answer && answer.kind === kind && answer.requestedAt === requestedAt) {

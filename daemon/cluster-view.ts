@@ -18,7 +18,29 @@ import type { z } from 'zod';
 
 export type { RawKey };
 
-function parseJson<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; error: string } {
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Parsed values by schema and text. A daemon reads the same few keys again and again (a full read every 2 s, and
+ * before every action); a value that did not change is not parsed again. The parsed values are shared, so views are
+ * read-only (the decisions are pure and never change their input; the tests deep-freeze it).
+ */
+const parsedCache = new WeakMap<z.ZodTypeAny, Map<string, Parsed<unknown>>>();
+const PARSED_PER_SCHEMA = 64;
+
+function parseJson<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
+  let cache = parsedCache.get(schema);
+  if (!cache) parsedCache.set(schema, (cache = new Map()));
+  const known = cache.get(text);
+  if (known) return known as Parsed<T>;
+  const parsed = parseJsonOnce(schema, text);
+  if (parsed.ok) deepFreeze(parsed.value);
+  if (cache.size >= PARSED_PER_SCHEMA) cache.delete(cache.keys().next().value as string);
+  cache.set(text, parsed);
+  return parsed;
+}
+
+function parseJsonOnce<T>(schema: z.ZodType<T>, text: string): Parsed<T> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -31,6 +53,12 @@ function parseJson<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T 
     return { ok: false, error: `bad shape: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}` };
   }
   return { ok: true, value: parsed.data };
+}
+
+function deepFreeze(o: unknown): void {
+  if (!o || typeof o !== 'object' || Object.isFrozen(o)) return;
+  Object.freeze(o);
+  for (const v of Object.values(o)) deepFreeze(v);
 }
 
 export function parseClusterView(raw: readonly RawKey[], keys: ClusterKeys): ClusterView {

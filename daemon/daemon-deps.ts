@@ -17,6 +17,8 @@ export interface DaemonDeps {
   startApi: typeof startApi | null;
   /** One finished log line (with its newline). */
   write(line: string): void;
+  /** Period of the daemon's own fence timer (default 50 ms); null turns that layer off (the simulation's per-layer runs). */
+  fenceTimerMs?: number | null;
 }
 
 export function productionDeps(opts: DaemonOptions): DaemonDeps {

@@ -1,6 +1,19 @@
 // A separate process that stops PostgreSQL immediately when the daemon stops feeding it (dead, frozen, or lease unconfirmed).
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/** The watchdog's rules, shared with the simulator's watchdog (test/sim/sim-watchdog.ts). */
+export const WATCHDOG_RULES = {
+  /** The shortest budget it is given: a budget already spent still waits this long (it is written in seconds, 3 decimals). */
+  minBudgetMs: 10,
+  /** After the immediate shutdown (SIGQUIT), how long the postmaster has before SIGKILL of its whole tree. */
+  killAfterMs: 300,
+} as const;
+
+/** A budget as the watchdog reads it: seconds with 3 decimals, never below the floor. */
+export function budgetSeconds(ms: number): string {
+  return (Math.max(WATCHDOG_RULES.minBudgetMs, ms) / 1000).toFixed(3);
+}
+
 // Waits on a monotonic clock (bash's `read -t` computes its deadline from the wall clock, so a clock step fired it
 // early or held it off). A new budget per line; EOF (the daemon is gone) or a budget run out: fence now. First an
 // immediate shutdown (SIGQUIT to the postmaster, as pg_ctl stop -m immediate): the walsenders' last sends then
@@ -31,7 +44,7 @@ my $comm = <$s>; chomp $comm;
 exit 0 unless $comm =~ /^postgres/;
 sub gone { open(my $st, '<', "/proc/$pid/stat") or return 1; my $l = <$st>; return !defined $l || $l =~ /\) [ZX] /; }
 kill 'QUIT', $pid;
-my $end = clock_gettime(CLOCK_MONOTONIC) + 0.3;
+my $end = clock_gettime(CLOCK_MONOTONIC) + ${WATCHDOG_RULES.killAfterMs / 1000};
 while (clock_gettime(CLOCK_MONOTONIC) < $end) { exit 0 if gone(); select(undef, undef, undef, 0.01); }
 kill 'STOP', $pid;
 my %kids;
@@ -60,7 +73,7 @@ export class FenceWatchdog {
 
   arm(budgetMs: number): void {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.feed(budgetMs);
-    const child = spawn('perl', ['-e', SCRIPT, seconds(budgetMs), this.dataDir], {
+    const child = spawn('perl', ['-e', SCRIPT, budgetSeconds(budgetMs), this.dataDir], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });
@@ -85,7 +98,7 @@ export class FenceWatchdog {
   }
 
   feed(budgetMs: number): void {
-    this.child?.stdin?.write(seconds(budgetMs) + '\n');
+    this.child?.stdin?.write(budgetSeconds(budgetMs) + '\n');
   }
 
   /** Call only after PostgreSQL was stopped on purpose (a clean stop must not be turned into an immediate one). */
@@ -94,9 +107,5 @@ export class FenceWatchdog {
     this.child = null;
     if (child && child.exitCode === null) child.kill('SIGKILL');
   }
-}
-
-function seconds(ms: number): string {
-  return Math.max(0.01, ms / 1000).toFixed(3);
 }
 

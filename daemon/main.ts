@@ -5,7 +5,7 @@ import { clusterStatus, initCluster, OperationFailed, renderStatus, roleChange }
 import { configSet, configShow, nodeRequest, setPaused } from './cli-operator.js';
 import { Daemon } from './daemon.js';
 import { productionDeps } from './daemon-deps.js';
-import { EtcdDcs } from './dcs-etcd.js';
+import { EtcdDcs } from './etcd/dcs-etcd.js';
 import { keepMallocTunablesToSelf, startPeriodicFullGc } from './memory-upkeep.js';
 import { commonSchema, daemonSchema, mergeOptions, parseBytes, readSecrets, validate } from './options.js';
 

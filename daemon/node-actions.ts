@@ -1,6 +1,6 @@
 // Carries out one node action on the local PostgreSQL; returns what the daemon must remember about it.
 import type { MemberState } from '../common/cluster-keys.js';
-import type { NodeAction } from './decide-node.js';
+import { FROZEN_KILL_AFTER_MS, type NodeAction } from './decide-node.js';
 import { sleep, type Clock, type TimerHandle } from './clock.js';
 import type { Dcs } from './dcs.js';
 import type { PgControl, PgSession } from './local-postgres.js';
@@ -25,6 +25,11 @@ export interface ActionContext {
   /** This node's name and current lease id (null while it has none). */
   self: string;
   leaseId: () => string | null;
+  /**
+   * Asked about once a second while a start as primary is under way: why this node should no longer become primary
+   * (another node is the desired primary now), read from etcd; null to go on (also when etcd cannot be read).
+   */
+  primaryStartUnwanted: () => Promise<string | null>;
   log: (line: string) => void;
 }
 
@@ -67,6 +72,58 @@ async function checkpointBeforeStop(ctx: ActionContext): Promise<void> {
     ctx.log(`checkpoint before the stop failed (stopping anyway): ${(err as Error).message}`);
   } finally {
     if (timer !== undefined) ctx.clock.clearTimeout(timer);
+  }
+}
+
+/** How often a start as primary looks at its postmaster, and how often it asks etcd whether it is still wanted. */
+const START_POLL_MS = 100;
+const START_RECHECK_MS = 1000;
+
+/**
+ * `pg_ctl start` for a server that comes up as primary, watched: the cycle waits on it, and with it every decision this
+ * daemon makes (a start can take pg_ctl's whole -t 120). A postmaster frozen for FROZEN_KILL_AFTER_MS is killed and
+ * reported as a crash, so the leader fails over at once (seed 2277: a start frozen in startup held the cluster for
+ * 15 s); a start the leader gave up on (another node is the desired primary now, after --failover-timeout) is
+ * stopped, so this node can acknowledge the new generation and the new primary may promote.
+ */
+async function startAsPrimary(ctx: ActionContext): Promise<ActionEffect> {
+  let finished = false;
+  let failure: unknown = null;
+  const started = ctx.ctl.start().then(
+    () => void (finished = true),
+    (err: unknown) => {
+      finished = true;
+      failure = err;
+    },
+  );
+  let frozenSince: number | null = null;
+  let checkedAt = ctx.clock.now();
+  for (;;) {
+    await Promise.race([started, sleep(ctx.clock, START_POLL_MS)]);
+    if (finished) {
+      if (failure) throw failure;
+      return { expectRunning: true };
+    }
+    const now = ctx.clock.now();
+    if (ctx.ctl.frozen()) {
+      frozenSince ??= now;
+      if (now - frozenSince >= FROZEN_KILL_AFTER_MS) {
+        ctx.log(`killing: postgres has been frozen for ${Math.round(now - frozenSince)}ms while starting as primary; it could thaw at any time`);
+        await ctx.ctl.kill();
+        await started;
+        return { expectRunning: false, crashed: true };
+      }
+    } else frozenSince = null;
+    if (now - checkedAt >= START_RECHECK_MS) {
+      checkedAt = now;
+      const unwanted = await ctx.primaryStartUnwanted();
+      if (unwanted) {
+        ctx.log(`abandoning the start as primary: ${unwanted}`);
+        await stopLogged(ctx, 'immediate');
+        await started;
+        return { expectRunning: false };
+      }
+    }
   }
 }
 
@@ -139,6 +196,7 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       const standby = action.as === 'replica';
       const upstream = standby ? ctx.upstreamOf() : null;
       ctx.ctl.writeConfig(ctx.settings(upstream, standby ? [] : ctx.wantSync()), standby);
+      if (!standby) return startAsPrimary(ctx);
       await ctx.ctl.start();
       return { expectRunning: true };
     }
@@ -192,7 +250,10 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       await stopLogged(ctx, 'fast');
       // Written again so parameters that need a restart (pending_restart) take effect now.
       ctx.ctl.writeConfig(ctx.settings(standby ? ctx.upstreamOf() : null, standby ? [] : ctx.wantSync()), standby);
-      await ctx.ctl.start();
+      if (!standby) {
+        const effect = await startAsPrimary(ctx);
+        if (!effect.expectRunning) return { ...effect, answered: { kind: 'restart', requestedAt: action.requestedAt, outcome: 'failed', message: 'postgres did not come back as primary' } };
+      } else await ctx.ctl.start();
       return { expectRunning: true, answered: { kind: 'restart', requestedAt: action.requestedAt, outcome: 'done', message: `postgres restarted as ${action.as}` } };
     }
     case 'reinit': {

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { processState, processTree } from '../common/process-tree.js';
 import { parseConfState, renderHba, renderPostgresqlConf, type ConfState, type PgSettings } from './postgres-conf.js';
+import { boundedStop, type StopOutcome } from './postgres-stop.js';
 
 export interface PgPaths {
   binDir: string;
@@ -13,7 +14,7 @@ export interface PgPaths {
   logFile: string;
 }
 
-export type StopOutcome = { how: 'not running' | 'stopped' } | { how: 'killed'; why: string };
+export type { StopOutcome };
 
 export interface RemotePg {
   host: string;
@@ -67,6 +68,9 @@ async function runBoth(paths: PgPaths, name: string, args: string[], timeoutMs: 
   }
   return res.all ?? '';
 }
+
+/** `pg_ctl start -w -t`: a server that is not up by then (a very long crash recovery) makes the start fail. */
+export const START_TIMEOUT_S = 120;
 
 export class PgCtl {
   constructor(private readonly paths: PgPaths) {}
@@ -165,28 +169,23 @@ export class PgCtl {
 
   async start(): Promise<void> {
     this.clearStalePid();
-    await run(this.paths, 'pg_ctl', ['start', '-D', this.paths.dataDir, '-l', this.paths.logFile, '-w', '-t', '120', '-s'], 130_000);
+    await run(this.paths, 'pg_ctl', ['start', '-D', this.paths.dataDir, '-l', this.paths.logFile, '-w', '-t', String(START_TIMEOUT_S), '-s'], (START_TIMEOUT_S + 10) * 1000);
   }
 
-  /**
-   * Stops within a bound: a fast stop gets 30 s (a long checkpoint), an immediate one 3 s; a server that does
-   * not stop in time, or is frozen, is killed, so a demotion (and the failover waiting on it) always completes.
-   */
-  async stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
-    if (this.postmasterPid() === null) return { how: 'not running' };
-    if (this.frozen()) {
-      await this.kill();
-      return { how: 'killed', why: 'the postmaster was frozen' };
-    }
-    const seconds = boundSeconds ?? (mode === 'fast' ? 30 : 3);
-    try {
-      await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', mode, '-w', '-t', String(seconds), '-s'], (seconds + 5) * 1000);
-      return { how: 'stopped' };
-    } catch (err) {
-      if (this.postmasterPid() === null) return { how: 'stopped' };
-      await this.kill();
-      return { how: 'killed', why: `no ${mode} stop within ${seconds}s (${(err as Error).message})` };
-    }
+  /** Stops within a bound, killing a server that is frozen or does not stop in time (postgres-stop.ts). */
+  stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
+    return boundedStop(
+      {
+        running: () => this.postmasterPid() !== null,
+        frozen: () => this.frozen(),
+        pgCtlStop: async (m, seconds) => {
+          await run(this.paths, 'pg_ctl', ['stop', '-D', this.paths.dataDir, '-m', m, '-w', '-t', String(seconds), '-s'], (seconds + 5) * 1000);
+        },
+        kill: () => this.kill(),
+      },
+      mode,
+      boundSeconds,
+    );
   }
 
   async reload(): Promise<void> {

@@ -5,7 +5,7 @@ import { UserError } from '../common/errors.js';
 import { clusterStatus, initCluster, roleChange } from '../daemon/cli-admin.js';
 import { configSet, nodeRequest, setPaused } from '../daemon/cli-operator.js';
 import { renderConfig } from '../daemon/config-edit.js';
-import { EtcdDcs } from '../daemon/dcs-etcd.js';
+import { EtcdDcs } from '../daemon/etcd/dcs-etcd.js';
 import type { ClusterClient, InitRequest, RoleChangeKind } from './cluster-client.js';
 import type { ClusterState } from './cluster-state.js';
 

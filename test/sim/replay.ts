@@ -10,6 +10,12 @@ function arg(name: string): string | undefined {
 }
 
 const scenarioName = arg('--scenario');
+const onlyLayer = arg('--only-layer');
+if (onlyLayer !== undefined && onlyLayer !== 'timer' && onlyLayer !== 'watchdog') {
+  console.error('--only-layer takes timer or watchdog');
+  process.exit(2);
+}
+const layers = onlyLayer ? { timer: onlyLayer === 'timer', watchdog: onlyLayer === 'watchdog' } : undefined;
 const verbose = process.argv.includes('--verbose');
 const scenario = scenarioName ? scenarios[scenarioName] : undefined;
 if (scenarioName && !scenario) {
@@ -18,10 +24,10 @@ if (scenarioName && !scenario) {
 }
 const seed = Number(arg('--seed') ?? scenario?.seed ?? NaN);
 if (!Number.isInteger(seed)) {
-  console.error('usage: npx tsx test/sim/replay.ts --seed N [--verbose] | --scenario NAME [--verbose]');
+  console.error('usage: npx tsx test/sim/replay.ts --seed N [--only-layer timer|watchdog] [--verbose] | --scenario NAME [--verbose]');
   process.exit(2);
 }
-const schedule = scenario ? scenario.schedule : randomSchedule(seed);
+const schedule = scenario ? scenario.schedule : randomSchedule(seed, layers);
 const started = performance.now();
 const r = await new World(seed, schedule, verbose).run();
 if (verbose) console.log(r.trace.join('\n'));

@@ -1,13 +1,20 @@
 // Runs one schedule (random from a seed, or an explicit one) and formats its outcome; shared by the tests and replay.ts.
-import { describeFault, randomSchedule, type Schedule } from './faults.js';
+import { describeFault, describeSchedule, randomSchedule, type FenceLayers, type Schedule } from './faults.js';
 import { World, type SimResult } from './world.js';
 
 export async function runSchedule(seed: number, schedule: Schedule = randomSchedule(seed)): Promise<SimResult> {
   return new World(seed, schedule, false).run();
 }
 
-export function replayCommand(seed: number, scenario?: string): string {
-  return `npx tsx test/sim/replay.ts ${scenario ? `--scenario ${scenario}` : `--seed ${seed}`} --verbose`;
+/** The fence layer a per-layer run keeps on ('timer' or 'watchdog'), or none for both. */
+export function layerName(layers: FenceLayers | undefined): string | null {
+  if (!layers || (layers.timer && layers.watchdog)) return null;
+  return layers.timer ? 'timer' : 'watchdog';
+}
+
+export function replayCommand(seed: number, scenario?: string, layers?: FenceLayers): string {
+  const only = layerName(layers);
+  return `npx tsx test/sim/replay.ts ${scenario ? `--scenario ${scenario}` : `--seed ${seed}`}${only ? ` --only-layer ${only}` : ''} --verbose`;
 }
 
 /** What a failing schedule prints: the seed, the faults, the violations, the trace around the first one, and how to replay. */
@@ -15,7 +22,7 @@ export function report(r: SimResult, schedule: Schedule, scenario?: string): str
   const first = r.violations[0];
   const lines = [
     `simulation seed ${r.seed}${scenario ? ` (scenario ${scenario})` : ''}: ${r.violations.length} violation(s)`,
-    `schedule: ${schedule.nodes} nodes, ${schedule.sync ? 'sync' : 'async'}, keep ${schedule.keepRecords} records; faults: ${schedule.faults.map((f) => `@${f.at}ms ${describeFault(f)}`).join('; ') || 'none'}`,
+    `schedule: ${describeSchedule(schedule)}; faults: ${schedule.faults.map((f) => `@${f.at}ms ${describeFault(f)}`).join('; ') || 'none'}`,
     ...r.violations.map((v) => `  ${(v.at / 1000).toFixed(3)}s ${v.kind}: ${v.message}`),
   ];
   if (first) {
@@ -26,26 +33,52 @@ export function report(r: SimResult, schedule: Schedule, scenario?: string): str
     });
     lines.push('trace (4 s before the first violation):', ...near.slice(-80));
   }
-  lines.push(`replay: ${replayCommand(r.seed, scenario)}`);
+  lines.push(`replay: ${replayCommand(r.seed, scenario, schedule.layers)}`);
   return lines.join('\n');
 }
 
-/** Runs `count` random schedules from `first`; resolves to one report per failing seed (empty when all hold). */
-export async function checkSeeds(first: number, count: number): Promise<string[]> {
-  const failures: string[] = [];
-  for (let seed = first; seed < first + count; seed++) {
-    const schedule = randomSchedule(seed);
-    const r = await runSchedule(seed, schedule);
-    if (r.violations.length) failures.push(report(r, schedule));
+interface Extreme {
+  value: number;
+  seed: number;
+}
+
+/** How close the schedules came to each edge: the worst of each margin, with its seed. */
+export class MarginSummary {
+  private slack: Extreme = { value: Infinity, seed: 0 };
+  private gap: Extreme = { value: 0, seed: 0 };
+  private outage: Extreme = { value: 0, seed: 0 };
+  private runs = 0;
+
+  add(r: SimResult): void {
+    this.runs++;
+    if (r.stats.worstSlackMs < this.slack.value) this.slack = { value: r.stats.worstSlackMs, seed: r.seed };
+    if (r.stats.handoverGapMs > this.gap.value) this.gap = { value: r.stats.handoverGapMs, seed: r.seed };
+    if (r.stats.longestOutageMs > this.outage.value) this.outage = { value: r.stats.longestOutageMs, seed: r.seed };
   }
-  return failures;
+
+  toString(): string {
+    const at = (e: Extreme) => `${Math.round(e.value)}ms (seed ${e.seed})`;
+    return `${this.runs} schedules: worst lease slack ${at(this.slack)}, longest handover gap ${at(this.gap)}, longest write outage ${at(this.outage)}`;
+  }
+}
+
+/**
+ * Runs `count` random schedules from `first` and stops at the first that breaks an invariant: its report (with the
+ * command that replays it) is the failure. The margins of the schedules run so far are summed up either way.
+ */
+export async function checkSeeds(first: number, count: number, layers?: FenceLayers): Promise<{ failure: string | null; summary: MarginSummary }> {
+  const summary = new MarginSummary();
+  for (let seed = first; seed < first + count; seed++) {
+    const schedule = randomSchedule(seed, layers);
+    const r = await runSchedule(seed, schedule);
+    summary.add(r);
+    if (r.violations.length) return { failure: report(r, schedule), summary };
+  }
+  return { failure: null, summary };
 }
 
 /** How many random schedules `make test` runs, split over the seed files (SIM_SCHEDULES overrides; SIM_FIRST_SEED shifts). */
-export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 2000);
+export const SIM_SCHEDULES = Number(process.env['SIM_SCHEDULES'] ?? 1600);
 export const SIM_FIRST_SEED = Number(process.env['SIM_FIRST_SEED'] ?? 1);
-
-export function failureMessage(failures: string[], count: number): string {
-  const seeds = failures.map((f) => /seed (\d+)/.exec(f)?.[1]).join(', ');
-  return `${failures.length} of ${count} simulated schedules broke an invariant (seeds ${seeds}).\nFirst one:\n${failures[0]}`;
-}
+/** Schedules per fence layer in the per-layer runs (SIM_LAYER_SCHEDULES overrides). */
+export const SIM_LAYER_SCHEDULES = Number(process.env['SIM_LAYER_SCHEDULES'] ?? 200);

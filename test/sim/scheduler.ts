@@ -6,6 +6,8 @@ export class Proc {
   paused = false;
   /** Events that came due while paused; they run, in order, on resume. */
   deferred: SimEvent[] = [];
+  /** CPU starvation: each of its events runs this many ms late (drawn per event; null: on time). */
+  starve: (() => number) | null = null;
   constructor(readonly name: string) {}
 }
 
@@ -15,6 +17,8 @@ export interface SimEvent {
   proc: Proc | null;
   fn: () => void;
   cancelled: boolean;
+  /** Already made late by its process's starvation once. */
+  late?: boolean;
 }
 
 export class Scheduler {
@@ -68,6 +72,16 @@ export class Scheduler {
       if (top.proc?.paused) {
         top.proc.deferred.push(top);
         continue;
+      }
+      if (top.proc?.starve && !top.late) {
+        top.late = true;
+        const late = top.proc.starve();
+        if (late > 0) {
+          top.at += late;
+          top.seq = this.seq++;
+          this.push(top);
+          continue;
+        }
       }
       this.now = top.at;
       this.steps++;

@@ -5,6 +5,8 @@ export interface SimKv {
   value: string;
   modRevision: number;
   createRevision: number;
+  /** Puts since the key was created (etcd's version). */
+  version: number;
   /** "0" when the key has no lease. */
   lease: string;
 }
@@ -20,11 +22,23 @@ export type WatchFn = (key: string, value: string | null, modRevision: number, l
 /** etcd's lessor checks for expired leases on this period (lease.go: expiredLeaseRetryInterval / checkpoint loop). */
 const EXPIRY_CHECK_MS = 500;
 
+/** A member: serving, down (its port refuses), or hung (it accepts and never answers, as under SIGSTOP). */
+export type MemberState = 'up' | 'down' | 'hung';
+
+interface StreamEnd {
+  member: number;
+  end: (why: string | null) => void;
+}
+
 export class SimEtcd {
   revision = 1;
   readonly kvs = new Map<string, SimKv>();
   private leases = new Map<string, SimLease>();
-  private nextLease = 0x1000;
+  private nextLease = 7_587_000_000_000_000_000n;
+  /** Three members behind one logical store: quorum needs two of them up. */
+  readonly members: MemberState[] = ['up', 'up', 'up'];
+  private leader = 0;
+  private streamEnds = new Set<StreamEnd>();
   private electingUntil = -1;
   private quorumLost = 0;
   /** Extra one-way latency while etcd's disk or network is slow. */
@@ -45,7 +59,44 @@ export class SimEtcd {
 
   /** A request is served only with a leader and a quorum. */
   available(): boolean {
-    return this.quorumLost === 0 && this.s.now >= this.electingUntil;
+    return this.quorumLost === 0 && this.s.now >= this.electingUntil && this.members.filter((m) => m === 'up').length * 2 > this.members.length;
+  }
+
+  memberId(i: number): string {
+    return String(10_276_657_743_932_975_437n + BigInt(i));
+  }
+
+  memberState(i: number): MemberState {
+    return this.members[i] ?? 'down';
+  }
+
+  leaderMember(): number {
+    return this.leader;
+  }
+
+  /** A member stops (down) or freezes (hung); losing the raft leader costs an election of `electionMs`. */
+  loseMember(i: number, how: 'down' | 'hung', electionMs: number): void {
+    this.members[i] = how;
+    if (how === 'down') this.endStreams(i, 'read ECONNRESET');
+    if (i === this.leader) {
+      const next = this.members.findIndex((m) => m === 'up');
+      if (next >= 0) this.leader = next;
+      this.elect(electionMs);
+    }
+  }
+
+  restoreMember(i: number): void {
+    const wasDown = !this.available();
+    this.members[i] = 'up';
+    if (wasDown && this.available()) this.refreshLeases();
+  }
+
+  /** Ends every watch stream on `member` (null: all members), as a compaction or a restarting member does. */
+  endStreams(member: number | null, why: string | null): void {
+    for (const e of [...this.streamEnds]) if (member === null || e.member === member) {
+      this.streamEnds.delete(e);
+      e.end(why);
+    }
   }
 
   /** The etcd leader is lost: no request is served for `ms`; the new leader extends every lease by its TTL (etcd does). */
@@ -68,6 +119,7 @@ export class SimEtcd {
     const wasDown = !this.available();
     this.quorumLost = 0;
     this.electingUntil = -1;
+    for (let i = 0; i < this.members.length; i++) this.members[i] = 'up';
     if (wasDown) this.refreshLeases();
   }
 
@@ -81,9 +133,14 @@ export class SimEtcd {
     for (const [id, l] of [...this.leases]) if (l.expiresAt <= this.s.now) this.revoke(id);
   }
 
-  watch(fn: WatchFn): () => void {
+  /** `end`, with the member the stream is on, is called when etcd ends the stream (see endStreams). */
+  watch(fn: WatchFn, end?: StreamEnd): () => void {
     this.watchers.add(fn);
-    return () => this.watchers.delete(fn);
+    if (end) this.streamEnds.add(end);
+    return () => {
+      this.watchers.delete(fn);
+      if (end) this.streamEnds.delete(end);
+    };
   }
 
   private emit(key: string, value: string | null, modRevision: number, lease: string): void {
@@ -91,16 +148,22 @@ export class SimEtcd {
   }
 
   grant(ttlSeconds: number): { id: string; ttlSeconds: number } {
-    const id = (this.nextLease++).toString(16);
+    const id = String(this.nextLease++);
     this.leases.set(id, { ttlMs: ttlSeconds * 1000, expiresAt: this.s.now + ttlSeconds * 1000 });
     return { id, ttlSeconds };
   }
 
-  keepAlive(id: string): boolean {
+  /** Renews a lease; its TTL in seconds, 0 when etcd no longer has it. */
+  keepAlive(id: string): number {
     const l = this.leases.get(id);
-    if (!l) return false;
+    if (!l) return 0;
     l.expiresAt = this.s.now + l.ttlMs;
-    return true;
+    return l.ttlMs / 1000;
+  }
+
+  /** When etcd will revoke this lease at the earliest (its expiry), null when it has no such lease. */
+  leaseExpiry(id: string): number | null {
+    return this.leases.get(id)?.expiresAt ?? null;
   }
 
   leaseAlive(id: string): boolean {
@@ -116,6 +179,13 @@ export class SimEtcd {
     return this.kvs.get(key);
   }
 
+  /** Keys in [start, end) in key order (end null: to the end of the key space). */
+  between(start: string, end: Buffer | null): Array<[string, SimKv]> {
+    const out: Array<[string, SimKv]> = [];
+    for (const [key, kv] of this.kvs) if (key >= start && (end === null || Buffer.compare(Buffer.from(key, 'utf8'), end) < 0)) out.push([key, kv]);
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
   range(prefix: string): Array<{ key: string } & SimKv> {
     const out: Array<{ key: string } & SimKv> = [];
     for (const [key, kv] of this.kvs) if (key.startsWith(prefix)) out.push({ key, ...kv });
@@ -127,7 +197,7 @@ export class SimEtcd {
     if (!this.leaseAlive(lease)) throw new Error(`etcdserver: requested lease not found`);
     const rev = txnRevision ?? ++this.revision;
     const old = this.kvs.get(key);
-    this.kvs.set(key, { value, modRevision: rev, createRevision: old?.createRevision ?? rev, lease });
+    this.kvs.set(key, { value, modRevision: rev, createRevision: old?.createRevision ?? rev, version: (old?.version ?? 0) + 1, lease });
     this.onPut(key, value);
     this.emit(key, value, rev, lease);
   }

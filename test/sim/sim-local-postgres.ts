@@ -2,18 +2,16 @@
 import type { QueryResultRow } from 'pg';
 import { formatLsn } from '../../common/cluster-keys.js';
 import type { LocalPostgres, PgControl, PgSession } from '../../daemon/local-postgres.js';
-import { syncStandbyNames, type PgSettings } from '../../daemon/postgres-conf.js';
-import { PgCtl, PgToolError, type RemotePg, type StopOutcome } from '../../daemon/postgres-ctl.js';
+import { parseConfState, renderPostgresqlConf, syncStandbyNames, type PgSettings } from '../../daemon/postgres-conf.js';
+import { PgToolError, type RemotePg } from '../../daemon/postgres-ctl.js';
+import { boundedStop, type StopOutcome } from '../../daemon/postgres-stop.js';
 import type { PgSnapshot } from '../../daemon/postgres-probe.js';
+import { draw, PG_DURATIONS } from './pg-durations.js';
 import type { Proc } from './scheduler.js';
 import { commonPrefix, isPrefix, RECORD_BYTES, type PgEnv, type SimPg } from './sim-postgres.js';
 
-/** pg_ctl -w -t 60 (stop) and libpq's connect_timeout=5 (pg_rewind, pg_basebackup, the CHECKPOINT client). */
-const STOP_WAIT_MS = 60_000;
+/** libpq's connect_timeout=5 (pg_rewind, pg_basebackup, the CHECKPOINT client). */
 const CONNECT_TIMEOUT_MS = 5_000;
-
-/** PgCtl.stop bounds its wait and kills (since the frozen-primary fix, which added PgCtl.frozen). */
-const BOUNDED_STOP = typeof (PgCtl.prototype as unknown as Record<string, unknown>)['frozen'] === 'function';
 
 /** As PgCtl's runBoth fails: the last lines in the message, the whole output alongside (the daemon classifies it). */
 function toolError(tool: string, lines: string[]): PgToolError {
@@ -96,9 +94,15 @@ export class SimLocalPostgres implements LocalPostgres {
       hasData: () => pg.data !== null,
       postmasterPid: () => pg.server?.pid ?? null,
       clearStalePid: () => undefined,
-      configState: () => (pg.data ? { upstream: pg.data.conf.upstreamId, sync: [...pg.data.conf.sync] } : { upstream: null, sync: [] }),
+      configState: () => {
+        const c = pg.data?.conf;
+        return c ? { upstream: c.upstreamId, sync: [...c.sync], ...(c.parameters ? { parameters: { ...c.parameters } } : {}) } : { upstream: null, sync: [] };
+      },
+      /** The daemon's own renderer and parser: what the simulated server reads is what the real one would. */
       writeConfig(settings: PgSettings, standby: boolean) {
-        if (pg.data) pg.data.conf = { upstreamId: settings.upstream?.id ?? null, sync: [...settings.sync], standby };
+        if (!pg.data) return;
+        const state = parseConfState(renderPostgresqlConf(settings));
+        pg.data.conf = { upstreamId: state.upstream, sync: [...state.sync], standby, ...(state.parameters ? { parameters: state.parameters } : {}) };
       },
       controlData() {
         if (!pg.data) return self.fail(5, new PgToolError('pg_controldata exited 1: pg_controldata: error: could not open file "global/pg_control"'));
@@ -110,7 +114,7 @@ export class SimLocalPostgres implements LocalPostgres {
       initdb() {
         if (pg.data) return self.fail(20, new PgToolError('initdb exited 1: initdb: error: directory exists but is not empty'));
         return self.reply(300, () => {
-          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], provenDiverged: false };
+          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], provenDiverged: false, historyTli: 1 };
           env.trace(`pg ${pg.node}: initdb (system ${pg.data.systemId})`);
         });
       },
@@ -123,37 +127,39 @@ export class SimLocalPostgres implements LocalPostgres {
           });
         });
       },
-      /**
-       * Mirrors PgCtl.stop, policy included. Since the fix for frozen primaries PgCtl kills a frozen server at once
-       * and one that does not stop within 30 s (fast) / 3 s (immediate); before it, pg_ctl stop -t 60 simply failed.
-       * Which one applies is read off PgCtl itself (it has frozen() since), so the simulator also runs older code.
-       */
+      /** PgCtl.stop's own policy (postgres-stop.ts) over a simulated pg_ctl stop. */
       stop(mode: 'fast' | 'immediate', boundSeconds?: number): Promise<StopOutcome> {
         const sv = pg.server;
-        if (!sv) return self.reply(2, () => ({ how: 'not running' as const }));
-        if (mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
-        const bounded = BOUNDED_STOP;
-        if (bounded && sv.frozen) return self.reply(2, () => (pg.signal('kill'), { how: 'killed' as const, why: 'the postmaster was frozen' }));
-        const waitMs = bounded ? (boundSeconds !== undefined ? boundSeconds * 1000 : mode === 'fast' ? 30_000 : 3_000) : STOP_WAIT_MS;
-        return new Promise<StopOutcome>((resolve, reject) => {
-          let done = false;
-          const timer = env.s.after(waitMs, self.proc, () => {
-            if (done) return;
-            done = true;
-            if (!bounded) return reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
-            pg.signal('kill');
-            resolve({ how: 'killed', why: `no ${mode} stop within ${waitMs / 1000}s` });
-          });
-          sv.onGone.push(() => {
-            env.s.after(2, self.proc, () => {
-              if (done) return;
-              done = true;
-              env.s.cancel(timer);
-              resolve({ how: 'stopped' });
-            });
-          });
-          pg.signal(mode);
-        });
+        if (sv && mode === 'fast' && sv.inRecovery && sv.state === 'running' && !self.shuttingDown) self.onStandbyStop(pg.node);
+        return boundedStop(
+          {
+            running: () => pg.server !== null,
+            frozen: () => pg.server?.frozen === true,
+            pgCtlStop: (m, seconds) =>
+              new Promise<void>((resolve, reject) => {
+                const server = pg.server;
+                if (!server) return resolve();
+                let done = false;
+                const timer = env.s.after(seconds * 1000, self.proc, () => {
+                  if (done) return;
+                  done = true;
+                  reject(new PgToolError('pg_ctl exited 1: pg_ctl: server does not shut down'));
+                });
+                server.onGone.push(() => {
+                  env.s.after(2, self.proc, () => {
+                    if (done) return;
+                    done = true;
+                    env.s.cancel(timer);
+                    resolve();
+                  });
+                });
+                pg.signal(m);
+              }),
+            kill: () => self.reply(2, () => pg.signal('kill')),
+          },
+          mode,
+          boundSeconds,
+        );
       },
       frozen: () => pg.server?.frozen === true,
       /** SIGKILL to the postmaster's process group: acts even on a stopped (frozen) process. */
@@ -183,8 +189,9 @@ export class SimLocalPostgres implements LocalPostgres {
           const again = self.reach(from);
           const src = again.src?.data;
           if (again.how !== 'ok' || !src) throw new PgToolError(`pg_basebackup exited 1: pg_basebackup: error: could not read COPY data: server closed the connection unexpectedly`);
+          if (pg.diskFull) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: could not write to file "base/1/1259": No space left on device');
           if (pg.data) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: directory exists but is not empty');
-          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], provenDiverged: false };
+          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], provenDiverged: false, historyTli: Math.max(src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: base backup from ${from.host} (lsn ${pg.data.wal.length})`);
         });
       },
@@ -199,6 +206,7 @@ export class SimLocalPostgres implements LocalPostgres {
           const src = again.src?.data;
           if (again.how !== 'ok' || !src) throw toolError('pg_rewind', ['pg_rewind: error: could not fetch remote file: server closed the connection unexpectedly']);
           if (!d) throw new PgToolError('pg_rewind exited 1: pg_rewind: error: could not open file "global/pg_control"');
+          if (pg.diskFull) throw toolError('pg_rewind', ['pg_rewind: error: could not write file "pg_wal/000000020000000000000003": No space left on device']);
           if (d.systemId !== src.systemId) {
             d.provenDiverged = true;
             throw toolError('pg_rewind', ['pg_rewind: error: source and target clusters are from different systems']);
@@ -209,7 +217,7 @@ export class SimLocalPostgres implements LocalPostgres {
             d.provenDiverged = true;
             throw toolError('pg_rewind', [`pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}`, `pg_rewind: error: could not find previous WAL record at ${formatLsn(fork * RECORD_BYTES)}`]);
           }
-          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false };
+          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false, historyTli: Math.max(d.historyTli, src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: rewound from ${from.host} (diverged at ${fork}, now lsn ${src.wal.length})`);
           return `pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}\npg_rewind: Done!`;
         });
@@ -221,13 +229,16 @@ export class SimLocalPostgres implements LocalPostgres {
     const r = this.reach(remote);
     if (r.how === 'refused') return this.fail(3, errorWithCode(`connect ECONNREFUSED ${remote.host}:${remote.port}`, 'ECONNREFUSED'));
     if (r.how === 'timeout') return this.fail(CONNECT_TIMEOUT_MS, new Error('Connection terminated due to connection timeout'));
-    return this.reply(10 + this.env.rng.int(20), () => undefined);
+    const src = r.src!;
+    return this.reply(draw(this.env.rng, PG_DURATIONS.checkpoint) + src.fsyncMs, () => {
+      if (src.diskFull) throw new Error('could not write to file "base/5/16384": No space left on device');
+    });
   }
 
   ensureDataDir(): void {}
 
-  /** One round trip on the local socket: refused without a server, a read timeout when it is frozen. */
-  private ask<T>(compute: () => T): Promise<T> {
+  /** One round trip on the local socket (plus `workMs` of the server's own work): refused without a server, a read timeout when it is frozen. */
+  private ask<T>(compute: () => T, workMs = 0): Promise<T> {
     const sv = this.pg.server;
     if (!sv) {
       this.connected = false;
@@ -236,7 +247,7 @@ export class SimLocalPostgres implements LocalPostgres {
     if (sv.state !== 'running') return this.fail(1, errorWithCode(`the database system is ${sv.state === 'starting' ? 'starting up' : 'shutting down'}`, '57P03'));
     const began = this.env.s.now;
     return new Promise<T>((resolve, reject) => {
-      this.env.s.after(1 + this.env.rng.int(2), this.proc, () => {
+      this.env.s.after(1 + this.env.rng.int(2) + workMs, this.proc, () => {
         const now = this.pg.server;
         if (now !== sv) return reject(new Error('Connection terminated unexpectedly'));
         if (now.frozen) {
@@ -262,7 +273,7 @@ export class SimLocalPostgres implements LocalPostgres {
     const self = this;
     return {
       query<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-        return self.ask(() => self.sql(sql, params) as T[]);
+        return self.ask(() => self.sql(sql, params) as T[], /^\s*CHECKPOINT/.test(sql) ? draw(self.env.rng, PG_DURATIONS.checkpoint) + pg.fsyncMs : 0);
       },
       snapshot(): Promise<PgSnapshot> {
         return self.ask(() => {
@@ -292,10 +303,12 @@ export class SimLocalPostgres implements LocalPostgres {
   private sql(sql: string, params: unknown[]): QueryResultRow[] {
     const sv = this.pg.server!;
     const d = this.pg.data!;
+    if (/^\s*CHECKPOINT/.test(sql) && this.pg.diskFull) throw new Error('could not write to file "base/5/16384": No space left on device');
     if (/^\s*(ALTER ROLE|CREATE ROLE|CREATE DATABASE|CHECKPOINT)/.test(sql)) return [];
     if (/pg_is_in_recovery\(\) AS rec$/.test(sql.trim())) return [{ rec: sv.inRecovery }];
     if (sql.includes("current_setting('synchronous_standby_names')")) return [{ s: syncStandbyNames(sv.appliedSync) }];
     if (sql.includes('system_identifier::text AS id')) return [{ id: d.systemId }];
+    if (sql.includes('FROM pg_settings WHERE pending_restart')) return this.pg.pendingRestart().map((name) => ({ name }));
     if (sql.includes('pg_create_physical_replication_slot')) {
       if (sv.inRecovery) throw new Error('recovery is in progress');
       for (const n of (params[0] as string[]) ?? []) if (!d.slots.includes(n)) d.slots.push(n);

@@ -1,16 +1,23 @@
 // One node's simulated PostgreSQL: data directory (system id, WAL as record ids, timelines) and server process (roles, streaming, signals, freeze).
 import type { Prng } from '../../imdb-data/prng.js';
+import { draw, PG_DURATIONS } from './pg-durations.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
 
 /** Bytes per simulated WAL record: LSN = index × RECORD_BYTES. */
 export const RECORD_BYTES = 128;
 
+/** What the daemon wrote into postgresql.conf (read back with its own parser) and whether standby.signal exists. */
 export interface SimConf {
   upstreamId: string | null;
   sync: string[];
   standby: boolean;
+  /** The cluster's parameters as written (absent: none). */
+  parameters?: Record<string, string>;
 }
+
+/** Parameters the simulated server takes only at start (a reload leaves them pending_restart). */
+const RESTART_ONLY = new Set(['shared_buffers', 'max_connections', 'max_locks_per_transaction']);
 
 export interface DataDir {
   systemId: string;
@@ -23,12 +30,21 @@ export interface DataDir {
   slots: string[];
   /** pg_rewind failed because the divergence could not be repaired (or the system differs): removal is justified. */
   provenDiverged: boolean;
+  /**
+   * The newest timeline whose history file is in pg_wal: a promotion takes the next one (PostgreSQL's
+   * findNewestTimeLine). A standby learns its upstream's timeline when its WAL receiver connects, whether or not any
+   * WAL follows; without a shared archive, two nodes promoted from the same timeline without ever hearing of each
+   * other pick the same new timeline number.
+   */
+  historyTli: number;
 }
 
 export interface Commit {
   pos: number;
   id: number;
   onAck: (c: Commit) => void;
+  /** Flushed locally (its fsync done) from this instant. */
+  flushedAt: number;
 }
 
 export interface Server {
@@ -38,6 +54,8 @@ export interface Server {
   inRecovery: boolean;
   appliedUpstream: string | null;
   appliedSync: string[];
+  /** The parameters in force (restart-only ones as they were at start). */
+  appliedParameters: Record<string, string>;
   /** Node whose WAL this standby received on the last replication tick. */
   streamingFrom: string | null;
   /** Signal effects that wait for SIGCONT. */
@@ -47,6 +65,8 @@ export interface Server {
   commits: Commit[];
   /** Since when it serves as a primary without interruption (null: it does not). */
   servingSince: number | null;
+  /** When pg_ctl start began it. */
+  startedAt: number;
   replayCredit: number;
 }
 
@@ -72,6 +92,14 @@ export class SimPg {
   slowStopMs = 0;
   /** Fault: a standby applies at most this many records per replication tick. */
   replayPerTick: number | null = null;
+  /** Fault: the next server started freezes in startup for this long. */
+  freezeNextStartMs = 0;
+  /** Fault: the next server started takes this much longer to come up. */
+  slowNextStartMs = 0;
+  /** Fault: every fsync takes this long (a commit's flush, a checkpoint, the shutdown checkpoint). */
+  fsyncMs = 0;
+  /** Fault: the data directory's file system is full: WAL cannot be written. */
+  diskFull = false;
   private nextPid = 1000;
   /** Sessions to tell when the server dies (the daemon's probe reacts at once). */
   readonly deathWatchers = new Set<() => void>();
@@ -121,14 +149,23 @@ export class SimPg {
       inRecovery: d.conf.standby,
       appliedUpstream: null,
       appliedSync: [],
+      appliedParameters: { ...(d.conf.parameters ?? {}) },
       streamingFrom: null,
       pending: [],
       onGone: [],
       commits: [],
       servingSince: null,
+      startedAt: this.env.s.now,
       replayCredit: 0,
     };
     this.server = sv;
+    if (this.freezeNextStartMs > 0) {
+      const ms = this.freezeNextStartMs;
+      this.freezeNextStartMs = 0;
+      sv.frozen = true;
+      this.env.trace(`pg ${this.node}: postmaster frozen in startup for ${ms}ms`);
+      this.env.s.after(ms, null, () => this.server === sv && this.thaw());
+    }
     let settled = false;
     const done = (ok: boolean) => {
       if (settled) return;
@@ -136,16 +173,19 @@ export class SimPg {
       onReady(ok);
     };
     sv.onGone.push(() => done(false));
-    const ms = (crashRecovery ? 150 : 50) + this.env.rng.int(200);
+    const ms = draw(this.env.rng, crashRecovery ? PG_DURATIONS.startAfterCrash : PG_DURATIONS.start) + this.slowNextStartMs;
+    this.slowNextStartMs = 0;
     this.env.s.after(ms, null, () => this.finishStart(sv, done));
   }
 
   private finishStart(sv: Server, onReady: (ok: boolean) => void): void {
-    if (this.server !== sv) return;
+    // A stop (SIGQUIT, SIGINT) during startup ends the startup process: the server never comes up.
+    if (this.server !== sv || sv.state !== 'starting') return;
     if (sv.frozen) {
       sv.pending.push(() => this.finishStart(sv, onReady));
       return;
     }
+    if (this.diskFull) return this.die('FATAL: could not write lock file "postmaster.pid": No space left on device');
     const d = this.data!;
     sv.state = 'running';
     this.applyConf(sv);
@@ -165,6 +205,18 @@ export class SimPg {
     const c = this.data!.conf;
     sv.appliedSync = sv.inRecovery ? [] : [...c.sync];
     sv.appliedUpstream = sv.inRecovery && c.upstreamId ? (c.upstreamId.split('@')[0] ?? null) : null;
+    const wanted = c.parameters ?? {};
+    const kept = Object.fromEntries(Object.entries(sv.appliedParameters).filter(([k]) => RESTART_ONLY.has(k)));
+    const reloadable = Object.fromEntries(Object.entries(wanted).filter(([k]) => !RESTART_ONLY.has(k)));
+    sv.appliedParameters = { ...reloadable, ...kept };
+  }
+
+  /** pg_settings.pending_restart: restart-only parameters whose written value is not the one in force. */
+  pendingRestart(): string[] {
+    const sv = this.server;
+    const wanted = this.data?.conf.parameters ?? {};
+    if (!sv) return [];
+    return [...RESTART_ONLY].filter((k) => (wanted[k] ?? null) !== (sv.appliedParameters[k] ?? null)).sort();
   }
 
   /** Delivers a signal; a frozen process acts on it only after SIGCONT (SIGKILL excepted). */
@@ -175,7 +227,7 @@ export class SimPg {
     const act = () => {
       if (this.server !== sv) return;
       if (sig === 'hup') this.applyConf(sv);
-      else if (sig === 'promote') this.env.s.after(30 + this.env.rng.int(50), null, () => this.finishPromote(sv));
+      else if (sig === 'promote') this.env.s.after(draw(this.env.rng, PG_DURATIONS.promote), null, () => this.finishPromote(sv));
       else this.beginStop(sv, sig);
     };
     if (sv.frozen) sv.pending.push(act);
@@ -186,7 +238,8 @@ export class SimPg {
     if (this.server !== sv || !sv.inRecovery) return;
     if (sv.frozen) return void sv.pending.push(() => this.finishPromote(sv));
     const d = this.data!;
-    const tli = this.tli() + 1;
+    const tli = Math.max(this.tli(), d.historyTli) + 1;
+    d.historyTli = tli;
     d.wal.push(this.env.newRecord(tli));
     sv.inRecovery = false;
     sv.streamingFrom = null;
@@ -201,7 +254,7 @@ export class SimPg {
     if (sv.state === 'stopping' && mode === 'fast') return;
     sv.state = 'stopping';
     sv.servingSince = null;
-    const ms = mode === 'immediate' ? 10 + this.env.rng.int(30) : this.slowStopMs || 30 + this.env.rng.int(120);
+    const ms = mode === 'immediate' ? draw(this.env.rng, PG_DURATIONS.immediateStop) : (this.slowStopMs || draw(this.env.rng, PG_DURATIONS.fastStop)) + this.fsyncMs;
     this.env.s.after(ms, null, () => this.finishStop(sv, mode));
   }
 
@@ -270,7 +323,10 @@ export class SimPg {
         limit = Math.floor(sv.replayCredit);
         sv.replayCredit -= limit;
       }
-      ok = this.receiveFrom(up, limit);
+      // A full disk: the WAL receiver cannot write what it receives and keeps failing.
+      // Connected: the receiver fetches the upstream's timeline history first, whatever WAL follows.
+      if (!this.diskFull) this.data!.historyTli = Math.max(this.data!.historyTli, up.tli(), up.data!.historyTli);
+      ok = !this.diskFull && this.receiveFrom(up, limit);
     }
     sv.streamingFrom = ok ? up!.node : null;
   }
@@ -279,7 +335,9 @@ export class SimPg {
   settleCommits(): void {
     const sv = this.server;
     if (!sv || sv.frozen || sv.commits.length === 0) return;
+    const now = this.env.s.now;
     sv.commits = sv.commits.filter((c) => {
+      if (c.flushedAt > now) return true;
       const ok = sv.appliedSync.every((n) => {
         const st = this.env.pgs.get(n);
         return !!st?.data && this.syncStandbyConnected(n) && st.data.wal[c.pos] === c.id;
@@ -299,10 +357,15 @@ export class SimPg {
   /** A client commit: appended now, acknowledged when the synchronous standbys have it (at once without any). */
   write(onAck: (c: Commit) => void): Commit | null {
     if (!this.writable()) return null;
+    // PostgreSQL cannot write WAL on a full disk: a PANIC, and the postmaster restarts in crash recovery (which fails too).
+    if (this.diskFull) {
+      this.die('PANIC: could not write to file "pg_wal/xlogtemp": No space left on device');
+      return null;
+    }
     const d = this.data!;
-    const c: Commit = { pos: d.wal.length, id: this.env.newRecord(this.tli()), onAck };
+    const c: Commit = { pos: d.wal.length, id: this.env.newRecord(this.tli()), onAck, flushedAt: this.env.s.now + this.fsyncMs };
     d.wal.push(c.id);
-    if (this.server!.appliedSync.length === 0) onAck(c);
+    if (this.server!.appliedSync.length === 0 && this.fsyncMs === 0) onAck(c);
     else this.server!.commits.push(c);
     return c;
   }

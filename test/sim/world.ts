@@ -2,26 +2,31 @@
 import { clusterKeys, desiredStateSchema, type DesiredState, type MemberState } from '../../common/cluster-keys.js';
 import { initCluster } from '../../daemon/cli-admin.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { EtcdDcs } from '../../daemon/etcd/dcs-etcd.js';
 import { daemonSchema, type DaemonOptions } from '../../daemon/options.js';
 import { Prng } from '../../imdb-data/prng.js';
-import { describeFault, type Fault, type Schedule, type Target } from './faults.js';
-import { Invariants, type Violation } from './invariants.js';
+import { describeFault, describeSchedule, settingsOf, type Fault, type Schedule, type Target } from './faults.js';
+import { runOperator } from './operator.js';
+import { Invariants, type Margins, type Violation } from './invariants.js';
 import { Network } from './network.js';
 import { Proc, Scheduler } from './scheduler.js';
 import { simClock } from './sim-clock.js';
-import { SIM_CLUSTER, SimDcs } from './sim-dcs.js';
 import { SimEtcd } from './sim-etcd.js';
+import { SimEtcdGateway, simTransport, type SimNetEnv } from './sim-etcd-gateway.js';
 import { SimLocalPostgres } from './sim-local-postgres.js';
 import { SimPg, type DataDir, type PgEnv } from './sim-postgres.js';
 import { SimWatchdog } from './sim-watchdog.js';
 
+export const SIM_CLUSTER = 'sim';
+/** The simulated etcd's three members, as the daemons' --etcd lists them. */
+export const SIM_ETCD_ENDPOINTS = ['http://etcd0:2379', 'http://etcd1:2379', 'http://etcd2:2379'];
 const WRITE_EVERY_MS = 40;
 const REPLICATION_TICK_MS = 50;
 
 interface DaemonRun {
   proc: Proc;
   daemon: Daemon;
-  dcs: SimDcs;
+  dcs: EtcdDcs;
   local: SimLocalPostgres;
   watchdog: SimWatchdog;
   /** A SIGTERM shutdown is under way. */
@@ -39,13 +44,14 @@ export interface SimResult {
   seed: number;
   violations: Violation[];
   trace: string[];
-  stats: { acked: number; failovers: number; longestNoWriteMs: number; steps: number; simMs: number };
+  stats: { acked: number; failovers: number; steps: number; simMs: number } & Margins;
 }
 
 export class World {
   readonly s = new Scheduler();
   readonly net = new Network();
   readonly etcd: SimEtcd;
+  readonly netEnv: SimNetEnv;
   readonly rng: Prng;
   readonly pgs = new Map<string, SimPg>();
   readonly nodes: string[];
@@ -65,18 +71,25 @@ export class World {
   constructor(readonly seed: number, readonly schedule: Schedule, readonly verbose: boolean) {
     this.rng = new Prng(seed, 'world');
     this.etcd = new SimEtcd(this.s);
+    const memberPrefix = this.keys.memberPrefix;
+    // A daemon of a newer version writes fields this one does not know.
+    const gateway = new SimEtcdGateway(this.etcd, (key, value) =>
+      key.startsWith(memberPrefix) && this.skewed.has(key.slice(memberPrefix.length)) ? JSON.stringify({ ...(JSON.parse(value) as object), fromNewerVersion: true }) : value,
+    );
+    this.netEnv = { s: this.s, net: this.net, etcd: this.etcd, gateway, transit: (from, to) => this.transit(from, to) };
     this.nodes = Array.from({ length: schedule.nodes }, (_, i) => `pg${i}`);
     const env = this.pgEnv();
     for (const n of this.nodes) this.pgs.set(n, new SimPg(n, env));
     this.opts = (node) =>
       daemonSchema.parse({
         cluster: SIM_CLUSTER,
-        etcd: 'http://etcd:2379',
+        etcd: SIM_ETCD_ENDPOINTS.join(','),
         node,
         dataDir: `/sim/${node}`,
         connectHost: node,
         secrets: '/sim/secrets.json',
         allowCidr: '10.0.0.0/24',
+        ...Object.fromEntries(Object.entries(settingsOf(schedule)).map(([k, v]) => [k, `${v}ms`])),
       });
     this.inv = new Invariants(this);
     this.etcd.onPut = (key, value) => {
@@ -105,6 +118,82 @@ export class World {
 
   latency = (): number => 1 + this.rng.int(3) + (this.rng.chance(0.01) ? this.rng.int(100) : 0);
 
+  /**
+   * One-way time of one message: jitter, the link's delay, etcd's slowness on its side, and a retransmission for each
+   * lost segment (TCP's 200 ms minimum timeout, doubling); Infinity when it never arrives.
+   */
+  transit(from: string, to: string): number {
+    let ms = this.latency() + this.net.delay(from, to) + (from === 'etcd' || to === 'etcd' ? this.etcd.slowMs : 0);
+    const p = this.net.loss(from, to);
+    if (p > 0) {
+      let rto = 200;
+      for (let tries = 0; this.rng.chance(p); tries++) {
+        if (p >= 1 || tries >= 6) return Infinity;
+        ms += rto;
+        rto *= 2;
+      }
+    }
+    return ms;
+  }
+
+  /** The failover timeout in force: the cluster's (config set), else the daemons'. */
+  failoverTimeoutMs(): number {
+    const kv = this.etcd.get(this.keys.config);
+    const set = kv ? (JSON.parse(kv.value) as { failoverTimeoutMs?: number }).failoverTimeoutMs : undefined;
+    return set ?? settingsOf(this.schedule).failoverTimeout;
+  }
+
+  private readonly operatorLog: Array<{ op: string; node: string | null; at: number }> = [];
+  private roleChangeRequests = 0;
+
+  /** The operator asked for something (the invariants excuse what an operator ordered). */
+  operatorAsked(op: string, node: string | null): void {
+    this.operatorLog.push({ op, node, at: this.s.now });
+    if (op === 'switchover' || op === 'failover') this.roleChangeRequests++;
+  }
+
+  /** When an operator last asked for a failover (-Infinity: never); the sync-mode loss check excuses earlier commits. */
+  forcedFailoverAskedAt(): number {
+    const last = [...this.operatorLog].reverse().find((e) => e.op === 'failover');
+    return last ? last.at : -Infinity;
+  }
+
+  /** One role change an operator requested, not yet seen in a desired state. */
+  takeRoleChangeRequest(): boolean {
+    if (this.roleChangeRequests === 0) return false;
+    this.roleChangeRequests--;
+    return true;
+  }
+
+  /** An operator asked `node` to re-clone in the last two minutes. */
+  reinitRequested(node: string): boolean {
+    return this.operatorLog.some((e) => e.op === 'reinit' && e.node === node && this.s.now - e.at < 120_000);
+  }
+
+  /** An operator asked `node` to restart or re-clone in the last two minutes (its daemon stops its postgres for that). */
+  stopOrdered(node: string): boolean {
+    return this.operatorLog.some((e) => (e.op === 'reinit' || e.op === 'restart') && e.node === node && this.s.now - e.at < 120_000);
+  }
+
+  /** Since when `node`'s member state says it is restarting on an operator's request (null: it does not). */
+  restartingSince(node: string): number | null {
+    const kv = this.etcd.get(this.keys.member(node));
+    if (!kv || !kv.value.includes('"restarting":true')) return null;
+    const asked = [...this.operatorLog].reverse().find((e) => e.op === 'restart' && e.node === node);
+    return asked ? asked.at : null;
+  }
+
+  /** The lag limit in force (config set may change it). */
+  maxLagBytes(): number {
+    const kv = this.etcd.get(this.keys.config);
+    return kv ? (JSON.parse(kv.value) as { maxLagOnFailoverBytes: number }).maxLagOnFailoverBytes : this.schedule.maxLagBytes;
+  }
+
+  /** The real etcd adapter, talking to the simulated etcd from `host` on behalf of `proc`. */
+  etcdClient(host: string, proc: Proc, clock: ReturnType<typeof simClock>, callTimeoutMs = 1000): EtcdDcs {
+    return new EtcdDcs({ endpoints: SIM_ETCD_ENDPOINTS, cluster: SIM_CLUSTER, callTimeoutMs, transport: simTransport(this.netEnv, host, proc), clock });
+  }
+
   desired(): DesiredState | null {
     const kv = this.etcd.get(this.keys.desired);
     if (!kv) return null;
@@ -129,27 +218,18 @@ export class World {
     const proc = new Proc(`${node}-daemon`);
     const pg = this.pgs.get(node)!;
     const opts = this.opts(node);
-    const dcs = new SimDcs(
-      {
-        s: this.s,
-        net: this.net,
-        etcd: this.etcd,
-        latency: this.latency,
-        // A daemon of a newer version writes fields this one does not know.
-        memberJson: (m: MemberState) => JSON.stringify(this.skewed.has(node) ? { ...m, fromNewerVersion: true } : m),
-      },
-      node,
-      proc,
-      opts.etcdTimeout,
-    );
-    const watchdog = new SimWatchdog(this.s, pg, (l) => this.log(`  ${l}`));
-    let local: SimLocalPostgres | null = null;
     const clock = simClock(this.s, proc, () => this.wallOffset.get(node) ?? 0);
+    const dcs = this.etcdClient(node, proc, clock, opts.etcdTimeout);
+    const watchdog = new SimWatchdog(this.s, pg, (l) => this.log(`  ${l}`));
+    const layers = this.schedule.layers;
+    if (layers && !layers.watchdog) watchdog.disabled = true;
+    let local: SimLocalPostgres | null = null;
     const daemon = new Daemon(opts, { superuserPassword: 'sim-superuser', replicationPassword: 'sim-replicator', apiToken: 'sim-api-token-0123456789' }, dcs, {
       clock,
       localPostgres: (onLost) => (local = new SimLocalPostgres(pg, this.pgEnv(), proc, Math.max(500, Math.min(2000, opts.ttl)), onLost, (n) => this.inv.onStandbyStop(n))),
       watchdog,
       startApi: null,
+      ...(layers && !layers.timer ? { fenceTimerMs: null } : {}),
       write: (line) => {
         if (proc.alive) this.log(line.slice(line.indexOf(' ') + 1).trimEnd());
       },
@@ -165,7 +245,6 @@ export class World {
     const run = this.daemons.get(node);
     if (!run || !run.proc.alive) return;
     this.s.kill(run.proc);
-    run.dcs.drop();
     run.local.detach();
     this.log(`  sim: daemon ${node} killed${killPostgres ? ' with its postgres (KillMode=mixed)' : ''}`);
     if (killPostgres) {
@@ -224,6 +303,45 @@ export class World {
         });
         break;
       }
+      case 'link-delay': {
+        const from = this.resolve(f.from);
+        const to = this.resolve(f.to);
+        const pairs: Array<[string, string]> = f.oneWay ? [[from, to]] : [[from, to], [to, from]];
+        this.log(`FAULT ${f.extraMs}ms more delay ${from} ${f.oneWay ? '->' : '<->'} ${to} for ${f.ms}ms`);
+        for (const [a, b] of pairs) this.net.addDelay(a, b, f.extraMs);
+        at(f.ms, () => {
+          for (const [a, b] of pairs) this.net.removeDelay(a, b, f.extraMs);
+          this.log(`delay ${from} ${f.oneWay ? '->' : '<->'} ${to} lifted`);
+        });
+        break;
+      }
+      case 'link-loss': {
+        const from = this.resolve(f.from);
+        const to = this.resolve(f.to);
+        const pairs: Array<[string, string]> = f.oneWay ? [[from, to]] : [[from, to], [to, from]];
+        this.log(`FAULT ${Math.round(f.p * 100)}% loss ${from} ${f.oneWay ? '->' : '<->'} ${to} for ${f.ms}ms`);
+        for (const [a, b] of pairs) this.net.addLoss(a, b, f.p);
+        at(f.ms, () => {
+          for (const [a, b] of pairs) this.net.removeLoss(a, b, f.p);
+          this.log(`loss ${from} ${f.oneWay ? '->' : '<->'} ${to} lifted`);
+        });
+        break;
+      }
+      case 'starve': {
+        const n = this.resolve(f.node);
+        const run = this.daemons.get(n);
+        if (!run?.proc.alive) break;
+        this.log(`FAULT ${f.what} of ${n} starved of CPU (events up to ${f.lateMs}ms late) for ${f.ms}ms`);
+        const late = () => this.rng.int(f.lateMs + 1);
+        if (f.what !== 'watchdog') run.proc.starve = late;
+        if (f.what !== 'daemon') run.watchdog.starve = late;
+        at(f.ms, () => {
+          if (f.what !== 'watchdog') run.proc.starve = null;
+          if (f.what !== 'daemon') run.watchdog.starve = null;
+          this.log(`${f.what} of ${n} gets the CPU again`);
+        });
+        break;
+      }
       case 'daemon-pause': {
         const n = this.resolve(f.node);
         const run = this.daemons.get(n);
@@ -262,11 +380,47 @@ export class World {
         at(f.ms, () => (pg.thaw(), this.log(`postgres on ${n} thawed`)));
         break;
       }
+      case 'start-freeze': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the next start of postgres on ${pg.node} freezes in startup for ${f.ms}ms`);
+        pg.freezeNextStartMs = f.ms;
+        break;
+      }
+      case 'start-slow': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the next start of postgres on ${pg.node} takes ${f.ms}ms longer`);
+        pg.slowNextStartMs = f.ms;
+        break;
+      }
       case 'slow-stop': {
         const pg = this.pgs.get(this.resolve(f.node))!;
         this.log(`FAULT a clean stop of postgres on ${pg.node} takes ${f.stopMs}ms (for ${f.ms}ms)`);
         pg.slowStopMs = f.stopMs;
         at(f.ms, () => (pg.slowStopMs = 0));
+        break;
+      }
+      case 'slow-fsync': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT every fsync of postgres on ${pg.node} takes ${f.fsyncMs}ms (for ${f.ms}ms)`);
+        pg.fsyncMs = f.fsyncMs;
+        at(f.ms, () => (pg.fsyncMs = 0));
+        break;
+      }
+      case 'disk-full': {
+        const pg = this.pgs.get(this.resolve(f.node))!;
+        this.log(`FAULT the disk of ${pg.node} is full for ${f.ms}ms`);
+        pg.diskFull = true;
+        at(f.ms, () => ((pg.diskFull = false), this.log(`disk of ${pg.node} has room again`)));
+        break;
+      }
+      case 'replicas-lag': {
+        const primary = this.desired()?.primary ?? 'pg0';
+        const lagging = this.nodes.filter((n) => n !== primary).map((n) => this.pgs.get(n)!);
+        this.log(`FAULT every replica (${lagging.map((p) => p.node).join(',')}) replays ${f.perTick} records per tick (for ${f.ms}ms)`);
+        for (const pg of lagging) pg.replayPerTick = f.perTick;
+        at(f.ms, () => {
+          for (const pg of lagging) pg.replayPerTick = null;
+        });
         break;
       }
       case 'slow-replay': {
@@ -284,6 +438,18 @@ export class World {
         this.log(`FAULT etcd loses its quorum for ${f.ms}ms`);
         this.etcd.loseQuorum();
         at(f.ms, () => (this.etcd.regainQuorum(), this.log('etcd quorum back')));
+        break;
+      case 'etcd-member':
+        this.log(`FAULT etcd member ${f.member} ${f.how} for ${f.ms}ms${f.member === this.etcd.leaderMember() ? ' (the raft leader)' : ''}`);
+        this.etcd.loseMember(f.member, f.how, 300 + this.rng.int(500));
+        at(f.ms, () => (this.etcd.restoreMember(f.member), this.log(`etcd member ${f.member} back`)));
+        break;
+      case 'watch-reset':
+        this.log('FAULT etcd ends every watch stream');
+        this.etcd.endStreams(null, null);
+        break;
+      case 'operator':
+        runOperator(this, f.action, (t) => this.resolve(t));
         break;
       case 'etcd-slow':
         this.log(`FAULT etcd answers ${f.extraMs}ms slower for ${f.ms}ms`);
@@ -313,13 +479,23 @@ export class World {
     this.etcd.restore();
     this.etcd.slowMs = 0;
     this.skewed.clear();
+    // A pause the operator did not lift (its resume failed, say with etcd unreachable) is lifted here.
+    if (this.etcd.get(this.keys.maintenance)) this.etcd.del(this.keys.maintenance);
     for (const pg of this.pgs.values()) {
       pg.thaw();
       pg.slowStopMs = 0;
       pg.replayPerTick = null;
+      pg.freezeNextStartMs = 0;
+      pg.slowNextStartMs = 0;
+      pg.fsyncMs = 0;
+      pg.diskFull = false;
     }
     for (const n of this.nodes) {
       const run = this.daemons.get(n);
+      if (run) {
+        run.proc.starve = null;
+        run.watchdog.starve = null;
+      }
       if (run?.proc.paused) this.s.resume(run.proc);
       if (!run || (!run.proc.alive && !run.terminating)) this.startDaemon(n);
     }
@@ -327,9 +503,10 @@ export class World {
 
   async run(): Promise<SimResult> {
     const sch = this.schedule;
-    const dcs = new SimDcs({ s: this.s, net: this.net, etcd: this.etcd, latency: this.latency }, 'client', new Proc('init-cluster'));
+    const initProc = new Proc('init-cluster');
+    const dcs = this.etcdClient('client', initProc, simClock(this.s, initProc, () => 0));
     void initCluster(dcs, { cluster: SIM_CLUSTER, primary: 'pg0', replicas: this.nodes.slice(1), sync: sch.sync, force: false, maxLagOnFailoverBytes: sch.maxLagBytes }, (l) => this.log(`init: ${l}`));
-    this.log(`sim: seed ${this.seed}, ${sch.nodes} nodes, ${sch.sync ? 'sync' : 'async'}, keep ${sch.keepRecords} records, max lag ${sch.maxLagBytes} B`);
+    this.log(`sim: seed ${this.seed}, ${describeSchedule(sch)}`);
     for (const n of this.nodes) this.s.after(50 + this.rng.int(300), null, () => this.startDaemon(n));
     const tick = () => {
       for (const pg of this.pgs.values()) pg.replicate();
@@ -361,7 +538,7 @@ export class World {
       seed: this.seed,
       violations: this.inv.violations,
       trace: this.trace,
-      stats: { acked: this.acked.length, failovers: this.failovers, longestNoWriteMs: this.inv.longestNoWriteMs, steps: this.s.steps, simMs: this.s.now },
+      stats: { acked: this.acked.length, failovers: this.failovers, steps: this.s.steps, simMs: this.s.now, ...this.inv.margins },
     };
   }
 

@@ -7,8 +7,8 @@
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKeys } from '../../../common/cluster-keys.js';
-import { EtcdDcs } from '../../../daemon/dcs-etcd.js';
-import { EtcdGateway } from '../../../daemon/etcd-gateway.js';
+import { EtcdDcs } from '../../../daemon/etcd/dcs-etcd.js';
+import { EtcdGateway } from '../../../daemon/etcd/gateway.js';
 import type { WatchEvent } from '../../../daemon/dcs.js';
 import { DaemonCluster, sleep, waitFor } from '../../support/daemon-cluster.js';
 

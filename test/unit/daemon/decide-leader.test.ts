@@ -44,6 +44,22 @@ describe('decideLeader', () => {
     expect(a.expectRevision).toBe('5');
     expect(a.next).toMatchObject({ generation: 2, primary: 'pg2', previousPrimary: 'pg0', syncStandbys: [], syncPending: [] });
     expect(a.history).toMatchObject({ kind: 'failover', from: 'pg0', to: 'pg2', decidedBy: 'pg1', detectedToDecidedMs: 300 });
+    // The CAS also checks the failed primary's key is still absent: a restarted daemon publishing it makes this stale.
+    expect(a.memberUnchanged).toEqual({ node: 'pg0', modRevision: null });
+  });
+
+  it('guards a failover with the failed primary\'s member key as it read it (its mod revision)', () => {
+    const crashed = primaryMember('pg0', { crashed: true, pgUp: false });
+    // Both replicas published having seen the failure: no wait for fresh state.
+    const d = decideLeader(input(view(desired(), [crashed, member('pg1', { sawPrimaryFail: 1 }), member('pg2', { sawPrimaryFail: 1 })], { revisions: { pg0: '17', pg1: '11', pg2: '12' } })));
+    const a = d.actions[0];
+    if (a?.kind !== 'write-desired') throw new Error(`expected write-desired, got ${d.message}`);
+    expect(a.memberUnchanged).toEqual({ node: 'pg0', modRevision: '17' });
+    // Operator requests and sync-set changes are not decided on the primary's failure: no such guard.
+    const sw = decideLeader(input(view(desired(), healthy(), { request: { kind: 'switchover', from: null, to: 'pg2', requestedAt: 'x' } })));
+    const b = sw.actions[0];
+    if (b?.kind !== 'write-desired') throw new Error(`expected write-desired, got ${sw.message}`);
+    expect(b.memberUnchanged).toBeUndefined();
   });
 
   it('counts a replica that published having seen the failure itself as fresh (it may have seen it before the leader)', () => {
@@ -159,7 +175,7 @@ describe('syncChange', () => {
 
   it('makes a pending standby promotable once it flushed past the point the setting took effect', () => {
     const d = desired({ syncPending: ['pg1'] });
-    const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600 } });
+    const notYet = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 600, generation: 1 } });
     expect(syncChange(d, true, members(notYet))).toBeNull();
     const caught = primaryMember('pg0', { replication: streamingTo('pg1'), syncApplied: { names: ['pg1'], atLsn: 400, generation: 1 } });
     expect(syncChange(d, true, members(caught))).toEqual({ syncStandbys: ['pg1'], syncPending: [] });

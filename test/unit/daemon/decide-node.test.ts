@@ -207,8 +207,35 @@ describe('decideNode', () => {
 });
 
 describe('promotionBlocker', () => {
+  const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+
   it('ignores replicas that never were primary', () => {
-    const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
     expect(promotionBlocker(d2, byName(member('pg2', { appliedGeneration: 1 })), 'pg1')).toBeNull();
+  });
+
+  it('waits for the previous primary to see the new generation, whatever it reports', () => {
+    expect(promotionBlocker(d2, byName(member('pg0', { role: 'stopped', pgUp: false, appliedGeneration: 1 })), 'pg1')).toBe('pg0 has not yet seen generation 2');
+    expect(promotionBlocker(d2, byName(primaryMember('pg0', { appliedGeneration: 1 })), 'pg1')).toBe('pg0 has not yet seen generation 2');
+  });
+
+  it('waits while the previous primary, having seen the generation, still runs as primary', () => {
+    expect(promotionBlocker(d2, byName(primaryMember('pg0', { appliedGeneration: 2 })), 'pg1')).toBe('pg0 is still running as primary');
+  });
+
+  it('lets the promotion go once the previous primary acknowledged (stopped at the new generation) or its key is gone', () => {
+    expect(promotionBlocker(d2, byName(member('pg0', { role: 'stopped', pgUp: false, appliedGeneration: 2 })), 'pg1')).toBeNull();
+    expect(promotionBlocker(d2, byName(member('pg0', { role: 'replica', appliedGeneration: 3 })), 'pg1')).toBeNull();
+    expect(promotionBlocker(d2, byName(member('pg2')), 'pg1')).toBeNull();
+  });
+
+  it('also waits for any other member whose last report says primary', () => {
+    expect(promotionBlocker(d2, byName(primaryMember('pg2', { appliedGeneration: 1 })), 'pg1')).toBe('pg2 has not yet seen generation 2');
+    expect(promotionBlocker(d2, byName(primaryMember('pg2', { appliedGeneration: 2 })), 'pg1')).toBe('pg2 is still running as primary');
+  });
+
+  it('never waits for itself, and waits for a member whose key does not parse (it may be a primary)', () => {
+    expect(promotionBlocker(d2, byName(primaryMember('pg1', { appliedGeneration: 1 })), 'pg1')).toBeNull();
+    expect(promotionBlocker(d2, {}, 'pg1', ['pg0'])).toBe('the member key of pg0 does not parse, so it may still be a primary');
+    expect(promotionBlocker(d2, {}, 'pg1', ['pg1'])).toBeNull();
   });
 });

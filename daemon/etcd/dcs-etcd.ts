@@ -12,18 +12,23 @@ import {
   type NodeRequestKind,
   type MemberState,
   type RoleChangeRequest,
-} from '../common/cluster-keys.js';
-import { parseClusterView, parseHistory } from './cluster-view.js';
-import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from './dcs.js';
-import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './etcd-gateway.js';
-import { LeaseStream } from './etcd-lease-stream.js';
-import { PrefixWatch } from './etcd-watch.js';
+} from '../../common/cluster-keys.js';
+import { parseClusterView, parseHistory } from '../cluster-view.js';
+import type { CasExtras, ClusterView, Dcs, RawRead, WatchEvent } from '../dcs.js';
+import { b64, EtcdError, EtcdGateway, fromB64, prefixEnd } from './gateway.js';
+import { LeaseStream } from './lease-stream.js';
+import { httpTransport, type GatewayTransport } from './transport.js';
+import type { Clock } from '../clock.js';
+import { PrefixWatch } from './prefix-watch.js';
 
 export interface EtcdDcsOptions {
   endpoints: string[];
   cluster: string;
   /** Deadline of every call; a call that takes longer counts as a failure. */
   callTimeoutMs: number;
+  /** How requests travel and what times them (default: node's http, the system clock); the simulator passes its own. */
+  transport?: GatewayTransport;
+  clock?: Clock;
 }
 
 /** How long a read or keepalive waits for the member that answered last before asking the others too. */
@@ -71,8 +76,12 @@ export class EtcdDcs implements Dcs {
 
   constructor(private readonly opts: EtcdDcsOptions) {
     this.keys = clusterKeys(opts.cluster);
-    this.gateway = new EtcdGateway(opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`).replace(/\/+$/, '')));
-    this.leaseStream = new LeaseStream(() => this.gateway.endpoints[this.gateway.order()[0]!]!);
+    const transport = opts.transport ?? httpTransport();
+    this.gateway = new EtcdGateway(
+      opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`).replace(/\/+$/, '')),
+      { transport, ...(opts.clock ? { clock: opts.clock } : {}) },
+    );
+    this.leaseStream = new LeaseStream(() => this.gateway.endpoints[this.gateway.order()[0]!]!, transport, this.gateway.clock);
   }
 
   private unary<T>(path: string, body: unknown): Promise<T> {
@@ -118,9 +127,11 @@ export class EtcdDcs implements Dcs {
    * On the keepalive stream (to the member the gateway prefers, the raft leader), and through the gateway to every
    * member if the stream has not answered within HEDGE_MS or failed: one dead etcd member must not cost a renewal.
    * The first answer counts. Sending every keepalive to all members at once had each member parse and forward three
-   * renewals where one does, for every daemon, five times a second.
+   * renewals where one does, for every daemon, five times a second. The stream saves a fifth of the control plane's
+   * idle CPU against gateway keepalives (docs/measurements/keepalive-stream-ab-i20.txt).
    */
   async keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
+    const clock = this.gateway.clock;
     return new Promise<boolean>((resolve, reject) => {
       let settled = false;
       let throughGateway = false;
@@ -130,7 +141,7 @@ export class EtcdDcs implements Dcs {
       const win = (alive: boolean) => {
         if (settled) return;
         settled = true;
-        clearTimeout(hedge);
+        clock.clearTimeout(hedge);
         resolve(alive);
       };
       const lose = (err: unknown) => {
@@ -148,7 +159,7 @@ export class EtcdDcs implements Dcs {
           lose(err);
         });
       };
-      const hedge = setTimeout(viaGateway, Math.min(HEDGE_MS, timeoutMs / 2));
+      const hedge = clock.setTimeout(viaGateway, Math.min(HEDGE_MS, timeoutMs / 2));
       this.leaseStream.keepAlive(leaseId, timeoutMs).then(win, (err: unknown) => {
         streamFailed = true;
         viaGateway();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { b64, EtcdGateway, fromB64, prefixEnd } from '../../../daemon/etcd-gateway.js';
-import { StreamProgress } from '../../../daemon/etcd-watch.js';
+import { b64, EtcdGateway, fromB64, prefixEnd } from '../../../../daemon/etcd/gateway.js';
+import { StreamProgress } from '../../../../daemon/etcd/prefix-watch.js';
 
 describe('etcd gateway encoding', () => {
   it('covers a prefix with the range end etcd expects (last byte + 1)', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EtcdGateway } from '../../../daemon/etcd-gateway.js';
-import { CREATED_MS, PrefixWatch } from '../../../daemon/etcd-watch.js';
+import { systemClock } from '../../../../daemon/clock.js';
+import type { EtcdGateway } from '../../../../daemon/etcd/gateway.js';
+import { CREATED_MS, PrefixWatch } from '../../../../daemon/etcd/prefix-watch.js';
 
 /** Streams as the gateway would open them; the test plays the member's side. */
 class StreamLog {
@@ -8,6 +9,7 @@ class StreamLog {
 
   gateway(): EtcdGateway {
     return {
+      clock: systemClock,
       openStream: (_path: string, _body: unknown, onMessage: (msg: unknown) => void, onEnd: (why: string) => void) => {
         const s = { onMessage, onEnd, stops: [] as boolean[] };
         this.opened.push(s);

@@ -1,7 +1,8 @@
 // One watch on a key prefix through etcd's gateway, kept open: reconnects when the stream ends, and replaces a
 // stream that has gone silent (a member that died without closing its connections).
-import { b64, fromB64, prefixEnd, type EtcdGateway, type WatchStream } from './etcd-gateway.js';
-import type { WatchEvent } from './dcs.js';
+import { b64, fromB64, prefixEnd, type EtcdGateway, type WatchStream } from './gateway.js';
+import type { TimerHandle } from '../clock.js';
+import type { WatchEvent } from '../dcs.js';
 
 /** Wait before opening the stream again after it ended: a member that refuses at once must not be hammered. */
 const RECONNECT_MS = 500;
@@ -56,8 +57,8 @@ export class PrefixWatch {
   private stream: WatchStream | null = null;
   private progress = new StreamProgress();
   private stopped = false;
-  private retry: ReturnType<typeof setTimeout> | null = null;
-  private unconfirmed: ReturnType<typeof setTimeout> | null = null;
+  private retry: TimerHandle | null = null;
+  private unconfirmed: TimerHandle | null = null;
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -70,7 +71,7 @@ export class PrefixWatch {
   start(): void {
     if (this.stopped) return;
     this.progress = new StreamProgress();
-    this.unconfirmed = setTimeout(() => this.replace(true), CREATED_MS);
+    this.unconfirmed = this.gateway.clock.setTimeout(() => this.replace(true), CREATED_MS);
     this.stream = this.gateway.openStream(
       '/v3/watch',
       { create_request: { key: b64(this.prefix), range_end: prefixEnd(this.prefix) } },
@@ -79,7 +80,7 @@ export class PrefixWatch {
         this.confirmed();
         this.stream = null;
         this.onReset();
-        if (!this.stopped) this.retry = setTimeout(() => this.start(), RECONNECT_MS);
+        if (!this.stopped) this.retry = this.gateway.clock.setTimeout(() => this.start(), RECONNECT_MS);
       },
     );
   }
@@ -107,11 +108,11 @@ export class PrefixWatch {
 
   /** A range read saw these mod revisions under the prefix: a stream that missed one for too long is replaced. */
   checkAgainst(maxModRevision: number): void {
-    if (this.stream && this.progress.dead(maxModRevision, Date.now())) this.replace(true);
+    if (this.stream && this.progress.dead(maxModRevision, this.gateway.clock.now())) this.replace(true);
   }
 
   private confirmed(): void {
-    if (this.unconfirmed) clearTimeout(this.unconfirmed);
+    if (this.unconfirmed) this.gateway.clock.clearTimeout(this.unconfirmed);
     this.unconfirmed = null;
   }
 
@@ -122,7 +123,7 @@ export class PrefixWatch {
 
   stop(): void {
     this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
+    if (this.retry) this.gateway.clock.clearTimeout(this.retry);
     this.confirmed();
     this.stream?.stop(false);
     this.stream = null;

@@ -6,7 +6,8 @@
 // second, etcd's raft leader, docs/measurements/etcd-keepalive-stream-i13.txt): etcd +2.2 % of a core through the
 // gateway, +1.0 % on one stream; a `--jitless` node sending 5 a second used 0.67 % of a core over HTTP/1.1 and 0.32 %
 // on a stream. The rest of the daemon's calls stay on the gateway (few, and their JSON is parsed in C).
-import { connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { httpTransport, type GatewayTransport, type GrpcStream } from './transport.js';
 
 const KEEPALIVE_PATH = '/etcdserverpb.Lease/LeaseKeepAlive';
 /** After a stream failed, keepalives go through the gateway alone for this long before a new stream is tried. */
@@ -93,12 +94,11 @@ export class GrpcFrameReader {
 
 interface Pending {
   id: string;
-  sentAt: number;
   /** Gone: its caller stopped waiting. It keeps its place, so that each answer goes to the request it answers. */
   abandoned: boolean;
   resolve: (alive: boolean) => void;
   reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 }
 
 /**
@@ -109,8 +109,7 @@ interface Pending {
  * the queue until its answer comes or the stream is dropped.
  */
 export class LeaseStream {
-  private session: ClientHttp2Session | null = null;
-  private stream: ClientHttp2Stream | null = null;
+  private stream: GrpcStream | null = null;
   private streamEndpoint = '';
   private readonly queue: Pending[] = [];
   private failedAt = -Infinity;
@@ -118,7 +117,11 @@ export class LeaseStream {
   /** Answers that came on the stream (for tests and /status: whether keepalives use it at all). */
   answered = 0;
 
-  constructor(private readonly endpoint: () => string) {}
+  constructor(
+    private readonly endpoint: () => string,
+    private readonly transport: GatewayTransport = httpTransport(),
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Resolves with whether the lease still exists; rejects when the stream cannot be used or did not answer in time. */
   keepAlive(leaseId: string, timeoutMs: number): Promise<boolean> {
@@ -127,11 +130,10 @@ export class LeaseStream {
       if (!stream) return reject(new Error('no keepalive stream (a recent one failed)'));
       const entry: Pending = {
         id: leaseId,
-        sentAt: Date.now(),
         abandoned: false,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           entry.abandoned = true;
           reject(new Error(`${this.streamEndpoint}: no keepalive answer within ${timeoutMs}ms`));
           // The member holds answers back (hung, or cut off): drop the stream; the next one opens where the gateway's calls go.
@@ -143,31 +145,27 @@ export class LeaseStream {
     });
   }
 
-  private open(): ClientHttp2Stream | null {
+  private open(): GrpcStream | null {
     if (this.closed) return null;
     const endpoint = this.endpoint();
     if (this.stream && this.streamEndpoint !== endpoint) this.drop('the preferred member changed');
     if (this.stream) return this.stream;
-    if (Date.now() - this.failedAt < RETRY_STREAM_MS) return null;
-    const session = connect(endpoint);
-    session.on('error', () => this.drop('session error'));
-    session.on('goaway', () => this.drop('the member closed the session'));
-    session.on('close', () => this.drop('session closed'));
-    const stream = session.request({ ':method': 'POST', ':path': KEEPALIVE_PATH, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+    if (this.clock.now() - this.failedAt < RETRY_STREAM_MS) return null;
     const reader = new GrpcFrameReader();
-    stream.on('response', (headers) => {
-      if (headers[':status'] !== 200) this.drop(`HTTP ${headers[':status']}`);
+    let stream: GrpcStream | null = null;
+    stream = this.transport.openGrpc(endpoint, KEEPALIVE_PATH, {
+      onData: (chunk) => {
+        if (this.stream !== stream) return;
+        try {
+          for (const message of reader.push(chunk)) this.answer(decodeKeepAliveResponse(message));
+        } catch (err) {
+          this.drop((err as Error).message);
+        }
+      },
+      onClose: (why) => {
+        if (this.stream === stream) this.drop(why);
+      },
     });
-    stream.on('data', (chunk: Buffer) => {
-      try {
-        for (const message of reader.push(chunk)) this.answer(decodeKeepAliveResponse(message));
-      } catch (err) {
-        this.drop((err as Error).message);
-      }
-    });
-    stream.on('error', () => this.drop('stream error'));
-    stream.on('close', () => this.drop('stream closed'));
-    this.session = session;
     this.stream = stream;
     this.streamEndpoint = endpoint;
     return stream;
@@ -180,24 +178,22 @@ export class LeaseStream {
       if (entry) this.queue.unshift(entry);
       return this.drop(`an answer for lease ${res.id} where ${entry?.id ?? 'none'} was expected`);
     }
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     this.answered++;
     if (!entry.abandoned) entry.resolve(res.ttl > 0);
   }
 
   /** Ends the stream and fails every request still waiting on it; the next keepalive after RETRY_STREAM_MS opens another. */
   private drop(why: string): void {
-    const { session, stream } = this;
-    if (!session) return;
-    this.session = null;
+    const stream = this.stream;
+    if (!stream) return;
     this.stream = null;
-    if (why !== 'closed' && why !== 'the preferred member changed') this.failedAt = Date.now();
+    if (why !== 'closed' && why !== 'the preferred member changed') this.failedAt = this.clock.now();
     for (const entry of this.queue.splice(0)) {
-      clearTimeout(entry.timer);
+      this.clock.clearTimeout(entry.timer);
       if (!entry.abandoned) entry.reject(new Error(`${this.streamEndpoint}: keepalive stream ended (${why})`));
     }
-    stream?.close();
-    session.destroy();
+    stream.close();
   }
 
   close(): void {

@@ -5,7 +5,8 @@
 // daemon may use, and its HTTP/2 framing and protobuf run in JavaScript on every call. The gateway speaks JSON over
 // node's C HTTP parser; it costs etcd a little more per request (measured for keepalives in
 // docs/measurements/etcd-keepalive-cost-i13.txt), and the daemon's requests other than keepalives are few.
-import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { httpTransport, type GatewayTransport } from './transport.js';
 
 /** An answer from etcd that is not a success (the gateway's JSON error body), e.g. code 5 "lease not found". */
 export class EtcdError extends Error {
@@ -37,23 +38,28 @@ export interface WatchStream {
   stop(memberFailed: boolean): void;
 }
 
+export interface GatewayOptions {
+  /** How requests travel (default: node's http with reused connections). */
+  transport?: GatewayTransport;
+  /** Timers and the monotonic clock (default: the system's). */
+  clock?: Clock;
+}
+
 export class EtcdGateway {
-  /**
-   * Connections are reused: five keepalives a second, each on a new TCP connection, were most of an idle daemon's
-   * HTTP work and a good part of etcd's. A busy socket is never waited for (no maxSockets): a call that finds every
-   * socket busy opens another, so one stuck connection cannot delay the next renewal.
-   */
-  private readonly agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000 });
+  private readonly transport: GatewayTransport;
+  readonly clock: Clock;
   /** Index of the member calls go to first: the raft leader once known, else the one whose answer counted last. */
   private preferred = 0;
   private readonly skipUntil: number[];
   private closed = false;
   /** etcd member id of each endpoint, learnt from its status answers. */
   private readonly memberIds: (string | null)[];
-  private leaderTimer: ReturnType<typeof setInterval> | null = null;
+  private leaderTimer: TimerHandle | null = null;
 
-  constructor(readonly endpoints: string[]) {
+  constructor(readonly endpoints: string[], opts: GatewayOptions = {}) {
     if (endpoints.length === 0) throw new Error('no etcd endpoint');
+    this.transport = opts.transport ?? httpTransport();
+    this.clock = opts.clock ?? systemClock;
     this.skipUntil = endpoints.map(() => 0);
     this.memberIds = endpoints.map(() => null);
   }
@@ -79,7 +85,7 @@ export class EtcdGateway {
         await Promise.allSettled(this.endpoints.map((_, i) => (this.memberIds[i] === null ? status(i) : Promise.resolve(null))));
       }
       const i = this.memberIds.indexOf(leader);
-      if (i >= 0 && this.skipUntil[i]! <= Date.now()) this.preferred = i;
+      if (i >= 0 && this.skipUntil[i]! <= this.clock.now()) this.preferred = i;
     } catch {
       // the next check, or the calls' own failover, will do
     }
@@ -89,12 +95,13 @@ export class EtcdGateway {
   startPreferringLeader(): void {
     if (this.leaderTimer || this.endpoints.length < 2) return;
     void this.preferLeader();
-    this.leaderTimer = setInterval(() => void this.preferLeader(), LEADER_CHECK_MS);
-    this.leaderTimer.unref();
+    this.leaderTimer = this.clock.setInterval(() => void this.preferLeader(), LEADER_CHECK_MS);
+    // A command-line client must be able to exit while it runs (Node's timers have unref, the simulator's need none).
+    (this.leaderTimer as { unref?: () => void }).unref?.();
   }
 
   /** Members in the order a call tries them: the preferred one, then the others; recently failed ones last. */
-  order(now = Date.now()): number[] {
+  order(now = this.clock.now()): number[] {
     const n = this.endpoints.length;
     const rotation = Array.from({ length: n }, (_, i) => (this.preferred + i) % n);
     return [...rotation.filter((i) => this.skipUntil[i]! <= now), ...rotation.filter((i) => this.skipUntil[i]! > now)];
@@ -109,7 +116,7 @@ export class EtcdGateway {
   private failed(i: number, err: unknown): void {
     // etcd answered (it is up): only a transport failure or an overloaded/leaderless member is skipped.
     if (err instanceof EtcdError && err.httpStatus < 500) return;
-    this.skipUntil[i] = Date.now() + SKIP_FAILED_MS;
+    this.skipUntil[i] = this.clock.now() + SKIP_FAILED_MS;
     if (this.preferred === i) this.preferred = (i + 1) % this.endpoints.length;
   }
 
@@ -133,10 +140,10 @@ export class EtcdGateway {
       let failures = 0;
       let settled = false;
       let lastError: unknown;
-      let hedge: ReturnType<typeof setTimeout> | undefined;
+      let hedge: TimerHandle | undefined;
       const settle = () => {
         settled = true;
-        if (hedge) clearTimeout(hedge);
+        if (hedge) this.clock.clearTimeout(hedge);
       };
       const startRest = () => {
         while (started < order.length) start(order[started]!);
@@ -169,38 +176,23 @@ export class EtcdGateway {
         );
       };
       start(order[0]!);
-      hedge = setTimeout(() => !settled && startRest(), Math.min(opts.hedgeMs!, opts.timeoutMs / 2));
+      hedge = this.clock.setTimeout(() => !settled && startRest(), Math.min(opts.hedgeMs!, opts.timeoutMs / 2));
     });
   }
 
-  private post<T>(i: number, path: string, payload: string, timeoutMs: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.closed) return reject(new Error('etcd client closed'));
-      const url = `${this.endpoints[i]}${path}`;
-      const req = httpRequest(url, { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            return reject(new EtcdError(res.statusCode ?? 0, null, `${url}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 100)}`));
-          }
-          const failure = gatewayError(parsed);
-          if (res.statusCode !== 200 || failure) {
-            return reject(new EtcdError(res.statusCode ?? 0, failure?.code ?? null, `${url}: ${failure?.message ?? `HTTP ${res.statusCode}`}`));
-          }
-          resolve(parsed as T);
-        });
-        res.on('error', reject);
-      });
-      const timer = setTimeout(() => req.destroy(new Error(`${url}: no answer within ${timeoutMs}ms`)), timeoutMs);
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', reject);
-      req.end(payload);
-    });
+  private async post<T>(i: number, path: string, payload: string, timeoutMs: number): Promise<T> {
+    if (this.closed) throw new Error('etcd client closed');
+    const url = `${this.endpoints[i]}${path}`;
+    const res = await this.transport.post(url, payload, timeoutMs);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.body);
+    } catch {
+      throw new EtcdError(res.status, null, `${url}: HTTP ${res.status}, not JSON: ${res.body.slice(0, 100)}`);
+    }
+    const failure = gatewayError(parsed);
+    if (res.status !== 200 || failure) throw new EtcdError(res.status, failure?.code ?? null, `${url}: ${failure?.message ?? `HTTP ${res.status}`}`);
+    return parsed as T;
   }
 
   /**
@@ -219,15 +211,15 @@ export class EtcdGateway {
       if (failed) this.failed(i, new Error(why));
       onEnd(why);
     };
-    // Its own connection (no agent): a stream holds it for as long as it runs.
-    const req: ClientRequest = httpRequest(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res: IncomingMessage) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        return end(`${url}: HTTP ${res.statusCode}`, res.statusCode === undefined || res.statusCode >= 500);
-      }
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
+    let buffered = '';
+    const stream = this.transport.openStream(url, payload, {
+      onResponse: (status) => {
+        if (status === 200) return;
+        stream.destroy();
+        end(`${url}: HTTP ${status}`, status === 0 || status >= 500);
+      },
+      onData: (chunk) => {
+        if (ended) return;
         buffered += chunk;
         let nl: number;
         // The gateway writes one JSON message per line.
@@ -238,28 +230,26 @@ export class EtcdGateway {
           try {
             onMessage(JSON.parse(line));
           } catch {
-            req.destroy();
+            stream.destroy();
             return end(`${url}: a watch message that is not JSON`, true);
           }
+          if (ended) return;
         }
-      });
-      res.on('end', () => end(`${url}: the watch stream ended`, true));
-      res.on('error', (err) => end(`${url}: ${err.message}`, true));
+      },
+      onEnd: (error) => end(error === null ? `${url}: the watch stream ended` : `${url}: ${error}`, true),
     });
-    req.on('error', (err) => end(`${url}: ${err.message}`, true));
-    req.end(payload);
     return {
       stop: (memberFailed) => {
         end(memberFailed ? `${url}: the watch stream went silent` : 'stopped', memberFailed);
-        req.destroy();
+        stream.destroy();
       },
     };
   }
 
   close(): void {
     this.closed = true;
-    if (this.leaderTimer) clearInterval(this.leaderTimer);
-    this.agent.destroy();
+    if (this.leaderTimer) this.clock.clearInterval(this.leaderTimer);
+    this.transport.close();
   }
 }
 

@@ -2,7 +2,7 @@
 // same messages as etcd's rpc.proto declares them.
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { decodeKeepAliveResponse, GrpcFrameReader, keepAliveFrame } from '../../../daemon/etcd-lease-stream.js';
+import { decodeKeepAliveResponse, GrpcFrameReader, keepAliveFrame } from '../../../../daemon/etcd/lease-stream.js';
 
 const root = protobuf.Root.fromJSON({
   nested: {
