@@ -4,6 +4,7 @@ import { describeError, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
 import { healSteps } from '../tasks/chaos-heal.js';
+import { CHECK_DEFAULTS, checkCommand, type CheckFlags } from '../tasks/check.js';
 import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
@@ -315,6 +316,18 @@ async function main(argv: string[]): Promise<number> {
     for (const b of broken) console.error(`pglab chaos: ${b}`);
     if (broken.length > 0 && exitCode === 0) exitCode = 1;
   });
+
+  program
+    .command('check')
+    .description('check a transactional history (JSON lines, as `pglab chaos --workload append` saves it, or from elsewhere) for anomalies; exit 1 when it breaks a promise')
+    .argument('<history>', 'a .jsonl history file, or - for stdin')
+    .option('--isolation <level>', 'the level the history is judged under: serializable, repeatable-read, read-committed', CHECK_DEFAULTS.isolation)
+    .option('--replication <mode>', 'sync: a lost acknowledged append breaks a promise; async: it is reported only', CHECK_DEFAULTS.replication)
+    .option('--replica-port <port>', 'transactions answered on this port are replica reads (staleness, no cycles)', CHECK_DEFAULTS.replicaPort)
+    .option('--json', 'print the report as JSON')
+    .action(async (history: string, opts: CheckFlags) => {
+      exitCode = await checkCommand(history, opts);
+    });
 
   for (const [verb, what, fn] of [
     ['kill', "SIGKILL a machine's PID 1, like pulling its plug", killCommand],

@@ -54,6 +54,7 @@ export const COMMAND_POLICY = {
   stop: { network: 'host', changesLab: true, root: MACHINES },
   start: { network: 'host', changesLab: true, root: MACHINES },
   doctor: { network: 'host', changesLab: false },
+  check: { network: 'host', changesLab: false },
   completion: { network: 'host', changesLab: false },
 } as const satisfies Record<string, CommandPolicy>;
 

@@ -1,0 +1,72 @@
+// How fast the history checker is: generates a valid list-append history (simulated strictly serializable database,
+// 16 clients, 2 % failed and 0.5 % indeterminate transactions, final reads), then checks it in a fresh process per
+// run (read + validate every line, infer orders, build the graph, search cycles) and prints time and peak RSS.
+//   node dist/measure/checker-speed.js [--transactions 1000000] [--runs 3] [--seed 1]
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, renameSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { checkTable, REPLICA_PORT } from '../chaos/checker/check-history.js';
+import { readHistoryFile } from '../chaos/checker/history-reader.js';
+import { DEFAULT_SIM, simulateAppendHistory } from '../test/support/append-history-sim.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+async function generate(path: string, transactions: number, seed: number): Promise<void> {
+  const tmp = `${path}.part`;
+  const out = createWriteStream(tmp);
+  let buf = '';
+  for (const op of simulateAppendHistory({ ...DEFAULT_SIM, transactions, seed })) {
+    buf += JSON.stringify(op) + '\n';
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  renameSync(tmp, path);
+}
+
+/** One run in this (fresh) process: prints one JSON line. */
+async function checkOnly(path: string): Promise<void> {
+  const t0 = performance.now();
+  const table = await readHistoryFile(path);
+  const t1 = performance.now();
+  const r = checkTable(table, { isolation: 'serializable', replication: 'sync', replicaPort: REPLICA_PORT });
+  const t2 = performance.now();
+  console.log(JSON.stringify({ readMs: t1 - t0, checkMs: t2 - t1, totalMs: t2 - t0, maxRssMB: process.resourceUsage().maxRSS / 1024, entries: r.history.entries, transactions: r.history.transactions, valid: r.valid, anomalies: r.counts }));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  const only = process.argv.indexOf('--check-only');
+  if (only !== -1) return checkOnly(process.argv[only + 1] as string);
+  const transactions = arg('transactions', 1_000_000);
+  const runs = arg('runs', 3);
+  const seed = arg('seed', 1);
+  const path = join(tmpdir(), `pglab-checker-speed-${transactions}-${seed}.jsonl`);
+  if (!existsSync(path)) {
+    const g0 = performance.now();
+    await generate(path, transactions, seed);
+    console.log(`generated ${path} in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+  }
+  console.log(`${new Date().toISOString()}  node ${process.version}  load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const results: { readMs: number; checkMs: number; totalMs: number; maxRssMB: number; entries: number; transactions: number; valid: boolean }[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--check-only', path], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (child.status !== 0) throw new Error(`run ${i} failed: ${child.stderr}`);
+    const r = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as (typeof results)[number];
+    results.push(r);
+    console.log(`run ${i}: ${r.entries.toLocaleString('en-US')} entries, ${r.transactions.toLocaleString('en-US')} transactions: read+validate ${(r.readMs / 1000).toFixed(2)} s, check ${(r.checkMs / 1000).toFixed(2)} s, total ${(r.totalMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMB.toFixed(0)} MB, ${r.valid ? 'valid' : 'NOT valid'}`);
+  }
+  console.log(`median of ${runs}: total ${(median(results.map((r) => r.totalMs)) / 1000).toFixed(2)} s (read ${(median(results.map((r) => r.readMs)) / 1000).toFixed(2)}, check ${(median(results.map((r) => r.checkMs)) / 1000).toFixed(2)}), peak RSS ${median(results.map((r) => r.maxRssMB)).toFixed(0)} MB; load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+await main();
