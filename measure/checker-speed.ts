@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { checkTable, REPLICA_PORT } from '../chaos/checker/check-history.js';
 import { readHistoryFile } from '../chaos/checker/history-reader.js';
 import { DEFAULT_SIM, simulateAppendHistory } from '../test/support/append-history-sim.js';
@@ -35,12 +36,18 @@ async function generate(path: string, transactions: number, seed: number): Promi
 
 /** One run in this (fresh) process: prints one JSON line. */
 async function checkOnly(path: string): Promise<void> {
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => list.getEntries().forEach((e) => (gcMs += e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const table = await readHistoryFile(path);
   const t1 = performance.now();
   const r = checkTable(table, { isolation: 'serializable', replication: 'sync', replicaPort: REPLICA_PORT });
   const t2 = performance.now();
-  console.log(JSON.stringify({ readMs: t1 - t0, checkMs: t2 - t1, totalMs: t2 - t0, maxRssMB: process.resourceUsage().maxRSS / 1024, entries: r.history.entries, transactions: r.history.transactions, valid: r.valid, anomalies: r.counts }));
+  const cpu = process.cpuUsage(cpu0);
+  gc.disconnect();
+  console.log(JSON.stringify({ readMs: t1 - t0, checkMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, maxRssMB: process.resourceUsage().maxRSS / 1024, entries: r.history.entries, transactions: r.history.transactions, valid: r.valid, anomalies: r.counts }));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -58,15 +65,15 @@ async function main(): Promise<void> {
     console.log(`generated ${path} in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
   }
   console.log(`${new Date().toISOString()}  node ${process.version}  load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const results: { readMs: number; checkMs: number; totalMs: number; maxRssMB: number; entries: number; transactions: number; valid: boolean }[] = [];
+  const results: { readMs: number; checkMs: number; totalMs: number; cpuMs: number; gcMs: number; maxRssMB: number; entries: number; transactions: number; valid: boolean }[] = [];
   for (let i = 1; i <= runs; i++) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--check-only', path], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (child.status !== 0) throw new Error(`run ${i} failed: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as (typeof results)[number];
     results.push(r);
-    console.log(`run ${i}: ${r.entries.toLocaleString('en-US')} entries, ${r.transactions.toLocaleString('en-US')} transactions: read+validate ${(r.readMs / 1000).toFixed(2)} s, check ${(r.checkMs / 1000).toFixed(2)} s, total ${(r.totalMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMB.toFixed(0)} MB, ${r.valid ? 'valid' : 'NOT valid'}`);
+    console.log(`run ${i}: ${r.entries.toLocaleString('en-US')} entries, ${r.transactions.toLocaleString('en-US')} transactions: read+validate ${(r.readMs / 1000).toFixed(2)} s, check ${(r.checkMs / 1000).toFixed(2)} s, total ${(r.totalMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, of it GC ${(r.gcMs / 1000).toFixed(2)} s), peak RSS ${r.maxRssMB.toFixed(0)} MB, ${r.valid ? 'valid' : 'NOT valid'}`);
   }
-  console.log(`median of ${runs}: total ${(median(results.map((r) => r.totalMs)) / 1000).toFixed(2)} s (read ${(median(results.map((r) => r.readMs)) / 1000).toFixed(2)}, check ${(median(results.map((r) => r.checkMs)) / 1000).toFixed(2)}), peak RSS ${median(results.map((r) => r.maxRssMB)).toFixed(0)} MB; load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`median of ${runs}: total ${(median(results.map((r) => r.totalMs)) / 1000).toFixed(2)} s (read ${(median(results.map((r) => r.readMs)) / 1000).toFixed(2)}, check ${(median(results.map((r) => r.checkMs)) / 1000).toFixed(2)}; CPU ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2)}), peak RSS ${median(results.map((r) => r.maxRssMB)).toFixed(0)} MB; load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
 await main();

@@ -54,15 +54,17 @@ function hasSnapshotCycle(g: Csr): boolean {
   return stronglyConnected(product, ALL).cyclic.length > 0;
 }
 
-/** Reads each step by the strongest relation that holds between its two transactions (ww, wr, rw, process, real time). */
+/**
+ * Reads each step by a stronger relation where one holds between the same two transactions: ww or wr for anything,
+ * process for real time. Never to or from rw by an order edge: reading an order edge as rw would make the cycle a
+ * milder kind (a G-single-process a G2-item), reading rw as an order edge would hide a cycle of data alone.
+ */
 function strongestReading(g: Csr, c: FoundCycle): FoundCycle {
-  const order = [WW, WR, RW, PROCESS, REALTIME];
+  const better = (r: number, than: number) => (r === WW || r === WR ? than !== WW && than !== WR : r === PROCESS && than === REALTIME);
   const rels = c.nodes.map((x, i) => {
     const y = c.nodes[(i + 1) % c.nodes.length] as number;
     let best = c.rels[i] as number;
-    for (let e = g.offsets[x] as number; e < (g.offsets[x + 1] as number); e++) {
-      if (g.targets[e] === y && order.indexOf(g.rels[e] as number) < order.indexOf(best)) best = g.rels[e] as number;
-    }
+    for (let e = g.offsets[x] as number; e < (g.offsets[x + 1] as number); e++) if (g.targets[e] === y && better(g.rels[e] as number, best)) best = g.rels[e] as number;
     return best;
   });
   return { nodes: c.nodes, rels };

@@ -25,8 +25,9 @@ const ALWAYS_FORBIDDEN: readonly AnomalyType[] = ['G1a', 'G1b', 'internal', 'inc
 export function isForbidden(type: AnomalyType, isolation: Isolation, replication: Replication): boolean {
   if ((ALWAYS_FORBIDDEN as readonly string[]).includes(type)) return true;
   if (type === 'lost-append') return replication === 'sync';
-  // A read of a state later thrown away follows from a lost write (async) or from a commit that was visible on the
-  // primary before its standby had it and never became acknowledged: PostgreSQL allows both.
+  // A read of a state later thrown away follows from a lost write (async), or (sync) from a commit whose wait for the
+  // standby was cut short, which PostgreSQL then commits locally unacknowledged: both allowed; an acknowledged writer
+  // is a lost append as well, and judged as one.
   if (type === 'read-of-lost-write') return false;
   if (type === 'cycle-exists') return true; // only reported for a level it breaks; see breaks in the anomaly
   if (type.endsWith('-realtime')) return false;

@@ -154,6 +154,13 @@ describe('process and real-time variants', () => {
     expect(r.valid).toBe(true);
   });
 
+  it('names a process cycle whose order edge runs beside an anti-dependency by the order edge (G0-process, not G-single)', () => {
+    // One client: T1 read x before T2 appended to it (rw T1→T2, beside process T1→T2); y's final order puts T1 after T2.
+    const r = new History().txn(1, [['r', 'x', []], ['append', 'y', 1]]).txn(1, [['append', 'x', 2], ['append', 'y', 3]]).final({ x: [2], y: [3, 1] }).check({ isolation: 'read-committed' });
+    expect(r.counts).toEqual({ 'G-single': 1, 'G0-process': 1 });
+    expect(r.violations).toEqual([expect.stringMatching(/^1 × G0-process/)]);
+  });
+
   it('no real-time anomaly when the later reader saw the append', () => {
     expect(new History().txn(1, [['append', 'x', 1]]).txn(2, [['r', 'x', [1]]]).final({ x: [1] }).check().counts).toEqual({});
   });
