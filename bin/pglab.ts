@@ -1,6 +1,6 @@
 // pglab command line: parses arguments and hands each verb to tasks/.
 import { Command, Option } from 'commander';
-import { describeError, UserError } from '../common/errors.js';
+import { describeError, exitCodeOf, UserError } from '../common/errors.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
 import { healSteps } from '../tasks/chaos-heal.js';
@@ -20,6 +20,7 @@ import { destroySteps } from '../tasks/destroy.js';
 import { etcdctlCommand, execCommand, logsCommand, shellCommand } from '../tasks/machine-access.js';
 import { machinesSteps } from '../tasks/machines.js';
 import { runSteps, type GraphFlags } from '../tasks/run-steps.js';
+import { printJson } from '../tasks/json-stdout.js';
 import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
@@ -75,14 +76,14 @@ async function main(argv: string[]): Promise<number> {
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
         .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
         .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download)`)
-        .option('--json', 'print the summary as JSON (last line): every step with its outcome'),
+        .option('--json', 'print the summary as JSON on stdout (progress on stderr): every step with its outcome'),
     ),
   ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; mongoTarball?: string; json?: boolean }) => {
     const { topology, source } = resolveTopology(opts.topology);
     // Before any step: a topology with mongo machines and no tarball to be had is refused (exit 2), not half built.
     const mongoTarball = await mongoTarballFor(topology, opts.mongoTarball, { download: !opts.dryRun });
     const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoTarball ? { mongoTarball } : {}) }), opts);
-    if (opts.json && !opts.dryRun) console.log(JSON.stringify({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] }));
+    if (opts.json && !opts.dryRun) printJson({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] });
     else if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
     exitCode = r.code;
   });
@@ -99,18 +100,22 @@ async function main(argv: string[]): Promise<number> {
   topologyOption(program.command('status').description('machines, addresses, roles, state and services').option('--json', 'machine-readable output').option('-w, --watch', 'refresh every second until Ctrl-C'))
     .action(async (opts: { json?: boolean; watch?: boolean; topology?: string }) => {
       const t = labTopology(opts.topology);
-      const show = async () => {
+      if (!opts.watch) {
         const report = await collectStatus(t);
-        return opts.json ? JSON.stringify(report, opts.watch ? undefined : null, opts.watch ? undefined : 2) : formatStatusTable(report);
-      };
-      if (!opts.watch) return console.log(await show());
+        return opts.json ? printJson(report, { pretty: true }) : console.log(formatStatusTable(report));
+      }
       // One JSON document per line with --json; a redrawn screen otherwise. Ctrl-C ends it (exit 0).
       let stop = false;
       process.once('SIGINT', () => (stop = true));
       while (!stop) {
-        const text = await show().catch((err: Error) => `status failed: ${err.message}`);
-        if (opts.json) console.log(text);
-        else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${new Date().toISOString()}  (every 1s, Ctrl-C to stop)\n${text}\n`);
+        const report = await collectStatus(t).catch((err: Error) => err);
+        if (opts.json) {
+          if (report instanceof Error) console.error(`status failed: ${report.message}`);
+          else printJson(report);
+        } else {
+          const text = report instanceof Error ? `status failed: ${report.message}` : formatStatusTable(report);
+          process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${new Date().toISOString()}  (every 1s, Ctrl-C to stop)\n${text}\n`);
+        }
         for (let i = 0; i < 10 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
       }
     });
@@ -165,12 +170,15 @@ async function main(argv: string[]): Promise<number> {
   topologyOption(program.command('switchover').description('planned move of the primary role (to the best replica, or --to NODE)').option('--to <node>', 'the new primary').option('--json', 'machine-readable output'))
     .action(async (opts: { to?: string; json?: boolean; topology?: string }) => {
       const r = await switchoverCommand(labTopology(opts.topology), opts.to);
-      console.log(typeof r === 'string' ? (opts.json ? JSON.stringify({ kind: 'switchover', nothingToDo: r }) : r) : formatRoleChange(r, !!opts.json));
+      if (opts.json) printJson(typeof r === 'string' ? { kind: 'switchover', nothingToDo: r } : r);
+      else console.log(typeof r === 'string' ? r : formatRoleChange(r));
     });
 
   topologyOption(program.command('failover').description('unplanned promotion (to the best candidate, or --to NODE); refused while the primary is healthy unless --force').option('--to <node>', 'the new primary').option('--force', 'promote even though the primary is healthy (it is demoted the usual way)').option('--json', 'machine-readable output'))
     .action(async (opts: { to?: string; force?: boolean; json?: boolean; topology?: string }) => {
-      console.log(formatRoleChange(await failoverCommand(labTopology(opts.topology), opts.to, !!opts.force), !!opts.json));
+      const r = await failoverCommand(labTopology(opts.topology), opts.to, !!opts.force);
+      if (opts.json) printJson(r);
+      else console.log(formatRoleChange(r));
     });
 
   topologyOption(program.command('pause').description('maintenance mode: the daemons do no automatic failover, start, stop or rejoin (fencing stays on)').option('--reason <text>', 'shown in status'))
@@ -189,7 +197,11 @@ async function main(argv: string[]): Promise<number> {
 
   const config = program.command('config').description("the HA cluster's dynamic settings in etcd (failover timeout, lag limit, PostgreSQL parameters)");
   topologyOption(config.command('show').description('print the settings').option('--json', 'machine-readable output'))
-    .action(async (opts: { json?: boolean; topology?: string }) => console.log(await configShowCommand(labTopology(opts.topology), !!opts.json)));
+    .action(async (opts: { json?: boolean; topology?: string }) => {
+      const { config, text } = await configShowCommand(labTopology(opts.topology));
+      if (opts.json) printJson(config);
+      else console.log(text);
+    });
   topologyOption(config.command('set').description('change settings: failoverTimeout=15s maxLagOnFailover=16MB postgresql.work_mem=8MB (empty value removes a parameter)'))
     .argument('<assignments...>')
     .action(async (assignments: string[], opts: { topology?: string }) => console.log(await configSetCommand(labTopology(opts.topology), assignments)));
@@ -197,7 +209,11 @@ async function main(argv: string[]): Promise<number> {
     .action(async (opts: { topology?: string }) => console.log(await configEditCommand(labTopology(opts.topology))));
 
   topologyOption(program.command('history').description('failovers and switchovers with reasons and timings').option('--json', 'machine-readable output'))
-    .action(async (opts: { json?: boolean; topology?: string }) => console.log(await historyCommand(labTopology(opts.topology), !!opts.json)));
+    .action(async (opts: { json?: boolean; topology?: string }) => {
+      const { history, text } = await historyCommand(labTopology(opts.topology));
+      if (opts.json) printJson(history, { pretty: true });
+      else console.log(text);
+    });
 
   const imdb = program.command('imdb').description('the IMDb data set: fetch or generate, load, verify');
   graphOptions(imdb.command('sample').description('generate a deterministic IMDb-shaped sample offline'))
@@ -234,7 +250,8 @@ async function main(argv: string[]): Promise<number> {
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string; json?: boolean }) => {
       imdbTarget(opts.target, labTopology(opts.topology));
       const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
-      console.log(opts.json ? JSON.stringify({ ok: r.ok, checks: r.checks }) : r.text);
+      if (opts.json) printJson({ ok: r.ok, checks: r.checks });
+      else console.log(r.text);
       exitCode = r.ok ? 0 : 1;
     });
 
@@ -244,12 +261,12 @@ async function main(argv: string[]): Promise<number> {
     .option('--duration <d>', 'measured time per workload', '10s')
     .option('--warmup <d>', 'unmeasured time per workload first', '2s')
     .option('--workloads <list>', 'comma-separated subset', collect)
-    .option('--json', 'print the summary as JSON (last line)')
+    .option('--json', 'print the summary as JSON on stdout (progress on stderr)')
     .action(async (opts: GraphFlags & { topology?: string; target: string; clients: string; duration: string; warmup: string; workloads?: string[]; json?: boolean }) => {
       const out: Parameters<typeof benchSteps>[2] = { results: [], skipped: [] };
       const steps = benchSteps(labTopology(opts.topology), { target: opts.target, clients: whole(opts.clients, '--clients', 1), durationMs: parseDuration(opts.duration, '--duration'), warmupMs: parseDuration(opts.warmup, '--warmup'), workloads: opts.workloads }, out);
       exitCode = (await runSteps(steps, opts)).code;
-      if (opts.json && !opts.dryRun) return console.log(JSON.stringify(out));
+      if (opts.json && !opts.dryRun) return printJson(out);
       const summary = benchSummary(out);
       if (summary) console.log(summary);
     });
@@ -281,7 +298,7 @@ async function main(argv: string[]): Promise<number> {
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
         .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
         .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
-        .option('--json', 'print the report as JSON (last line)'),
+        .option('--json', 'print the report as JSON on stdout (progress on stderr)'),
     ),
   ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; json?: boolean }) => {
     if (opts.delay !== undefined || opts.loss !== undefined)
@@ -291,7 +308,10 @@ async function main(argv: string[]): Promise<number> {
       // The replica set has its own path: no writers through haproxy, the election time is what is measured.
       const runs: MongoChaosRun[] = [];
       exitCode = (await runSteps(mongoChaosSteps(t, fault, machine, whole(opts.repeat, '--repeat', 1), runs), opts)).code;
-      if (!opts.dryRun) console.log(opts.json ? JSON.stringify({ fault, runs }) : formatMongoChaos(runs));
+      if (!opts.dryRun) {
+        if (opts.json) printJson({ fault, runs });
+        else console.log(formatMongoChaos(runs));
+      }
       return;
     }
     chaosPreconditions(t);
@@ -309,7 +329,10 @@ async function main(argv: string[]): Promise<number> {
     const r = await runSteps(steps, opts);
     result.gap = summarizeRuns(result.runs);
     result.newPrimaryAck = summarizeRuns(result.runs, (x) => x.firstAckOnNewPrimaryMs);
-    if (!opts.dryRun) console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
+    if (!opts.dryRun) {
+      if (opts.json) printJson(result);
+      else console.log(formatChaos(result));
+    }
     exitCode = r.code;
     // Like a failed check: the run went through, but the cluster broke a promise it makes (exit 1, said on stderr).
     const broken = brokenPromises(result.runs, replicationOf(t) === 'sync');
@@ -332,12 +355,14 @@ async function main(argv: string[]): Promise<number> {
   for (const [verb, what, fn] of [
     ['kill', "SIGKILL a machine's PID 1, like pulling its plug", killCommand],
     ['stop', 'shut a machine down cleanly', stopCommand],
-    ['start', 'boot a stopped machine', startCommand],
   ] as const) {
     topologyOption(program.command(verb).description(what))
       .argument('<machine>')
       .action(async (machine: string, opts: { topology?: string }) => console.log(await fn(labTopology(opts.topology), machine)));
   }
+  topologyOption(program.command('start').description('boot stopped machines, all at once (e.g. every etcd member)'))
+    .argument('<machine...>')
+    .action(async (machines: string[], opts: { topology?: string }) => console.log(await startCommand(labTopology(opts.topology), machines)));
 
   program
     .command('doctor')
@@ -345,7 +370,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const checks = await preflight();
-      console.log(opts.json ? JSON.stringify({ ok: checks.every((c) => c.ok), checks }) : formatChecks(checks));
+      if (opts.json) printJson({ ok: checks.every((c) => c.ok), checks });
+      else console.log(formatChecks(checks));
       exitCode = checks.every((c) => c.ok) ? 0 : 1;
     });
 
@@ -369,6 +395,6 @@ main(process.argv).then(
   (err: unknown) => {
     console.error(`pglab: ${describeError(err)}`);
     if (process.env.PGLAB_DEBUG && err instanceof Error) console.error(err.stack);
-    process.exit(err instanceof UserError ? 2 : 1);
+    process.exit(exitCodeOf(err));
   },
 );

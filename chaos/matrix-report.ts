@@ -2,6 +2,7 @@
 // timeline per run: acknowledged writes per 50 ms per node, the fault and its lifting marked.
 import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
 import { summarizeRuns } from './analyze-run.js';
+import { formatTable } from '../common/text-table.js';
 
 export interface MatrixRow {
   fault: string;
@@ -36,8 +37,7 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
       r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  return [header, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return formatTable([header, ...body]);
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

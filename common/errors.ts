@@ -8,6 +8,14 @@ export class UserError extends Error {
   }
 }
 
+/** The cluster said no (refused, or not done in time): a message for the user, but exit code 1, not a usage error. */
+export class OperationFailed extends UserError {}
+
+/** The exit code for an error that ends a command: 2 for a usage mistake, 1 for anything else. */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  return err instanceof UserError && !(err instanceof OperationFailed) ? 2 : 1;
+}
+
 /** Formats any error for the terminal: user errors as message + hint, others with their cause chain. */
 export function describeError(err: unknown): string {
   if (err instanceof UserError) return err.hint ? `${err.message}\n  → ${err.hint}` : err.message;

@@ -1,11 +1,11 @@
 // The operator commands that talk to etcd directly: init-cluster, status, switchover, failover.
 import type { ClusterConfig, DesiredState, HistoryEntry, MemberState } from '../common/cluster-keys.js';
 import { formatLsn } from '../common/cluster-keys.js';
-import { UserError } from '../common/errors.js';
+import { OperationFailed, UserError } from '../common/errors.js';
 import type { ClusterView, Dcs } from './dcs.js';
+import { formatTable } from '../common/text-table.js';
 
-/** The cluster said no (refused or timed out): a user-facing message, but exit code 1, not a usage error. */
-export class OperationFailed extends UserError {}
+export { OperationFailed };
 
 export interface InitArgs {
   cluster: string;
@@ -28,6 +28,22 @@ export async function initCluster(dcs: Dcs, a: InitArgs, out: (l: string) => voi
   out(`cluster ${a.cluster}: primary ${a.primary}, replicas ${a.replicas.join(',') || '(none)'}, ${a.sync ? 'synchronous' : 'asynchronous'} replication`);
 }
 
+/** What `pgdaemon status --json` prints, and what pglab's cluster client reads: the cluster as etcd holds it. */
+export async function clusterStatus(dcs: Dcs, opts: { history?: boolean } = {}) {
+  const view = await dcs.read();
+  return {
+    leader: view.leader,
+    desired: view.desired?.value ?? null,
+    config: view.config,
+    paused: view.maintenance !== null,
+    maintenance: view.maintenance,
+    members: Object.values(view.members).map((m) => m.value),
+    lastRefusal: view.refusal,
+    problems: view.problems,
+    history: opts.history === false ? [] : await dcs.readHistory(),
+  };
+}
+
 function row(m: MemberState | undefined, node: string, view: ClusterView): string[] {
   const desired = view.desired?.value;
   const want = desired?.primary === node ? 'primary' : 'replica';
@@ -41,8 +57,7 @@ export function renderStatus(view: ClusterView): string {
   const desired = view.desired?.value;
   const nodes = [...new Set([...(desired?.members ?? []), ...Object.keys(view.members)])].sort();
   const rows = [['NODE', 'WANT', 'ROLE', 'TL', 'LSN', 'LAG', 'GEN', 'FLAGS', 'LAST CYCLE'], ...nodes.map((n) => row(view.members[n]?.value, n, view))];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));
+  const lines = formatTable(rows, { freeLastColumn: true }).split('\n');
   const head = desired
     ? `generation ${desired.generation}: primary ${desired.primary}; leader ${view.leader ?? '(none)'}; ${view.config?.synchronous ? `sync standbys ${desired.syncStandbys.join(',') || '(none)'}` : 'asynchronous'}`
     : 'cluster not initialized';

@@ -1,7 +1,7 @@
 // pgdaemon entry point: parses the command line and hands over to the daemon or an operator command.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, UserError } from '../common/errors.js';
-import { initCluster, OperationFailed, renderStatus, roleChange } from './cli-admin.js';
+import { clusterStatus, initCluster, OperationFailed, renderStatus, roleChange } from './cli-admin.js';
 import { configSet, configShow, nodeRequest, setPaused } from './cli-operator.js';
 import { Daemon } from './daemon.js';
 import { productionDeps } from './daemon-deps.js';
@@ -105,9 +105,8 @@ common(program.command('status').description('show the members of a cluster'))
   .action(async (flags: Record<string, unknown>) => {
     const { json, ...rest } = flags;
     await withDcs(rest, async (dcs) => {
-      const view = await dcs.read();
-      if (json) console.log(JSON.stringify({ leader: view.leader, desired: view.desired?.value ?? null, config: view.config, paused: view.maintenance !== null, maintenance: view.maintenance, members: Object.values(view.members).map((m) => m.value), lastRefusal: view.refusal, problems: view.problems, history: await dcs.readHistory() }, null, 2));
-      else console.log(renderStatus(view));
+      if (json) console.log(JSON.stringify(await clusterStatus(dcs), null, 2));
+      else console.log(renderStatus(await dcs.read()));
     });
   });
 

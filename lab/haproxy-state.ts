@@ -1,5 +1,5 @@
 // Reads haproxy's view of its backends: its stats page from inside the lab's network, else its admin socket.
-import { insideNetns } from '../network/netns.js';
+import { insideNetns } from './netns.js';
 import { execIn } from './machine.js';
 import { HAPROXY_STATS_PORT } from './roles/haproxy.js';
 import type { Machine } from './topology.js';

@@ -10,7 +10,8 @@ import { findMachineProcesses, type MachineProcess } from './machine-process.js'
 import { imageUser } from './image-users.js';
 import { isMounted, removeTree } from './mounts.js';
 import { paths } from './state-dir.js';
-import { netnsPath } from '../network/netns.js';
+import { netnsPath } from './netns.js';
+import { WaitTimeout, notYet, waitUntil } from '../common/wait-until.js';
 import { createMachineCgroups, removeMachineCgroups } from './machine-cgroup.js';
 
 export interface MachineDirs {
@@ -138,15 +139,13 @@ export async function boot(name: string, bridge: string, binds: readonly { host:
     child.on('error', () => (exited = -1));
     child.unref();
     // Wait until the wrapper has become nspawn and nspawn has forked the container's PID 1.
-    const deadline = Date.now() + 10_000;
-    while (!machineProcess(name)?.leaderPid) {
+    await waitUntil(`systemd-nspawn for ${name} to start (see ${d.console})`, async () => {
       if (exited !== undefined) {
         const tail = (await readFile(d.console, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n    ');
         throw new Error(`systemd-nspawn for ${name} exited with ${exited}:\n    ${tail}`);
       }
-      if (Date.now() > deadline) throw new Error(`systemd-nspawn for ${name} did not start in 10s; see ${d.console}`);
-      await sleep(20);
-    }
+      return machineProcess(name)?.leaderPid ? true : notYet(machineProcess(name) ? 'nspawn runs, no PID 1 yet' : 'no nspawn process yet');
+    }, { timeoutMs: 10_000, intervalMs: 20 });
   } finally {
     closeSync(log);
   }
@@ -163,34 +162,56 @@ export function machineEnv(): string[] {
   return ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', 'HOME=/root', `TERM=${process.env.TERM ?? 'xterm'}`];
 }
 
-/** Waits until systemd inside reports `running`; a `degraded` boot fails with the failed units. */
-export async function waitForSystem(name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'not started';
-  while (Date.now() < deadline) {
-    signal?.throwIfAborted();
+export interface SystemWait {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Units that may still be starting when everything else is up (they wait for other machines: etcd for a quorum). */
+  mayStillStart?: readonly string[];
+}
+
+/**
+ * Waits until systemd inside reports `running` (returns []), or until the only jobs left are those of
+ * `mayStillStart` units, at least one of them running (returns those units). A `degraded` boot fails with the
+ * failed units and their last journal lines.
+ */
+export async function waitForSystem(name: string, opts: SystemWait): Promise<string[]> {
+  return waitUntil(`${name} to finish booting (see ${machineDirs(name).console})`, async () => {
     const p = machineProcess(name);
     if (!p) throw new Error(`${name} exited while booting; see ${machineDirs(name).console}`);
-    if (p.leaderPid) {
-      const r = await execIn(name, ['systemctl', 'is-system-running'], { allowFailure: true, timeoutMs: 5000 }).catch(
-        () => undefined,
-      );
-      last = r?.stdout.trim() || last;
-      if (last === 'running') return;
-      if (last === 'degraded') {
-        const failed = await execIn(name, ['systemctl', '--failed', '--no-legend', '--plain'], { allowFailure: true });
-        // The unit's last words are the cause nearly always; the machine (and its journal) may be gone before anyone looks.
-        const units = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((u): u is string => !!u);
-        const journal = await execIn(name, ['journalctl', '-b', '--no-pager', '-o', 'cat', '-n', '8', ...units.flatMap((u) => ['-u', u])], {
-          allowFailure: true,
-        }).catch(() => undefined);
-        const lastWords = journal?.stdout.trim() ? `\nlast lines of their journal:\n  ${journal.stdout.trim().split('\n').filter((l) => l.trim()).join('\n  ')}` : '';
-        throw new Error(`${name} booted degraded; failed units:\n${failed.stdout.trim()}${lastWords}\n(see: pglab logs ${name})`);
-      }
+    if (!p.leaderPid) return notYet('no PID 1 yet');
+    const r = await execIn(name, ['systemctl', 'is-system-running'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    const state = r?.stdout.trim() || 'not answering';
+    if (state === 'running') return [];
+    if (state === 'degraded') throw new Error(await degradedBoot(name));
+    if (state === 'starting' && opts.mayStillStart?.length) {
+      const waiting = await onlyPeerJobsLeft(name, opts.mayStillStart);
+      if (waiting) return waiting;
     }
-    await sleep(100);
-  }
-  throw new Error(`${name} did not finish booting in ${timeoutMs / 1000}s (systemd says "${last}"); see ${machineDirs(name).console}`);
+    return notYet(`systemd says "${state}"`);
+  }, { timeoutMs: opts.timeoutMs, intervalMs: 100, ...(opts.signal ? { signal: opts.signal } : {}) });
+}
+
+/**
+ * The `mayStillStart` units still starting when they are the only jobs running: every job left waiting then waits,
+ * directly or not, for them (multi-user.target, the utmp runlevel update after it). Else null.
+ */
+async function onlyPeerJobsLeft(name: string, mayStillStart: readonly string[]): Promise<string[] | null> {
+  const jobs = await execIn(name, ['systemctl', 'list-jobs', '--no-legend', '--plain'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+  if (!jobs || jobs.exitCode !== 0) return null;
+  // "JOB UNIT TYPE STATE" per line.
+  const running = jobs.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 4 && f[3] === 'running').map((f) => f[1] ?? '');
+  return running.length > 0 && running.every((unit) => mayStillStart.includes(unit)) ? running : null;
+}
+
+async function degradedBoot(name: string): Promise<string> {
+  const failed = await execIn(name, ['systemctl', '--failed', '--no-legend', '--plain'], { allowFailure: true });
+  // The unit's last words are the cause nearly always; the machine (and its journal) may be gone before anyone looks.
+  const units = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((u): u is string => !!u);
+  const journal = await execIn(name, ['journalctl', '-b', '--no-pager', '-o', 'cat', '-n', '8', ...units.flatMap((u) => ['-u', u])], {
+    allowFailure: true,
+  }).catch(() => undefined);
+  const lastWords = journal?.stdout.trim() ? `\nlast lines of their journal:\n  ${journal.stdout.trim().split('\n').filter((l) => l.trim()).join('\n  ')}` : '';
+  return `${name} booted degraded; failed units:\n${failed.stdout.trim()}${lastWords}\n(see: pglab logs ${name})`;
 }
 
 const SIGRTMIN_PLUS_4 = 38; // systemd's "halt" request; Node has no name for real-time signals.
@@ -200,15 +221,19 @@ export async function stopMachine(name: string, timeoutMs = 10_000): Promise<boo
   const p = machineProcess(name);
   if (p) {
     if (p.leaderPid) process.kill(p.leaderPid, SIGRTMIN_PLUS_4);
-    const deadline = Date.now() + timeoutMs;
-    while (machineProcess(name) && Date.now() < deadline) await sleep(100);
-    const still = machineProcess(name);
-    if (still) {
-      if (still.leaderPid) killQuietly(still.leaderPid);
+    const gone = () => (machineProcess(name) ? notYet('its nspawn is still running') : true);
+    const halted = await waitUntil(`${name} to power off`, gone, { timeoutMs, intervalMs: 100 }).catch((e: unknown) => {
+      if (e instanceof WaitTimeout) return false;
+      throw e;
+    });
+    if (!halted) {
+      const still = machineProcess(name);
+      if (still?.leaderPid) killQuietly(still.leaderPid);
       await sleep(200);
       const orphan = machineProcess(name);
       if (orphan) killQuietly(orphan.nspawnPid);
-      while (machineProcess(name)) await sleep(50);
+      // SIGKILL of both ends it within milliseconds; a machine still there after 10 s is a host problem worth an error.
+      await waitUntil(`${name} to exit after SIGKILL`, gone, { timeoutMs: 10_000, intervalMs: 50 });
     }
   }
   const root = machineDirs(name).root;

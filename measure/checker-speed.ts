@@ -4,7 +4,7 @@
 //   node dist/measure/checker-speed.js [--transactions 1000000] [--runs 3] [--seed 1]
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, renameSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
@@ -12,11 +12,9 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { checkTable, REPLICA_PORT } from '../chaos/checker/check-history.js';
 import { readHistoryFile } from '../chaos/checker/history-reader.js';
 import { DEFAULT_SIM, simulateAppendHistory } from '../test/support/append-history-sim.js';
+import { conditionsLine, loadAverage, measureArgs, median, runMeasurement, wholeArg } from './harness.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
+const USAGE = 'node dist/measure/checker-speed.js [--transactions 1000000] [--runs 3] [--seed 1]';
 
 async function generate(path: string, transactions: number, seed: number): Promise<void> {
   const tmp = `${path}.part`;
@@ -50,21 +48,19 @@ async function checkOnly(path: string): Promise<void> {
   console.log(JSON.stringify({ readMs: t1 - t0, checkMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, maxRssMB: process.resourceUsage().maxRSS / 1024, entries: r.history.entries, transactions: r.history.transactions, valid: r.valid, anomalies: r.counts }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 async function main(): Promise<void> {
-  const only = process.argv.indexOf('--check-only');
-  if (only !== -1) return checkOnly(process.argv[only + 1] as string);
-  const transactions = arg('transactions', 1_000_000);
-  const runs = arg('runs', 3);
-  const seed = arg('seed', 1);
+  const { values } = measureArgs(USAGE, { transactions: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, seed: { type: 'string', default: '1' }, 'check-only': { type: 'string' } });
+  if (values['check-only']) return checkOnly(values['check-only']);
+  const transactions = wholeArg(values.transactions, '--transactions', 1);
+  const runs = wholeArg(values.runs, '--runs', 1);
+  const seed = wholeArg(values.seed, '--seed');
   const path = join(tmpdir(), `pglab-checker-speed-${transactions}-${seed}.jsonl`);
   if (!existsSync(path)) {
     const g0 = performance.now();
     await generate(path, transactions, seed);
     console.log(`generated ${path} in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
   }
-  console.log(`${new Date().toISOString()}  node ${process.version}  load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(conditionsLine(`checker speed, ${transactions} transactions, ${runs} runs`));
   const results: { readMs: number; checkMs: number; totalMs: number; cpuMs: number; gcMs: number; maxRssMB: number; entries: number; transactions: number; valid: boolean }[] = [];
   for (let i = 1; i <= runs; i++) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--check-only', path], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -73,7 +69,7 @@ async function main(): Promise<void> {
     results.push(r);
     console.log(`run ${i}: ${r.entries.toLocaleString('en-US')} entries, ${r.transactions.toLocaleString('en-US')} transactions: read+validate ${(r.readMs / 1000).toFixed(2)} s, check ${(r.checkMs / 1000).toFixed(2)} s, total ${(r.totalMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, of it GC ${(r.gcMs / 1000).toFixed(2)} s), peak RSS ${r.maxRssMB.toFixed(0)} MB, ${r.valid ? 'valid' : 'NOT valid'}`);
   }
-  console.log(`median of ${runs}: total ${(median(results.map((r) => r.totalMs)) / 1000).toFixed(2)} s (read ${(median(results.map((r) => r.readMs)) / 1000).toFixed(2)}, check ${(median(results.map((r) => r.checkMs)) / 1000).toFixed(2)}; CPU ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2)}), peak RSS ${median(results.map((r) => r.maxRssMB)).toFixed(0)} MB; load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`median of ${runs}: total ${(median(results.map((r) => r.totalMs)) / 1000).toFixed(2)} s (read ${(median(results.map((r) => r.readMs)) / 1000).toFixed(2)}, check ${(median(results.map((r) => r.checkMs)) / 1000).toFixed(2)}; CPU ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2)}), peak RSS ${median(results.map((r) => r.maxRssMB)).toFixed(0)} MB; load average after: ${loadAverage()}`);
 }
 
-await main();
+runMeasurement(main);

@@ -8,7 +8,7 @@ import { execIn, machineProcess } from '../lab/machine.js';
 import type { Topology } from '../lab/topology.js';
 import type { Step } from './graph/step.js';
 import { ensureMachine } from './machines.js';
-import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import { waitForHealthyCluster } from '../ha/wait-healthy.js';
 
 const TABLES = [PARTITION_TABLE, CUT_TABLE, ISOLATE_TABLE];
 
@@ -18,8 +18,9 @@ async function healMachine(t: Topology, name: string, signal: AbortSignal): Prom
   if (!m) return [];
   const leader = machineProcess(name)?.leaderPid;
   if (!leader) {
-    await ensureMachine(m, t, roleImageDir(m.role), signal);
-    return [`${name} was down: booted`];
+    // Not waiting for etcd's quorum here: the other members it needs may be the next machines this loop boots.
+    const booted = await ensureMachine(m, t, roleImageDir(m.role), { signal, notForPeers: true });
+    return [`${name} was down: ${booted}`];
   }
   const did: string[] = [];
   let thawed = 0;

@@ -9,6 +9,7 @@ import { describeError, UserError } from '../common/errors.js';
 import { replicationOf, type Topology } from '../lab/topology.js';
 import { chaosSteps, type ChaosOptions, type ChaosResult } from './chaos.js';
 import { healSteps } from './chaos-heal.js';
+import { printJson, stdoutReservedForJson } from './json-stdout.js';
 import { runSteps, type GraphFlags } from './run-steps.js';
 
 /** Every fault that needs no extra argument and does not redeploy the daemons (deploy is its own long run). */
@@ -54,10 +55,13 @@ export async function runMatrix(t: Topology, base: Omit<ChaosOptions, 'fault'>, 
   const table = formatMatrix(rows, sync);
   const dir = resolve(reportDir);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ replication: sync ? 'sync' : 'async', rows }, null, 1));
+  const report = { replication: sync ? 'sync' : 'async', rows };
+  writeFileSync(join(dir, 'matrix.json'), JSON.stringify(report, null, 1));
   writeFileSync(join(dir, 'matrix.html'), matrixHtml(rows, sync, `pglab chaos matrix (${sync ? 'sync' : 'async'} replication, ${new Date().toISOString()})`));
+  // With --json the table and this line go to stderr (tasks/json-stdout.ts), the report to stdout.
   console.log(table);
   console.log(`report: ${join(dir, 'matrix.html')} and matrix.json`);
+  if (stdoutReservedForJson()) printJson(report);
   for (const row of rows) for (const b of brokenPromises(row.runs, sync)) console.error(`pglab chaos matrix: ${row.fault}: ${b}`);
   if (rows.some((row) => brokenPromises(row.runs, sync).length > 0)) code = 1;
   return code;

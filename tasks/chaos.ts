@@ -2,6 +2,7 @@
 // through haproxy, bring it back, and report the write gap, lost acknowledged
 // writes and split-brain acks.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WaitTimeout, notYet, waitUntil } from '../common/wait-until.js';
 import { describeError, UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
 import { ackTimeline, analyzeRun, failoverPhases, summarizeRuns, type FailoverPhases, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
@@ -19,9 +20,10 @@ import { runGraph } from './graph/scheduler.js';
 import { deploySteps } from './deploy.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
-import { readClusterState } from './pgdaemon/cluster-state.js';
-import { requestRoleChange } from './pgdaemon/role-change.js';
-import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import { readClusterState } from '../ha/lab-cluster-client.js';
+import { requestRoleChange } from '../ha/role-change.js';
+import { waitForHealthyCluster } from '../ha/wait-healthy.js';
+import { formatTable } from '../common/text-table.js';
 
 export { FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
 
@@ -252,8 +254,8 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
               await waitForHealthyPrimary(t, expectFailover ? target : undefined, ctx.signal, (m) => ctx.output(m));
             }
             // Then until the writers themselves got through (a restart in place leaves no new primary to wait for).
-            const deadline = performance.now() + 60_000;
-            while (!writesRecovered(writers.log, faultAt) && performance.now() < deadline) await sleep(100, undefined, { signal: ctx.signal });
+            await waitUntil('the writers to be acknowledged again', () => writesRecovered(writers.log, faultAt) || notYet('no ack since the fault'), { timeoutMs: 60_000, signal: ctx.signal })
+              .catch((e: unknown) => { if (!(e instanceof WaitTimeout)) throw e; }); // the analysis reports the gap
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
             log = await writers.stop();
@@ -270,7 +272,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run(ctx) {
           const m = t.machines.find((x) => x.name === target);
-          const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role), ctx.signal) : 'nothing to restart';
+          const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role), { signal: ctx.signal }) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
           primaryAfterHeal = s.desired?.primary ?? '';
           if (!target) return `primary ${primaryAfterHeal}; every member streaming`;
@@ -337,33 +339,25 @@ export function faultChecks(
 
 /** Waits until `node` reports streaming from its primary; false on timeout. */
 async function waitForStreaming(t: Topology, node: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    signal.throwIfAborted();
+  return waitUntil(`${node} to stream`, async () => {
     const s = await readClusterState(t).catch(() => undefined);
-    if (s?.members.find((m) => m.node === node)?.streaming) return true;
-    await sleep(100);
-  }
-  return false;
+    return s?.members.find((m) => m.node === node)?.streaming ? true : notYet(s ? 'not streaming' : 'no status');
+  }, { timeoutMs, signal }).catch((e: unknown) => {
+    if (e instanceof WaitTimeout) return false;
+    throw e;
+  });
 }
 
 /** Waits for a healthy primary other than `notOn` (if given), through the view of a daemon that reaches etcd. */
 async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, signal: AbortSignal, say: (m: string) => void): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    signal.throwIfAborted();
+  await waitUntil(`a healthy primary${notOn ? ` other than ${notOn}` : ''} after the fault`, async () => {
     const s = await readClusterState(t).catch(() => undefined);
-    if (s) {
-      const p = s.desired?.primary;
-      const m = s.members.find((x) => x.node === p);
-      if (p && p !== notOn && m?.role === 'primary' && m.pgUp) return;
-      say(`waiting for a new primary (desired ${p ?? '-'})`);
-    } else {
-      say('waiting for pgdaemon status');
-    }
-    await sleep(200);
-  }
-  throw new Error('no healthy primary 60s after the fault');
+    if (!s) return notYet('no pgdaemon status');
+    const p = s.desired?.primary;
+    const m = s.members.find((x) => x.node === p);
+    if (p && p !== notOn && m?.role === 'primary' && m.pgUp) return true;
+    return notYet(`waiting for a new primary (desired ${p ?? '-'})`);
+  }, { timeoutMs: 60_000, intervalMs: 200, signal, onReason: say });
 }
 
 export function formatChaos(r: ChaosResult): string {
@@ -379,8 +373,7 @@ export function formatChaos(r: ChaosResult): string {
     String(x.splitBrainAcks),
     `${x.primaryBefore ?? '-'} → ${x.primaryAfter ?? '-'}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const table = [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const table = formatTable([header, ...rows]);
   const promises = r.runs.flatMap((x, i) => x.checks.map((c) => `run ${i + 1}: ${c.kept ? 'kept' : 'BROKEN'}: ${c.promise} (${c.evidence})`));
   // Where a failover's time went: etcd letting the lease go, the leader deciding, then promotion and haproxy.
   const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);

@@ -8,8 +8,9 @@ import { UserError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { acquireLabLock, type HeldLock } from '../lab/lab-lock.js';
 import { pglabHome } from '../lab/state-dir.js';
-import { insideNetns, netnsExists } from '../network/netns.js';
+import { insideNetns, netnsExists } from '../lab/netns.js';
 import { completionScript } from './completion.js';
+import { reserveStdoutForJson } from './json-stdout.js';
 import { policyOf, prepare } from './command-policy.js';
 import { rerunInLabNetns } from './enter-lab-netns.js';
 
@@ -65,7 +66,8 @@ export function installCommandHooks(program: Command): void {
   let lock: HeldLock | undefined;
   program.hook('preAction', async (_program, action) => {
     const path = commandPath(action);
-    const opts = action.opts<{ dryRun?: boolean; wait?: boolean }>();
+    const opts = action.opts<{ dryRun?: boolean; wait?: boolean; json?: boolean }>();
+    if (opts.json) reserveStdoutForJson();
     const policy = policyOf(path);
     const where = {
       uid: process.getuid?.() ?? 0,

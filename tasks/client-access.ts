@@ -7,7 +7,7 @@ import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT } from '../lab/roles/haproxy
 import { APP_DATABASE, APP_USER, readSecrets } from '../lab/secrets.js';
 import { labName } from '../lab/state-dir.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { inLabNetns, insideNetns, netnsExists } from '../network/netns.js';
+import { inLabNetns, insideNetns, netnsExists } from '../lab/netns.js';
 
 interface Endpoint {
   host: string;

@@ -33,16 +33,16 @@ export const COMMAND_POLICY = {
   run: { network: 'host', changesLab: false, root: `${SECRETS} and starts the program in the lab namespace` },
   switchover: { network: 'lab', changesLab: true, root: MACHINES },
   history: { network: 'lab', changesLab: false, root: MACHINES },
-  // The operator verbs run pgdaemon inside a node (nsenter into the machine, like etcdctl): host namespace, except
-  // failover, which then waits for the new primary behind haproxy. Those that change the cluster hold the lab lock.
+  // The operator verbs talk to the HA manager through the cluster client (ha/), from this process: lab namespace
+  // (config edit's editor needs no network). Those that change the cluster hold the lab lock.
   failover: { network: 'lab', changesLab: true, root: MACHINES },
-  pause: { network: 'host', changesLab: true, root: MACHINES },
-  resume: { network: 'host', changesLab: true, root: MACHINES },
-  restart: { network: 'host', changesLab: true, root: MACHINES },
-  reinit: { network: 'host', changesLab: true, root: MACHINES },
-  'config show': { network: 'host', changesLab: false, root: MACHINES },
-  'config set': { network: 'host', changesLab: true, root: MACHINES },
-  'config edit': { network: 'host', changesLab: true, root: MACHINES },
+  pause: { network: 'lab', changesLab: true, root: MACHINES },
+  resume: { network: 'lab', changesLab: true, root: MACHINES },
+  restart: { network: 'lab', changesLab: true, root: MACHINES },
+  reinit: { network: 'lab', changesLab: true, root: MACHINES },
+  'config show': { network: 'lab', changesLab: false, root: MACHINES },
+  'config set': { network: 'lab', changesLab: true, root: MACHINES },
+  'config edit': { network: 'lab', changesLab: true, root: MACHINES },
   'imdb sample': { network: 'host', changesLab: false, writesStateDir: true },
   'imdb fetch': { network: 'host', changesLab: false, writesStateDir: true },
   'imdb load': { network: 'lab', changesLab: true, root: `${SECRETS} and connects inside the lab namespace` },

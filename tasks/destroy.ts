@@ -8,7 +8,7 @@ import { machineProcesses, stopMachine } from '../lab/machine.js';
 import { removeMachineCgroups } from '../lab/machine-cgroup.js';
 import { removeTree } from '../lab/mounts.js';
 import { labName, paths } from '../lab/state-dir.js';
-import { removeNetns } from '../network/netns.js';
+import { removeNetns } from '../lab/netns.js';
 import type { Step } from './graph/step.js';
 
 /** Machines known from running processes or leftover directories (a topology file is not needed). */

@@ -2,7 +2,7 @@
 // deciding that before loading the CLI's modules saves a whole start (~0.4 s) on every such command.
 import { COMMAND_POLICY, policyOf, prepare } from './command-policy.js';
 import { rerunInLabNetns } from './enter-lab-netns.js';
-import { insideNetns, netnsExists } from '../network/netns-path.js';
+import { insideNetns, netnsExists } from '../lab/netns-path.js';
 
 /** The command path `args` (after the script) name, when it is one of the table's; null for anything unusual. */
 export function commandPathOf(args: readonly string[]): string | null {

@@ -1,7 +1,7 @@
 // Runs this same pglab command again inside the lab's network namespace, for the
 // commands whose own process talks to the lab (tasks/command-policy.ts).
 import { spawn } from 'node:child_process';
-import { netnsPath } from '../network/netns-path.js';
+import { netnsPath } from '../lab/netns-path.js';
 
 /** Re-runs `node [execArgv] script args…` under nsenter; resolves to its exit code. */
 export function rerunInLabNetns(argv: readonly string[] = process.argv): Promise<number> {

@@ -1,10 +1,12 @@
 // `pglab switchover` and `pglab history`: operator commands on the HA cluster, via pgdaemon.
+import type { HistoryEntry } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { readClusterState } from './pgdaemon/cluster-state.js';
-import { requestRoleChange } from './pgdaemon/role-change.js';
+import { readClusterState } from '../ha/lab-cluster-client.js';
+import { requestRoleChange } from '../ha/role-change.js';
 import type { RoleChangeReport } from './operator-verbs.js';
+import { formatTable } from '../common/text-table.js';
 
 export async function switchoverCommand(t: Topology, to: string | undefined): Promise<RoleChangeReport | string> {
   const nodes = machinesOf(t, 'postgres').map((m) => m.name);
@@ -19,12 +21,15 @@ export async function switchoverCommand(t: Topology, to: string | undefined): Pr
   return { kind: 'switchover', from: before.desired?.primary ?? null, to: after.desired?.primary ?? null, forced: false, seconds: (Date.now() - t0) / 1000 };
 }
 
-export async function historyCommand(t: Topology, json: boolean): Promise<string> {
+export async function historyCommand(t: Topology): Promise<{ history: HistoryEntry[]; text: string }> {
   const s = await readClusterState(t, { history: true });
-  if (json) return JSON.stringify(s.history, null, 2);
-  if (s.history.length === 0) return 'no failovers or switchovers yet';
+  return { history: s.history, text: formatHistory(s.history) };
+}
+
+function formatHistory(history: readonly HistoryEntry[]): string {
+  if (history.length === 0) return 'no failovers or switchovers yet';
   const header = ['GEN', 'WHEN', 'KIND', 'FROM', 'TO', 'DECIDED BY', 'DETECT→DECIDE', 'REASON'];
-  const rows = s.history.map((h) => [
+  const rows = history.map((h) => [
     String(h.generation),
     h.decidedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     h.kind,
@@ -34,6 +39,5 @@ export async function historyCommand(t: Topology, json: boolean): Promise<string
     h.detectedToDecidedMs === null ? '-' : `${Math.round(h.detectedToDecidedMs)}ms`,
     h.reason,
   ]);
-  const widths = header.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return formatTable([header, ...rows], { freeLastColumn: true });
 }

@@ -12,6 +12,7 @@ import { loadAgainAfterConnectionLoss, lossNote } from './load-again-after-conne
 import type { Step } from './graph/step.js';
 import { mongoLoadSteps, verifyMongoTarget } from './mongo-imdb.js';
 import { requireMongoMachines } from './mongo-target.js';
+import { formatTable } from '../common/text-table.js';
 
 export const DEFAULT_SCALE = 0.01;
 export const DEFAULT_SEED = 1;
@@ -116,10 +117,10 @@ export function loadSteps(t: Topology, target: string, dir: string, indexes: boo
         const rows = r.tables.reduce((a, x) => a + x.rows, 0);
         const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
         report.text = [
-          'TABLE               ROWS        MB     COPY  ANALYZE    INDEX',
-          ...r.tables.map((x) =>
-            [x.table.padEnd(18), String(x.rows).padStart(9), (x.bytes / 1e6).toFixed(1).padStart(8), ...[x.ms, x.analyzeMs, x.indexMs].map((ms) => formatDuration(ms).padStart(8))].join(' '),
-          ),
+          formatTable([
+            ['TABLE', 'ROWS', 'MB', 'COPY', 'ANALYZE', 'INDEX'],
+            ...r.tables.map((x) => [x.table, String(x.rows), (x.bytes / 1e6).toFixed(1), ...[x.ms, x.analyzeMs, x.indexMs].map((ms) => formatDuration(ms))]),
+          ], { align: ['left', 'right', 'right', 'right', 'right', 'right'] }),
           ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
         ].join('\n');
         return `${rows.toLocaleString('en')} rows, ${mb(bytes)} in ${formatDuration(r.ms)} (${((bytes / 1e6) / (r.ms / 1000)).toFixed(1)} MB/s)${lossNote(losses)}`;
@@ -153,10 +154,10 @@ function jsonbLoadSteps(t: Topology, dir: string, indexes: boolean, report: { te
         const bytes = r.tables.reduce((a, x) => a + x.bytes, 0);
         const orphans = Object.entries(r.orphans).filter(([, n]) => n > 0);
         report.text = [
-          'TABLE        DOCUMENTS   JSON MB     COPY    INDEX  ANALYZE',
-          ...r.tables.map((x) =>
-            [`${JSONB_SCHEMA}.${x.table}`.padEnd(16), String(x.documents).padStart(9), (x.bytes / 1e6).toFixed(1).padStart(9), ...[x.ms, x.indexMs, x.analyzeMs].map((ms) => formatDuration(ms).padStart(8))].join(' '),
-          ),
+          formatTable([
+            ['TABLE', 'DOCUMENTS', 'JSON MB', 'COPY', 'INDEX', 'ANALYZE'],
+            ...r.tables.map((x) => [`${JSONB_SCHEMA}.${x.table}`, String(x.documents), (x.bytes / 1e6).toFixed(1), ...[x.ms, x.indexMs, x.analyzeMs].map((ms) => formatDuration(ms))]),
+          ], { align: ['left', 'right', 'right', 'right', 'right', 'right'] }),
           ...(orphans.length ? [`rows without a title in title.basics, skipped: ${orphans.map(([f, n]) => `${f} ${n}`).join(', ')}`] : []),
           ...(r.badLines.length ? [`${r.badLines.length} malformed line(s) skipped:`, ...r.badLines.slice(0, 10).map((b) => `  ${b.file}:${b.line}: ${b.reason}`)] : []),
         ].join('\n');

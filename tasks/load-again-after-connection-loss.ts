@@ -6,7 +6,7 @@ import { UserError, describeError } from '../common/errors.js';
 import { isConnectionLoss } from '../common/pg-connection-loss.js';
 import type { Topology } from '../lab/topology.js';
 import type { StepContext } from './graph/step.js';
-import { waitForHealthyCluster } from './pgdaemon/wait-healthy.js';
+import { waitForHealthyCluster } from '../ha/wait-healthy.js';
 
 const HEALTHY_WITHIN_MS = 60_000;
 /** Loads in all: a crash the daemon restarts from, then a failover decided a moment later, is two losses in a row. */

@@ -16,8 +16,8 @@ import { ROLE_MODULES } from '../lab/roles/registry.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT } from '../lab/roles/haproxy.js';
 import { gatewayIp, machinesOf, postgresDataMbOf, type Machine, type Topology } from '../lab/topology.js';
 import { ensureDataVolume, PG_DATA_MOUNT } from '../lab/pg-data-volume.js';
-import { ensureBridge } from '../network/bridge.js';
-import { ensureNetns } from '../network/netns.js';
+import { ensureBridge } from '../lab/bridge.js';
+import { ensureNetns } from '../lab/netns.js';
 import { labName } from '../lab/state-dir.js';
 import { UserError } from '../common/errors.js';
 import { formatDuration } from '../common/duration.js';
@@ -179,7 +179,14 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
 const roleRestarts = new OneAtATime();
 
 /** Boots a machine if it is not running, or rewrites its configuration if it is. Idempotent. */
-export async function ensureMachine(m: Machine, t: Topology, image: string, signal?: AbortSignal): Promise<string> {
+export interface EnsureOptions {
+  signal?: AbortSignal;
+  /** Return once only the role's peer-waiting units (etcd's quorum) are still starting: `pglab start` of one member. */
+  notForPeers?: boolean;
+}
+
+export async function ensureMachine(m: Machine, t: Topology, image: string, opts: EnsureOptions = {}): Promise<string> {
+  const { signal } = opts;
   const role = ROLE_MODULES[m.role];
   const files = [...baseFiles(m, t), ...role.files(m, t, { secrets: readSecrets() })];
   const running = machineProcess(m.name)?.leaderPid !== undefined;
@@ -190,8 +197,9 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, sign
     await enableUnits(m.name, role.units);
     const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : m.role === 'mongo' ? [{ host: mongodServerDir(), inside: MONGO_SERVER_MOUNT, readOnly: true }] : [];
     await boot(m.name, t.bridge, binds);
-    await waitForSystem(m.name, 60_000, signal);
-    return `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
+    const starting = await waitForSystem(m.name, { timeoutMs: 60_000, ...(signal ? { signal } : {}), ...(opts.notForPeers && role.waitForPeers ? { mayStillStart: role.waitForPeers } : {}) });
+    const booted = `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
+    return starting.length ? `${booted}; ${starting.join(', ')} still starting: it waits for its peers` : booted;
   }
   const changed = [...(await writeMachineFiles(m.name, files)), ...(await enableUnits(m.name, role.units))];
   if (changed.length === 0) return UNCHANGED;
@@ -211,7 +219,7 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
     id: machineStepId(m),
     title: `${m.name} (${m.role}, ${m.ip})`,
     needs: ['image', 'network', 'secrets', ...(m.role === 'mongo' ? ['mongo-server'] : [])],
-    run: (ctx) => ensureMachine(m, t, image, ctx.signal),
+    run: (ctx) => ensureMachine(m, t, image, { signal: ctx.signal }),
     describe: () => [
       `mount -t overlay -o lowerdir=${image},upperdir=${machineDirs(m.name).upper},… ${machineDirs(m.name).root}`,
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,

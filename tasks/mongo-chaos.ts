@@ -116,7 +116,7 @@ export function mongoChaosSteps(t: Topology, fault: string, target: string, repe
         check: true,
         async run(ctx) {
           const t0 = performance.now();
-          await ensureMachine(m, t, roleImageDir('mongo'), ctx.signal);
+          await ensureMachine(m, t, roleImageDir('mongo'), { signal: ctx.signal });
           const deadline = Date.now() + 120_000;
           for (;;) {
             const state = memberState((await helloAll([hostOf(t, target)])).get(hostOf(t, target)) ?? null);

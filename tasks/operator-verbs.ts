@@ -1,29 +1,16 @@
-// `pglab failover|pause|resume|restart|reinit|config`: the operator verbs, carried out by the daemons through etcd.
+// `pglab failover|pause|resume|restart|reinit|config`: the operator verbs, carried out by the HA manager through
+// the cluster client (the same functions its own CLI runs).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import type { ClusterConfig } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { withSpinner } from '../common/spinner.js';
+import { renderConfig } from '../daemon/config-edit.js';
+import { readClusterState, withClusterClient } from '../ha/lab-cluster-client.js';
+import { requestRoleChange } from '../ha/role-change.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { pgdaemonCli, readClusterState } from './pgdaemon/cluster-state.js';
-import { requestRoleChange } from './pgdaemon/role-change.js';
-
-/** The cluster did not do it (refused, timed out): exit 1, with pgdaemon's reason and hint. */
-export class OperatorVerbFailed extends Error {
-  override readonly name = 'OperatorVerbFailed';
-}
-
-/** Runs a pgdaemon verb in a node; its exit 2 (usage, refused up front) becomes a UserError, exit 1 a failure. */
-export async function daemonVerb(t: Topology, args: string[], timeoutMs: number): Promise<string> {
-  const r = await pgdaemonCli(t, args, { timeoutMs, allowFailure: true });
-  if (r.exitCode === 0) return r.stdout.trim();
-  const lines = (r.stderr || r.stdout).trim().split('\n');
-  const message = (lines[0] ?? `pgdaemon ${args[0]} failed`).replace(/^pgdaemon: /, '');
-  const hint = lines[1]?.replace(/^\s*→\s*/, '');
-  if (r.exitCode === 2) throw new UserError(message, hint);
-  throw new OperatorVerbFailed(hint ? `${message}\n  → ${hint}` : message);
-}
 
 function pgNode(t: Topology, node: string): string {
   const nodes = machinesOf(t, 'postgres').map((m) => m.name);
@@ -39,8 +26,7 @@ export interface RoleChangeReport {
   seconds: number;
 }
 
-export function formatRoleChange(r: RoleChangeReport, json: boolean): string {
-  if (json) return JSON.stringify(r);
+export function formatRoleChange(r: RoleChangeReport): string {
   return `${r.kind}${r.forced ? ' (forced)' : ''} done: ${r.from} → ${r.to} in ${r.seconds.toFixed(1)}s; haproxy follows`;
 }
 
@@ -54,23 +40,25 @@ export async function failoverCommand(t: Topology, to: string | undefined, force
 }
 
 export async function pauseCommand(t: Topology, paused: boolean, reason: string | undefined): Promise<string> {
-  return daemonVerb(t, paused ? ['pause', ...(reason ? ['--reason', reason] : [])] : ['resume'], 15_000);
+  return withClusterClient(t, (c) => c.setPaused(paused, reason ?? null));
 }
 
 export async function nodeVerbCommand(t: Topology, kind: 'restart' | 'reinit', node: string): Promise<string> {
   pgNode(t, node);
   const wait = kind === 'restart' ? 90_000 : 30 * 60_000;
-  return withSpinner(`${kind} of ${node}: its daemon ${kind === 'restart' ? 'restarts postgres' : 'removes its data and clones from the primary'}`, () =>
-    daemonVerb(t, [kind, node, '--wait', `${wait / 1000}s`], wait + 10_000), (out) => out.split('\n').at(-1) ?? 'done');
+  return withSpinner(`${kind} of ${node}: its daemon ${kind === 'restart' ? 'restarts postgres' : 'removes its data and clones from the primary'}`, (spin) =>
+    withClusterClient(t, (c) => c.nodeRequest(kind, node, wait, (l) => spin.update(l))), (out) => out);
 }
 
-export async function configShowCommand(t: Topology, json: boolean): Promise<string> {
-  return daemonVerb(t, ['config', 'show', ...(json ? ['--json'] : [])], 15_000);
+export async function configShowCommand(t: Topology): Promise<{ config: ClusterConfig; text: string }> {
+  const config = await withClusterClient(t, (c) => c.config());
+  return { config, text: renderConfig(config) };
 }
 
 export async function configSetCommand(t: Topology, assignments: string[]): Promise<string> {
   if (assignments.length === 0) throw new UserError('pglab config set needs KEY=VALUE arguments', 'e.g. pglab config set failoverTimeout=15s postgresql.work_mem=8MB; pglab config show lists the keys');
-  return daemonVerb(t, ['config', 'set', ...assignments], 15_000);
+  const lines = await withClusterClient(t, (c) => c.configSet(assignments));
+  return lines.join('\n');
 }
 
 /** Lines of `key = value` (config show's words) edited by the user → the assignments that changed. */
@@ -98,7 +86,7 @@ export function editedAssignments(before: string, after: string): string[] {
 export async function configEditCommand(t: Topology): Promise<string> {
   const editor = process.env.VISUAL ?? process.env.EDITOR;
   if (!editor) throw new UserError('config edit needs $EDITOR (or $VISUAL)', 'or use pglab config set KEY=VALUE');
-  const before = await configShowCommand(t, false);
+  const before = (await configShowCommand(t)).text;
   const dir = mkdtempSync(join(tmpdir(), 'pglab-config-'));
   try {
     const file = join(dir, 'cluster-config.txt');

@@ -5,6 +5,7 @@ import { runGraphWithListr, summarize } from './graph/render-listr.js';
 import type { Step } from './graph/step.js';
 import { GraphError, topologicalOrder, withDependencies } from './graph/validate-graph.js';
 import type { ScheduleResult } from './graph/scheduler.js';
+import { printJson, stdoutReservedForJson } from './json-stdout.js';
 
 export interface GraphFlags {
   dryRun?: boolean;
@@ -71,6 +72,10 @@ export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: 
   }
   const assumeDone = new Set(flags.skip?.length ? expand(steps, flags.skip, '--skip') : []);
   if (flags.dryRun) {
+    if (stdoutReservedForJson()) {
+      printJson({ dryRun: true, steps: topologicalOrder(steps).map((id) => steps.find((s) => s.id === id) as Step).map((s) => ({ id: s.id, title: s.title, needs: s.needs ?? [], skipped: assumeDone.has(s.id), commands: assumeDone.has(s.id) ? [] : (s.describe?.() ?? []) })) });
+      return { code: 0, changed: false };
+    }
     console.log(dryRunText(steps.map((s) => (assumeDone.has(s.id) ? { ...s, title: `${s.title} [skipped]`, describe: () => [] } : s))));
     return { code: 0, changed: false };
   }
@@ -92,7 +97,8 @@ export async function runSteps(all: Step[], flags: GraphFlags): Promise<{ code: 
   // A closed terminal must not leave a fault in place either: every step's finally runs.
   process.on('SIGHUP', onSigint);
   const t0 = performance.now();
-  const plain = flags.plain || !process.stdout.isTTY || !!process.env.CI;
+  // The live tree draws on stdout, which --json keeps for the document: one line per step on stderr instead.
+  const plain = flags.plain || !process.stdout.isTTY || !!process.env.CI || stdoutReservedForJson();
   try {
     const results = await runGraphWithListr(steps, { plain, signal: controller.signal, assumeDone });
     const summary = summarize(steps, results, performance.now() - t0);

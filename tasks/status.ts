@@ -5,8 +5,9 @@ import type { Topology } from '../lab/topology.js';
 import { existingMachines } from './destroy.js';
 import { addMongoStates } from './mongo-status.js';
 import { formatLsn } from '../common/cluster-keys.js';
-import { readClusterState } from './pgdaemon/cluster-state.js';
+import { readClusterState } from '../ha/lab-cluster-client.js';
 import { DAEMON_UNIT } from './pgdaemon/node-files.js';
+import { formatTable } from '../common/text-table.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -79,8 +80,7 @@ export function formatStatusTable(report: StatusReport): string {
     r.postgres?.lagBytes === null || r.postgres?.lagBytes === undefined ? '-' : formatBytes(r.postgres.lagBytes),
     Object.entries(r.services).map(([k, v]) => `${k}:${v}`).join(' ') || '-',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const table = [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const table = formatTable([header, ...cells]);
   const m = report.maintenance;
   return m ? `${table}\nHA cluster paused since ${m.since} by ${m.by}${m.reason ? ` (${m.reason})` : ''}: no automatic failover; pglab resume ends it` : table;
 }

@@ -48,6 +48,7 @@ export const ETCD_AFTER_ADDRESS_DROP_IN = {
 export const etcdRole: RoleModule = {
   role: 'etcd',
   units: ['etcd.service'],
+  waitForPeers: ['etcd.service'],
   files: (m, t) => [
     { path: 'etc/default/etcd', content: etcdEnvironment(m, t) },
     priorityDropIn('etcd.service'),

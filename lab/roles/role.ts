@@ -14,4 +14,9 @@ export interface RoleModule {
   files(machine: Machine, topology: Topology, ctx: RoleContext): MachineFile[];
   /** systemd units enabled at boot; restarted when the role's files change on a running machine. */
   readonly units: readonly string[];
+  /**
+   * Units that cannot finish starting until machines of the same role are up too (etcd waits for a quorum):
+   * `pglab start` does not wait for them, so that a user starting the members one by one is not blocked.
+   */
+  readonly waitForPeers?: readonly string[];
 }

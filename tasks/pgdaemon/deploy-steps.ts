@@ -8,15 +8,17 @@ import { UserError } from '../../common/errors.js';
 import { machinesOf, replicationOf, type ReplicationMode, type Topology } from '../../lab/topology.js';
 import type { Step, StepContext } from '../graph/step.js';
 import { buildBundle, readBundle } from './bundle.js';
-import { pgdaemonCli, readClusterState } from './cluster-state.js';
+import { readClusterState, withClusterClient } from '../../ha/lab-cluster-client.js';
 import { DAEMON_UNIT, nodeFiles } from './node-files.js';
-import { waitForHealthyCluster } from './wait-healthy.js';
+import { waitForHealthyCluster } from '../../ha/wait-healthy.js';
 
 const UNCHANGED = 'unchanged';
 
 function initArgs(primary: string, replicas: string[], replication: ReplicationMode): string[] {
   return ['init-cluster', '--primary', primary, '--replicas', replicas.join(','), ...(replication === 'sync' ? ['--sync'] : [])];
 }
+/** pgdaemon init-cluster's default: async mode does not promote a replica lagging more than this. */
+const MAX_LAG_ON_FAILOVER_BYTES = 64 * 1024 ** 2;
 const STEP_TIMEOUT_MS = 120_000;
 
 export interface DeployOptions {
@@ -88,10 +90,11 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
         }
         const [first, ...rest] = pgNodes;
         if (!first) throw new Error('the topology has no PostgreSQL node');
-        await pgdaemonCli(t, initArgs(first.name, rest.map((m) => m.name), replicationOf(t)));
+        const fresh = await withClusterClient(t, (c) => c.init({ primary: first.name, replicas: rest.map((m) => m.name), sync: replicationOf(t) === 'sync', maxLagOnFailoverBytes: MAX_LAG_ON_FAILOVER_BYTES }));
+        if (!fresh) return `${UNCHANGED} (created meanwhile by another command)`;
         return `initialized: primary ${first.name}, replicas ${rest.map((m) => m.name).join(', ')}, ${replicationOf(t)} replication`;
       },
-      // The real call takes the cluster name from the node's config file; the description shows it.
+      // What the cluster client does, in the words of the pgdaemon CLI that does the same.
       describe: () => [`pgdaemon init-cluster --cluster ${t.cluster} ${initArgs(pgNodes[0]?.name ?? '?', pgNodes.slice(1).map((m) => m.name), replicationOf(t)).slice(1).join(' ')}`],
     },
     {
@@ -121,7 +124,7 @@ export function pgdaemonSteps(t: Topology, opts: DeployOptions): Step[] {
           if (others.length > 0) {
             // Move the primary role away first, so the restart costs a switchover, not a failover.
             ctx.output(`switchover away from ${primary}`);
-            await pgdaemonCli(t, ['switchover', '--wait', '60s'], { timeoutMs: 70_000 });
+            await withClusterClient(t, (c) => c.roleChange('switchover', null, false, (l) => ctx.output(l)));
             await waitForHealthyCluster(t, { timeoutMs: STEP_TIMEOUT_MS, signal: ctx.signal, onProblem: (p) => ctx.output(p) });
           }
           await restart(primary, ctx);

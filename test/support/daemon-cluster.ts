@@ -1,7 +1,7 @@
 // Test harness: a real etcd and three pgdaemons (each managing a real PostgreSQL 15) on 127.0.0.1 in a temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { processState } from '../../common/process-tree.js';
 import { join, resolve } from 'node:path';
@@ -81,6 +81,11 @@ export class DaemonCluster {
   readonly cluster = 'test';
   private etcdProcs = new Map<number, ChildProcess>();
   private readonly secretsFile: string;
+  /**
+   * The daemons run as postgres, which may not be able to enter the checkout (a clone under /root, or in any
+   * mkdtemp dir, is 0700): they run a copy of the bundle in the harness's own directory.
+   */
+  private readonly bundle: string;
 
   constructor(private readonly opts: HarnessOptions = {}) {
     // Named now, created on first use: a test file whose tests are all filtered out leaves nothing behind.
@@ -101,6 +106,7 @@ export class DaemonCluster {
       this.nodes.push({ name, pgPort: base + 2 + i, httpPort, dataDir: join(dir, 'data'), logFile: join(this.root, `${name}.daemon.log`), proc: null });
     }
     this.secretsFile = join(this.root, 'secrets.json');
+    this.bundle = join(this.root, 'pgdaemon.cjs');
   }
 
   /** Creates the temp dir tree (owned by postgres) the first time something needs it. */
@@ -113,6 +119,7 @@ export class DaemonCluster {
       mkdirSync(dir);
       chownSync(dir, PG_UID, PG_GID);
     }
+    copyFileSync(BUNDLE, this.bundle);
     writeFileSync(this.secretsFile, JSON.stringify(SECRETS), { mode: 0o600 });
     chownSync(this.secretsFile, PG_UID, PG_GID);
   }
@@ -193,7 +200,7 @@ export class DaemonCluster {
 
   daemonArgs(n: DaemonNode): string[] {
     return [
-      BUNDLE, 'daemon', '--node', n.name, '--cluster', this.cluster, '--etcd', this.etcdUrl,
+      this.bundle, 'daemon', '--node', n.name, '--cluster', this.cluster, '--etcd', this.etcdUrl,
       '--data-dir', n.dataDir, '--bin-dir', PG_BIN, '--pg-port', String(n.pgPort), '--connect-host', '127.0.0.1',
       '--socket-dir', join(this.root, n.name), '--listen', `127.0.0.1:${n.httpPort}`, '--secrets', this.secretsFile,
       '--ttl', this.opts.ttl ?? '1s', '--loop', this.opts.loop ?? '250ms', ...(this.opts.extraArgs ?? []),

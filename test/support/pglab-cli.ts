@@ -22,6 +22,15 @@ export async function pglab(args: string[], opts: { env?: Record<string, string>
   return { code: r.exitCode ?? -1, out: String(r.all ?? ''), stdout: String(r.stdout ?? '') };
 }
 
+/** stdout of a `--json` command, which must be one JSON document and nothing else (progress goes to stderr). */
+export function stdoutJson<T>(r: { stdout: string; out: string }): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch (err) {
+    throw new Error(`stdout is not one JSON document (${(err as Error).message}):\n${r.stdout.slice(0, 2000)}\n--- all output:\n${r.out.slice(-2000)}`);
+  }
+}
+
 /** What the test lab left on the host: namespace, mounts, nspawn processes, cgroups. */
 export function leftovers(): string[] {
   const found: string[] = [];

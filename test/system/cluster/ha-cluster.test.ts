@@ -2,7 +2,8 @@
 // switchover, rolling deploy and a killed primary keep every acknowledged write.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, pglab } from '../../support/pglab-cli.js';
+import { leftovers, pglab, stdoutJson } from '../../support/pglab-cli.js';
+import { notYet, waitUntil } from '../../../common/wait-until.js';
 
 interface ChaosJson {
   runs: {
@@ -22,8 +23,7 @@ interface ChaosJson {
 async function chaos(args: string[]): Promise<ChaosJson> {
   const r = await pglab(['chaos', ...args, '--json', '--writers', '4']);
   expect(r.code, r.out).toBe(0);
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as ChaosJson;
+  return stdoutJson<ChaosJson>(r);
 }
 
 /** The daemons' last journal lines: a broken promise in CI is explained by them, and the test lab goes with the run. */
@@ -212,11 +212,13 @@ describe('HA cluster behind haproxy (real lab)', () => {
   });
 
   it('runs stop, cut, slow-network and disk-full with every promise kept (each fault of the catalogue runs in this file)', async () => {
-    const r = await pglab(['chaos', 'matrix', '--faults', 'stop,cut,slow-network,disk-full', '--from', 'haproxy0', '--for', '6s', '--writers', '4', '--report', '/tmp/pglab-test-matrix2']);
+    // --json: the report alone on stdout, the table and the progress on stderr.
+    const r = await pglab(['chaos', 'matrix', '--faults', 'stop,cut,slow-network,disk-full', '--from', 'haproxy0', '--for', '6s', '--writers', '4', '--report', '/tmp/pglab-test-matrix2', '--json']);
     expect(r.code, r.out).toBe(0);
-    const table = r.stdout.split('\n').filter((l) => /^(stop|cut|slow-network|disk-full) /.test(l));
-    expect(table).toHaveLength(4);
-    for (const row of table) expect(row, row).toMatch(/ (\d+)\/\1$/);
+    const report = stdoutJson<{ replication: string; rows: { fault: string; runs: { checks: { promise: string; kept: boolean; evidence: string }[] }[] }[] }>(r);
+    expect(report.rows.map((x) => x.fault)).toEqual(['stop', 'cut', 'slow-network', 'disk-full']);
+    for (const row of report.rows) for (const c of row.runs.flatMap((x) => x.checks)) expect(c.kept, `${row.fault}: ${c.promise} (${c.evidence})`).toBe(true);
+    expect(r.out.split('\n').filter((l) => /^(stop|cut|slow-network|disk-full) /.test(l))).toHaveLength(4);
     const df = await pglab(['exec', 'pg0', '--', 'findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/var/lib/postgresql']);
     expect(df.stdout).toMatch(/\/dev\/loop\d+\s+ext4/); // its own file system, so a full disk is the node's alone
   });
@@ -236,6 +238,27 @@ describe('HA cluster behind haproxy (real lab)', () => {
     expect(tables.stdout).not.toContain('pglab_chaos');
     const states = await pglab(['exec', replica, '--', 'ps', '-C', 'postgres', '-o', 'stat=']);
     expect(states.stdout).not.toMatch(/^T/m);
+  });
+
+  it('brings the whole etcd cluster back from three `pglab start`s run at once: none waits under the lock for a quorum it cannot have', async () => {
+    for (const m of ['etcd0', 'etcd1', 'etcd2']) expect((await pglab(['kill', m])).code).toBe(0);
+    const starts = await Promise.all(['etcd0', 'etcd1', 'etcd2'].map((m) => pglab(['start', m])));
+    for (const r of starts) expect(r.code, r.out).toBe(0);
+    // The first to get the lock saw no peer running: it returned with etcd still starting and said what to do.
+    expect(starts.map((r) => r.out).join('\n')).toMatch(/etcd\.service still starting: it waits for its peers[\s\S]*start etcd\d, etcd\d too for etcd's quorum/);
+    await waitUntil('a writable cluster after etcd came back', async () => {
+      const w = await pglab(['psql', '--', '-tAc', 'SELECT 1']);
+      return w.code === 0 ? true : notYet(w.out.trim().split('\n').at(-1) ?? '');
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    // Several machines in one command: booted together, so etcd's unit is waited for (the quorum comes with them).
+    for (const m of ['etcd1', 'etcd2']) expect((await pglab(['kill', m])).code).toBe(0);
+    const both = await pglab(['start', 'etcd1', 'etcd2']);
+    expect(both.code, both.out).toBe(0);
+    expect(both.out).toMatch(/etcd1: booted in/);
+    expect(both.out).not.toMatch(/still starting/);
+    const health = await pglab(['etcdctl', '--', 'endpoint', 'health']);
+    expect(health.code, health.out).toBe(0);
+    expect(health.out.match(/is healthy/g)).toHaveLength(3);
   });
 
   it('fails over when the primary machine is killed; haproxy follows; the old primary rejoins as a replica', async () => {

@@ -39,7 +39,8 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | undefine
   }
 }
 
-const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as T;
+/** A --json command prints its document alone on stdout. */
+const jsonOf = <T>(stdout: string): T => JSON.parse(stdout) as T;
 
 async function historyKinds(): Promise<string[]> {
   const h = await pglab(['history', '--json']);
@@ -82,7 +83,7 @@ describe('operator verbs (real lab)', () => {
     const target = ['pg0', 'pg1', 'pg2'].find((n) => n !== before) as string;
     const r = await pglab(['failover', '--to', target, '--force', '--json']);
     expect(r.code, r.out).toBe(0);
-    expect(lastJson<{ kind: string; from: string; to: string; forced: boolean }>(r.stdout)).toMatchObject({ kind: 'failover', from: before, to: target, forced: true });
+    expect(jsonOf<{ kind: string; from: string; to: string; forced: boolean }>(r.stdout)).toMatchObject({ kind: 'failover', from: before, to: target, forced: true });
     expect((await historyKinds()).at(-1)).toBe('failover');
     await waitFor(`${before} back as a replica`, async () => (await haRoles())[before] === 'replica');
   });
@@ -91,7 +92,7 @@ describe('operator verbs (real lab)', () => {
     const before = await primary();
     const r = await pglab(['switchover', '--to', 'pg0', '--json']);
     expect(r.code, r.out).toBe(0);
-    if (before !== 'pg0') expect(lastJson<{ kind: string; to: string }>(r.stdout)).toMatchObject({ kind: 'switchover', from: before, to: 'pg0' });
+    if (before !== 'pg0') expect(jsonOf<{ kind: string; to: string }>(r.stdout)).toMatchObject({ kind: 'switchover', from: before, to: 'pg0' });
     expect(await primary()).toBe('pg0');
     await waitFor('every replica streaming', async () => Object.values(await haRoles()).filter((x) => x === 'replica').length === 2);
   });
@@ -158,7 +159,7 @@ describe('operator verbs (real lab)', () => {
     expect(r.code, r.out).toBe(0);
     const show = await pglab(['config', 'show', '--json']);
     expect(show.code, show.out).toBe(0);
-    expect(lastJson<Record<string, unknown>>(show.stdout)).toMatchObject({ failoverTimeoutMs: 12_000, maxLagOnFailoverBytes: 32 * 1024 ** 2, postgresParameters: { work_mem: '8MB', shared_buffers: '64MB' } });
+    expect(jsonOf<Record<string, unknown>>(show.stdout)).toMatchObject({ failoverTimeoutMs: 12_000, maxLagOnFailoverBytes: 32 * 1024 ** 2, postgresParameters: { work_mem: '8MB', shared_buffers: '64MB' } });
     const p = await primary();
     await waitFor('work_mem applied by reload', async () => (await pglab(['exec', p, '--', 'su', 'postgres', '-c', 'psql -tAc "SHOW work_mem"'])).stdout.trim() === '8MB');
     await waitFor('shared_buffers pending a restart on every node', async () => (await status()).machines.filter((m) => m.postgres?.pendingRestart?.includes('shared_buffers')).length === 3);
@@ -182,12 +183,12 @@ describe('operator verbs (real lab)', () => {
 
   it('doctor and imdb verify have --json', async () => {
     const d = await pglab(['doctor', '--json']);
-    expect(lastJson<{ ok: boolean; checks: unknown[] }>(d.stdout).checks.length).toBeGreaterThan(0);
+    expect(jsonOf<{ ok: boolean; checks: unknown[] }>(d.stdout).checks.length).toBeGreaterThan(0);
     expect((await pglab(['imdb', 'sample', '--scale', '0.001'])).code).toBe(0);
     expect((await pglab(['imdb', 'load', '--scale', '0.001'])).code).toBe(0);
     const v = await pglab(['imdb', 'verify', '--scale', '0.001', '--json']);
     expect(v.code, v.out).toBe(0);
-    expect(lastJson<{ ok: boolean }>(v.stdout).ok).toBe(true);
+    expect(jsonOf<{ ok: boolean }>(v.stdout).ok).toBe(true);
   });
 
   it('an IMDb load whose primary dies in the middle of its COPYs loads again on the new primary, complete', async () => {
@@ -205,6 +206,6 @@ describe('operator verbs (real lab)', () => {
     expect(r.out).toContain('loaded again after the connection to the primary was lost');
     const v = await pglab(['imdb', 'verify', '--scale', '0.01', '--json']);
     expect(v.code, v.out).toBe(0);
-    expect(lastJson<{ ok: boolean }>(v.stdout).ok).toBe(true);
+    expect(jsonOf<{ ok: boolean }>(v.stdout).ok).toBe(true);
   });
 });

@@ -75,6 +75,23 @@ describe('pglab as a daily tool', () => {
     expect(await offer('pglab', 'chaos', '--topology', 'x.yaml', '--no')).toContain('--no-wait');
   });
 
+  it('prints only JSON on stdout with --json, progress and plans included (doctor, machines --dry-run)', async () => {
+    const d = await pglab(['doctor', '--json']);
+    expect((JSON.parse(d.stdout) as { checks: unknown[] }).checks.length, d.all).toBeGreaterThan(0);
+    const m = await pglab(['machines', '--dry-run', '--json']);
+    expect(m.exitCode, m.all).toBe(0);
+    const plan = JSON.parse(m.stdout) as { dryRun: boolean; steps: { id: string; commands: string[] }[] };
+    expect(plan.dryRun).toBe(true);
+    expect(plan.steps.map((x) => x.id)).toContain('image');
+    expect(plan.steps.find((x) => x.id === 'image')?.commands.join(' ')).toMatch(/mmdebstrap/);
+  });
+
+  it('refuses --json on a command that does not take it, with exit 2', async () => {
+    const r = await pglab(['destroy', '--json']);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.all).toMatch(/unknown option '--json'/);
+  });
+
   it('has a policy for every command it registers (no command is forgotten by the root check, the lock or the namespace)', async () => {
     const script = (await pglab(['completion', 'bash'])).stdout;
     const paths = [...script.matchAll(/^ {4}'([a-z ]+)'\) words=/gm)].map((m) => m[1] as string).filter((p) => p !== 'imdb' && p !== 'deploy' && p !== 'config');

@@ -11,7 +11,7 @@ describe('which namespace, lock and user a command needs', () => {
   });
 
   it('re-runs commands whose own process talks to the lab inside its namespace', () => {
-    for (const path of ['status', 'history', 'switchover', 'imdb load', 'imdb verify', 'bench', 'chaos', 'deploy pgdaemon']) {
+    for (const path of ['status', 'history', 'switchover', 'failover', 'pause', 'resume', 'restart', 'reinit', 'config show', 'config set', 'config edit', 'imdb load', 'imdb verify', 'bench', 'chaos', 'deploy pgdaemon']) {
       expect(prepare(policyOf(path), host), path).toEqual({ kind: 'enter-lab-netns' });
     }
   });

@@ -21,8 +21,7 @@ describe('pglab config edit', () => {
 describe('role change reports', () => {
   const r = { kind: 'failover' as const, from: 'pg0', to: 'pg2', forced: true, seconds: 3.21 };
   it('keeps the switchover wording and says when a failover was forced', () => {
-    expect(formatRoleChange({ ...r, kind: 'switchover', forced: false }, false)).toBe('switchover done: pg0 → pg2 in 3.2s; haproxy follows');
-    expect(formatRoleChange(r, false)).toBe('failover (forced) done: pg0 → pg2 in 3.2s; haproxy follows');
-    expect(JSON.parse(formatRoleChange(r, true))).toEqual(r);
+    expect(formatRoleChange({ ...r, kind: 'switchover', forced: false })).toBe('switchover done: pg0 → pg2 in 3.2s; haproxy follows');
+    expect(formatRoleChange(r)).toBe('failover (forced) done: pg0 → pg2 in 3.2s; haproxy follows');
   });
 });

@@ -3,7 +3,7 @@ import type { MemberState } from '../../../common/cluster-keys.js';
 import { parseShowStat } from '../../../lab/haproxy-state.js';
 import { pgbouncerIni, pgbouncerUserlist } from '../../../lab/roles/postgres.js';
 import { DEFAULT_TOPOLOGY as T } from '../../../lab/topology.js';
-import { clusterProblems, primaryProblems, type ClusterState } from '../../../tasks/pgdaemon/cluster-state.js';
+import { clusterProblems, primaryProblems, type ClusterState } from '../../../ha/cluster-state.js';
 import { daemonConfig, daemonUnit, nodeFiles } from '../../../tasks/pgdaemon/node-files.js';
 
 const secrets = { superuserPassword: 'su-pass-1234', replicationPassword: 'repl-pass-1234', appPassword: 'app"pass', apiToken: 'token-0123456789abcdef' };

@@ -1,6 +1,6 @@
 // The lab bridge inside the lab namespace; machines attach to it with veths made by nspawn.
-import { run } from '../lab/host-command.js';
-import { labName } from '../lab/state-dir.js';
+import { run } from './host-command.js';
+import { labName } from './state-dir.js';
 
 export async function bridgeExists(bridge: string, ns = labName()): Promise<boolean> {
   const r = await run('ip', ['-n', ns, '-br', 'link', 'show', 'dev', bridge], { allowFailure: true });

@@ -1,7 +1,7 @@
 // Where the lab's network namespace is and whether this process is in it: file checks only, so the CLI's first
 // process can decide to re-run itself inside before it loads anything else.
 import { existsSync, statSync } from 'node:fs';
-import { labName } from '../lab/state-dir.js';
+import { labName } from './state-dir.js';
 
 export function netnsPath(name = labName()): string {
   return `/run/netns/${name}`;

@@ -1,8 +1,9 @@
-// Waits for the HA cluster to be healthy: pgdaemon's view and haproxy's agree.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { haproxyBackends } from '../../lab/haproxy-state.js';
-import { machinesOf, type Topology } from '../../lab/topology.js';
-import { clusterProblems, primaryProblems, readClusterState, type ClusterState } from './cluster-state.js';
+// Waits for the HA cluster to be healthy: the HA manager's view and haproxy's agree.
+import { notYet, waitUntil } from '../common/wait-until.js';
+import { haproxyBackends } from '../lab/haproxy-state.js';
+import { machinesOf, type Topology } from '../lab/topology.js';
+import { clusterProblems, primaryProblems, type ClusterState } from './cluster-state.js';
+import { withClusterClient } from './lab-cluster-client.js';
 
 /** Problems seen by haproxy: the primary backend must route to the desired primary only. */
 async function haproxyProblems(t: Topology, s: ClusterState): Promise<string[]> {
@@ -29,12 +30,11 @@ export async function waitForHealthyCluster(
     onProblem?: (p: string) => void;
   },
 ): Promise<ClusterState> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let problems: string[] = ['not checked yet'];
-  while (Date.now() < deadline) {
-    opts.signal?.throwIfAborted();
+  // Each reason is what still keeps the cluster from being healthy; the timeout's message carries the last one.
+  return withClusterClient(t, (client) => waitUntil('a healthy cluster (see: pglab status, pglab logs pg0 pgdaemon)', async () => {
+    let problems: string[];
     try {
-      const s = await readClusterState(t);
+      const s = await client.state();
       problems = opts.primaryOnly ? primaryProblems(s) : clusterProblems(s);
       if (opts.expectPrimary && s.desired?.primary !== opts.expectPrimary) problems.push(`primary is ${s.desired?.primary}, waiting for ${opts.expectPrimary}`);
       if (problems.length === 0 && opts.withHaproxy) problems = await haproxyProblems(t, s);
@@ -43,7 +43,6 @@ export async function waitForHealthyCluster(
       problems = [(err as Error).message.split('\n')[0] ?? String(err)];
     }
     opts.onProblem?.(problems.join('; '));
-    await sleep(opts.pollMs ?? 250);
-  }
-  throw new Error(`the cluster is not healthy after ${opts.timeoutMs / 1000}s:\n  ${problems.join('\n  ')}\n  (see: pglab status, pglab logs pg0 pgdaemon)`);
+    return notYet(problems.join('; '));
+  }, { timeoutMs: opts.timeoutMs, intervalMs: opts.pollMs ?? 250, ...(opts.signal ? { signal: opts.signal } : {}) }));
 }

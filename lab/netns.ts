@@ -2,9 +2,9 @@
 // lab address live there, so the host's interfaces and routes are never touched
 // and lab traffic cannot leave the host.
 import { existsSync, readdirSync } from 'node:fs';
-import { run } from '../lab/host-command.js';
-import { isMounted } from '../lab/mounts.js';
-import { labName } from '../lab/state-dir.js';
+import { run } from './host-command.js';
+import { isMounted } from './mounts.js';
+import { labName } from './state-dir.js';
 import { netnsExists, netnsPath } from './netns-path.js';
 
 export { insideNetns, netnsExists, netnsPath } from './netns-path.js';
