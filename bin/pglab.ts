@@ -5,6 +5,7 @@ import { formatChecks, preflight } from '../lab/preflight.js';
 import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResult } from '../tasks/chaos.js';
 import { healSteps } from '../tasks/chaos-heal.js';
 import { CHECK_DEFAULTS, checkCommand, type CheckFlags } from '../tasks/check.js';
+import { WORKLOAD_DEFAULTS, workloadOptions, type WorkloadFlags } from '../tasks/workload-flags.js';
 import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
@@ -297,10 +298,15 @@ async function main(argv: string[]): Promise<number> {
         .option('--delay <duration>', 'not available: this kernel has no netem (see slow-network)')
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
         .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
-        .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
+        .option('--workload <kind>', 'insert: unique ids; append: list-append transactions checked for every anomaly (docs/checker.md)', WORKLOAD_DEFAULTS.workload)
+        .option('--isolation <level>', 'append: serializable, repeatable-read or read-committed', WORKLOAD_DEFAULTS.isolation)
+        .option('--keys <n>', 'append: live keys (hot ones are chosen more often)', WORKLOAD_DEFAULTS.keys)
+        .option('--txn-rate <n>', 'append: transactions a second over all writers (0: as fast as they go)', WORKLOAD_DEFAULTS.txnRate)
+        .option('--replica-readers <n>', 'append: readers through the replica port (5433), for staleness', WORKLOAD_DEFAULTS.replicaReaders)
+        .option('--report <dir>', 'where each run\'s history (JSON lines) goes, and the matrix\'s matrix.json and matrix.html', 'pglab-chaos-report')
         .option('--json', 'print the report as JSON on stdout (progress on stderr)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; json?: boolean } & WorkloadFlags) => {
     if (opts.delay !== undefined || opts.loss !== undefined)
       throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
     const t = labTopology(opts.topology);
@@ -319,7 +325,7 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(healSteps(t), opts)).code;
       return;
     }
-    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}) };
+    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}), ...workloadOptions(opts), historyDir: opts.report };
     if (fault === 'matrix') {
       exitCode = await runMatrix(t, base, opts.faults, opts.report, opts);
       return;

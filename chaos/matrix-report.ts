@@ -3,6 +3,7 @@
 import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
 import { summarizeRuns } from './analyze-run.js';
 import { formatTable } from '../common/text-table.js';
+import { msCell } from './run-check.js';
 
 export interface MatrixRow {
   fault: string;
@@ -16,7 +17,7 @@ const triple = (g: ReturnType<typeof summarizeRuns>) => (g ? `${sec(g.min)} / ${
 
 /** One row per fault; "PROMISES" counts kept promises over all runs, split-brain and sync losses included. */
 export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): string {
-  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'PROMISES KEPT'];
+  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'STALE MAX', '2-PRIMARIES WINDOW min', 'PROMISES KEPT', 'ANOMALIES'];
   const body = rows.map((r) => {
     const gap = summarizeRuns(r.runs);
     const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
@@ -24,7 +25,11 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
       ...x.checks.map((c) => c.kept),
       x.splitBrainAcks === 0,
       ...(synchronous ? [x.lostAcked === 0] : []),
+      // Forbidden anomalies beyond lost writes and overlapping primaries (counted just above).
+      ...(x.check ? [!x.check.violations.some((v) => v.type !== 'lost-append' && v.type !== 'two-primaries')] : []),
     ]);
+    const stale = r.runs.map((x) => x.check?.stale?.maxMs).filter((v): v is number => typeof v === 'number');
+    const windows = r.runs.map((x) => x.check?.primariesWindowMs).filter((v): v is number => typeof v === 'number');
     const kept = checks.filter(Boolean).length;
     return [
       r.fault,
@@ -34,10 +39,26 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
       String(r.runs.reduce((n, x) => n + x.acked, 0)),
       String(r.runs.reduce((n, x) => n + x.lostAcked, 0)),
       String(r.runs.reduce((n, x) => n + x.splitBrainAcks, 0)),
+      msCell(stale.length ? Math.max(...stale) : null),
+      msCell(windows.length ? Math.min(...windows) : null),
       r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
+      anomalyTotals(r.runs),
     ];
   });
-  return formatTable([header, ...body]);
+  return formatTable([header, ...body], { freeLastColumn: true });
+}
+
+/** Anomalies over a fault's runs: "none", or "G-single 14, G2-item 3*" (* = forbidden in some run); "-" without a check. */
+export function anomalyTotals(runs: MatrixRow['runs']): string {
+  const checked = runs.filter((x) => x.check);
+  if (checked.length === 0) return '-';
+  const totals = new Map<string, number>();
+  const forbidden = new Set<string>();
+  for (const x of checked) {
+    for (const [t, n] of Object.entries(x.check?.anomalies ?? {})) totals.set(t, (totals.get(t) ?? 0) + (n ?? 0));
+    for (const t of x.check?.forbidden ?? []) forbidden.add(t);
+  }
+  return totals.size === 0 ? 'none' : [...totals].map(([t, n]) => `${t} ${n}${forbidden.has(t) ? '*' : ''}`).join(', ');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -68,6 +89,11 @@ export function timelineSvg(t: Timeline, width = 720, height = 140): string {
     mark(t.faultAtMs, '#d62728', 'fault'),
     ...(t.liftedAtMs !== null ? [mark(t.liftedAtMs, '#2ca02c', 'healed')] : []),
     ...(t.roleChanges ?? []).map((c) => mark(c.atMs, '#555555', esc(c.label))),
+    // Operations of anomalies: orange ticks under the axis, the anomaly in the tooltip.
+    ...(t.marks ?? []).map((m) => {
+      const px = x(m.atMs / t.binMs).toFixed(1);
+      return `<line x1="${px}" x2="${px}" y1="${height - 20}" y2="${height - 12}" stroke="#ff7f0e" stroke-width="2"><title>${esc(m.label)} at ${(m.atMs / 1000).toFixed(3)} s</title></line>`;
+    }),
     ...ticks,
     '</svg>',
   ].join('');
@@ -79,7 +105,7 @@ export function matrixHtml(rows: readonly MatrixRow[], synchronous: boolean, tit
     '<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}.broken{color:#b00;font-weight:bold}</style>',
     `<h1>${esc(title)}</h1>`,
     `<pre>${esc(formatMatrix(rows, synchronous))}</pre>`,
-    '<p>Each chart: acknowledged writes per 50 ms, one line per node that acknowledged them (by address); red: the fault; green: where a timed fault was lifted.</p>',
+    '<p>Each chart: acknowledged writes per 50 ms, one line per node that acknowledged them (by address); red: the fault; green: where a timed fault was lifted; orange ticks: operations of anomalies the history checker found (hover for the kind). ANOMALIES: * = forbidden at the run\'s isolation level.</p>',
   ];
   for (const r of rows) {
     parts.push(`<h2>${esc(r.fault)}</h2>`);
@@ -88,6 +114,8 @@ export function matrixHtml(rows: readonly MatrixRow[], synchronous: boolean, tit
       parts.push(`<h3>run ${i + 1}: ${esc(run.target)} — write gap ${run.writeGapMs === null ? '-' : sec(run.writeGapMs)}, lost ${run.lostAcked}, split-brain ${run.splitBrainAcks}</h3>`);
       parts.push(timelineSvg(run.timeline));
       for (const c of run.checks) parts.push(`<div class="${c.kept ? '' : 'broken'}">${c.kept ? 'kept' : 'BROKEN'}: ${esc(c.promise)} (${esc(c.evidence)})</div>`);
+      if (run.check) parts.push(`<div>history: ${esc(run.check.historyFile)} — anomalies: ${esc(anomalyTotals([run]))}</div>`);
+      for (const v of run.check?.violations ?? []) parts.push(`<div class="broken">BROKEN: ${esc(v.text)}</div>`);
     });
   }
   return parts.join('\n');

@@ -35,6 +35,12 @@ export interface AnomalyExample {
   explanation: string[];
 }
 
+/** A broken promise: the anomaly (or a negative two-primaries window) and what it was, in words. */
+export interface Violation {
+  type: AnomalyType | 'two-primaries';
+  text: string;
+}
+
 export interface CheckReport {
   isolation: Isolation;
   replication: Replication;
@@ -48,13 +54,13 @@ export interface CheckReport {
   satisfies: Record<Isolation, boolean>;
   staleness: Omit<Staleness, 'worstTxn'> & { worstIndex: number | null };
   primaries: { minWindowMs: number | null; changes: { from: string; to: string; windowMs: number; lastOldIndex: number; firstNewIndex: number }[] };
-  /** Broken promises, one line each; empty when the history keeps them all. */
-  violations: string[];
+  /** Broken promises; empty when the history keeps them all. */
+  violations: Violation[];
   valid: boolean;
 }
 
-function judge(report: Omit<CheckReport, 'violations' | 'valid'>, primaries: PrimariesWindow, t: TxnTable): string[] {
-  const out: string[] = [];
+function judge(report: Omit<CheckReport, 'violations' | 'valid'>, primaries: PrimariesWindow, t: TxnTable): Violation[] {
+  const out: Violation[] = [];
   for (const [type, n] of Object.entries(report.counts) as [AnomalyType, number][]) {
     if (!isForbidden(type, report.isolation, report.replication)) continue;
     if (type === 'cycle-exists') {
@@ -62,10 +68,10 @@ function judge(report: Omit<CheckReport, 'violations' | 'valid'>, primaries: Pri
       if (!breaks.length) continue;
     }
     const why = type === 'lost-append' ? 'replication is synchronous' : `forbidden under ${report.isolation}`;
-    out.push(`${n} × ${type}: ${ANOMALY_MEANING[type]} (${why})`);
+    out.push({ type, text: `${n} × ${type}: ${ANOMALY_MEANING[type]} (${why})` });
   }
   for (const c of primaries.changes) {
-    if (c.windowMs < 0) out.push(`two primaries: ${c.from} acknowledged a commit ${(-c.windowMs).toFixed(1)} ms after ${c.to} had acknowledged one: ${describeTxn(t, c.lastOld, 'old')}; ${describeTxn(t, c.firstNew, 'new')}`);
+    if (c.windowMs < 0) out.push({ type: 'two-primaries', text: `two primaries: ${c.from} acknowledged a commit ${(-c.windowMs).toFixed(1)} ms after ${c.to} had acknowledged one: ${describeTxn(t, c.lastOld, 'old')}; ${describeTxn(t, c.firstNew, 'new')}` });
   }
   return out;
 }

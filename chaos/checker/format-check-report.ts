@@ -34,6 +34,6 @@ export function formatCheckReport(r: CheckReport, examplesPerType = 2): string {
     for (const e of list.slice(0, examplesPerType)) lines.push(...e.explanation.map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`));
     if (list.length > examplesPerType) lines.push(`  … ${(r.counts[type] ?? list.length) - examplesPerType} more (--json lists up to ${list.length})`);
   }
-  lines.push('', r.valid ? `verdict: every promise of ${r.isolation} with ${r.replication} replication kept` : `verdict: BROKEN\n${r.violations.map((v) => `  ${v}`).join('\n')}`);
+  lines.push('', r.valid ? `verdict: every promise of ${r.isolation} with ${r.replication} replication kept` : `verdict: BROKEN\n${r.violations.map((v) => `  ${v.text}`).join('\n')}`);
   return lines.join('\n');
 }

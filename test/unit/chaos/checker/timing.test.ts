@@ -42,7 +42,7 @@ describe('two-primaries window', () => {
     const r = h.final({ x: [1, 2, 3] }).check();
     expect(r.primaries.minWindowMs).toBe(-2);
     expect(r.valid).toBe(false);
-    expect(r.violations[0]).toMatch(/^two primaries: pg0 acknowledged a commit 2\.0 ms after pg1 had acknowledged one: old \(index 5, process 1, pg0, ok\): append "x" ← 3; new \(index 3, process 2, pg1, ok\)/);
+    expect(r.violations[0]?.text).toMatch(/^two primaries: pg0 acknowledged a commit 2\.0 ms after pg1 had acknowledged one: old \(index 5, process 1, pg0, ok\): append "x" ← 3; new \(index 3, process 2, pg1, ok\)/);
   });
 
   it('leaves reads and replica reads out', () => {
