@@ -16,7 +16,7 @@ import { anomaliesCell, checkLines, msCell, runCheckOf, type WorkloadKind } from
 import { prepareWorkload, startWorkload, writeHistoryFile, type RunWorkload } from '../chaos/run-workload.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT } from '../lab/roles/haproxy.js';
 import { replicationOf } from '../lab/topology.js';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
 import { roleImageDir } from '../lab/image.js';
@@ -319,7 +319,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         async run() {
           if (!log) throw new Error('no write log');
           // The history, final read included, is saved; the verdict is the saved file's, as `pglab check` would give it.
-          const file = join(opts.historyDir ?? 'pglab-chaos-report', `${fault}-${run}.history.jsonl`);
+          const file = resolve(opts.historyDir ?? 'pglab-chaos-report', `${fault}-${run}.history.jsonl`);
           writeHistoryFile(file, await (writers as RunWorkload).history());
           const replication = replicationOf(t);
           const checked = checkTable(await readHistoryFile(file), { isolation, replication, replicaPort: HAPROXY_REPLICA_PORT });
