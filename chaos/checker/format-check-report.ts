@@ -5,6 +5,7 @@ import { ISOLATIONS, isForbidden } from './isolation-promises.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const ms = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} ms`);
+const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 
 /** "G-single 3 (allowed), lost-append 2 (BROKEN)" or "none". */
 export function anomalySummary(r: Pick<CheckReport, 'counts' | 'isolation' | 'replication'>): string {
@@ -16,12 +17,12 @@ export function anomalySummary(r: Pick<CheckReport, 'counts' | 'isolation' | 're
 export function formatCheckReport(r: CheckReport, examplesPerType = 2): string {
   const h = r.history;
   const lines = [
-    `history: ${n(h.entries)} entries, ${n(h.transactions)} transactions (${n(h.ok)} ok, ${n(h.info)} indeterminate, ${n(h.fail)} failed), ${n(h.keys)} keys, ${n(h.replicaReads)} replica reads, ${n(h.finalReads)} final reads`,
+    `history: ${plural(h.entries, 'entry', 'entries')}, ${plural(h.transactions, 'transaction')} (${n(h.ok)} ok, ${n(h.info)} indeterminate, ${n(h.fail)} failed), ${plural(h.keys, 'key')}, ${plural(h.replicaReads, 'replica read')}, ${plural(h.finalReads, 'final read')}`,
     `judged as: ${r.isolation}, ${r.replication} replication`,
     `anomalies: ${anomalySummary(r)}`,
     `consistent with: ${ISOLATIONS.map((iso) => `${iso} ${r.satisfies[iso] ? 'yes' : 'no'}`).join(', ')} (cycles and reads; durability aside)`,
   ];
-  if (r.cycles.components > 0) lines.push(`dependency cycles: ${n(r.cycles.components)} strongly connected component(s), the largest of ${n(r.cycles.largestComponent)} transactions`);
+  if (r.cycles.components > 0) lines.push(`dependency cycles: ${plural(r.cycles.components, 'strongly connected component')}, the largest of ${plural(r.cycles.largestComponent, 'transaction')}`);
   if (r.lostAppends.length > 0) lines.push(`lost acknowledged appends (${n(r.lostAppends.length)}): ${lostAppendsByKey(r).slice(0, 10).join('; ')}${r.lostAppends.length > 10 ? '; …' : ''}`);
   if (h.finalReads === 0) lines.push('no final read in the history: lost appends cannot be told apart from appends nobody read');
   const s = r.staleness;
