@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { UserError } from '../../common/errors.js';
 import { describeIssues, historyOpSchema, type HistoryOp } from './history-format.js';
 import { fieldsFromOp, fieldsFromPlainJson, LineFields } from './line-fields.js';
-import { TxnTableBuilder, type TxnTable } from './txn-table.js';
+import { TxnTableBuilder } from './txn-table-builder.js';
+import type { TxnTable } from './txn-table.js';
 
 function parseJson(text: string, line: number): unknown {
   try {

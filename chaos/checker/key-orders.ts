@@ -1,10 +1,10 @@
 // Each key's version order, inferred from reads: the final read after the run when there is one (the state that
-// every acknowledged append must be in), else the longest read. Every other read must be a prefix of it.
-// Also finds what one read can show on its own: aborted (G1a) and intermediate (G1b) reads, duplicates,
-// garbage, incompatible orders, reads of a state that was later thrown away, and lost appends.
+// every acknowledged append must be in), else the longest read. Every other read must be a prefix of it; what a
+// read shows on its own is reported by read-findings.ts. Acknowledged appends missing from a final read are lost.
 import { UserError } from '../../common/errors.js';
 import type { AnomalyLog } from './anomaly-log.js';
 import { describeTxn, keyName, opIndex, show, showList } from './describe-txn.js';
+import { abortedRead, duplicates, garbageRead, intermediateRead, offOrderRead } from './read-findings.js';
 import { APPEND, FAIL, OK, READ, elementName, type TxnTable } from './txn-table.js';
 
 export interface KeyOrder {
@@ -184,70 +184,4 @@ export function inferKeyOrders(t: TxnTable, log: AnomalyLog): KeyOrders {
     }
   }
   return { keys, mopPos, readState, readLastWriter, intermediate, lost };
-}
-
-function abortedRead(t: TxnTable, log: AnomalyLog, reader: number, k: number, writerMop: number): void {
-  const writer = t.mopTxn[writerMop] as number;
-  log.add('G1a', () => ({
-    txns: [writer, reader],
-    explanation: [describeTxn(t, writer, 'writer'), describeTxn(t, reader, 'reader'), `the reader saw ${show(elementName(t, t.mopVal[writerMop] as number))} in key ${show(keyName(t, k))}, appended by the writer, which failed`],
-  }));
-}
-
-function intermediateRead(t: TxnTable, log: AnomalyLog, reader: number, k: number, writerMop: number): void {
-  const writer = t.mopTxn[writerMop] as number;
-  log.add('G1b', () => ({
-    txns: [writer, reader],
-    explanation: [describeTxn(t, writer, 'writer'), describeTxn(t, reader, 'reader'), `the reader's list of key ${show(keyName(t, k))} ends with ${show(elementName(t, t.mopVal[writerMop] as number))}, which the writer followed with another append to the same key`],
-  }));
-}
-
-function garbageRead(t: TxnTable, log: AnomalyLog, reader: number, k: number, code: number): void {
-  log.add('garbage-read', () => ({ txns: [reader], explanation: [describeTxn(t, reader, 'reader'), `${show(elementName(t, code))} in key ${show(keyName(t, k))} was never appended by any operation of the history`] }));
-}
-
-function duplicates(t: TxnTable, log: AnomalyLog, reader: number, k: number, read: Float64Array): void {
-  const seen = new Set<number>();
-  const dup = new Set<number>();
-  for (const e of read) (seen.has(e) ? dup : seen).add(e);
-  if (dup.size === 0) return;
-  log.add('duplicate-elements', () => ({ txns: [reader], explanation: [describeTxn(t, reader, 'reader'), `key ${show(keyName(t, k))} holds ${[...dup].map((c) => show(elementName(t, c))).join(', ')} more than once`] }));
-}
-
-/** A read that is not a prefix of the order: a state that was thrown away (read-of-lost-write), or incompatible. */
-function offOrderRead(t: TxnTable, log: AnomalyLog, txn: number, k: number, read: Float64Array, ko: KeyOrder, byCode: Map<number, number>, mopPos: Int32Array): void {
-  duplicates(t, log, txn, k, read);
-  for (const e of read) {
-    const m = byCode.get(e);
-    if (m === undefined) garbageRead(t, log, txn, k, e);
-    else if (t.type[t.mopTxn[m] as number] === FAIL) abortedRead(t, log, txn, k, m);
-  }
-  let p = 0;
-  while (p < read.length && p < ko.order.length && read[p] === ko.order[p]) p++;
-  let tailOffOrder = true;
-  for (let i = p; i < read.length; i++) {
-    const m = byCode.get(read[i] as number);
-    if (m !== undefined && mopPos[m] !== -1) {
-      tailOffOrder = false;
-      break;
-    }
-  }
-  if (ko.final && tailOffOrder) {
-    // The read agrees with the final state up to p, then holds only appends the final state does not have.
-    const gone = read.subarray(p);
-    const writers = [...new Set([...gone].map((e) => byCode.get(e)).filter((m): m is number => m !== undefined).map((m) => t.mopTxn[m] as number))];
-    log.add('read-of-lost-write', () => ({
-      txns: [txn, ...writers],
-      explanation: [
-        describeTxn(t, txn, 'reader'),
-        `it saw ${showList(t, gone)} at the end of key ${show(keyName(t, k))}; the final read of that key, ${showList(t, ko.order)}, does not have ${gone.length === 1 ? 'it' : 'them'}`,
-        ...writers.slice(0, 3).map((w) => describeTxn(t, w, 'appended by')),
-      ],
-    }));
-    return;
-  }
-  log.add('incompatible-order', () => ({
-    txns: [txn],
-    explanation: [describeTxn(t, txn, 'reader'), `key ${show(keyName(t, k))}: this read, ${showList(t, read)}, and the ${ko.final ? 'final' : 'longest'} read, ${showList(t, ko.order)}, part after ${p} common value(s): neither is a prefix of the other`],
-  }));
 }

@@ -5,7 +5,7 @@ import { AppendWorkload, prepareAppendTable } from '../../../chaos/append/append
 import { DEFAULT_SHAPE } from '../../../chaos/append/txn-generator.js';
 import { checkTable, REPLICA_PORT, type CheckReport } from '../../../chaos/checker/check-history.js';
 import type { Isolation } from '../../../chaos/checker/isolation-promises.js';
-import { tableOf } from '../../../chaos/checker/txn-table.js';
+import { tableOf } from '../../../chaos/checker/txn-table-builder.js';
 import { startLocalPostgres, type LocalPostgres } from '../../support/local-postgres.js';
 
 let pg: LocalPostgres;

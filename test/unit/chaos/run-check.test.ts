@@ -6,7 +6,7 @@ import { transactionBody } from '../../../chaos/append/append-sql.js';
 import { AppendTxnGenerator, DEFAULT_SHAPE } from '../../../chaos/append/txn-generator.js';
 import type { WriteLog } from '../../../chaos/checked-writer.js';
 import { checkTable, REPLICA_PORT } from '../../../chaos/checker/check-history.js';
-import { tableOf } from '../../../chaos/checker/txn-table.js';
+import { tableOf } from '../../../chaos/checker/txn-table-builder.js';
 import { insertHistory } from '../../../chaos/insert-history.js';
 import { anomalyTotals, formatMatrix, timelineSvg } from '../../../chaos/matrix-report.js';
 import { checkLines, runCheckOf } from '../../../chaos/run-check.js';

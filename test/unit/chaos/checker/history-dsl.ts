@@ -1,7 +1,7 @@
 // Hand-built histories for the checker's tests: invocations and completions in the order written, 1 ms apart.
 import { checkTable, REPLICA_PORT, type CheckOptions, type CheckReport } from '../../../../chaos/checker/check-history.js';
 import type { HistoryOp, Mop } from '../../../../chaos/checker/history-format.js';
-import { tableOf } from '../../../../chaos/checker/txn-table.js';
+import { tableOf } from '../../../../chaos/checker/txn-table-builder.js';
 
 type Extra = Partial<Pick<HistoryOp, 'node' | 'port' | 'lsn' | 'final'>>;
 

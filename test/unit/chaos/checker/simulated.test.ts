@@ -2,7 +2,7 @@
 // read altered must not.
 import { describe, expect, it } from 'vitest';
 import { checkTable, REPLICA_PORT } from '../../../../chaos/checker/check-history.js';
-import { tableOf } from '../../../../chaos/checker/txn-table.js';
+import { tableOf } from '../../../../chaos/checker/txn-table-builder.js';
 import { DEFAULT_SIM, simulateAppendHistory } from '../../../support/append-history-sim.js';
 
 const opts = { isolation: 'serializable', replication: 'sync', replicaPort: REPLICA_PORT } as const;
