@@ -3,7 +3,7 @@
 import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
 import { summarizeRuns } from './analyze-run.js';
 import { formatTable } from '../common/text-table.js';
-import { msCell } from './run-check.js';
+import { msCell, staleCell } from './run-check.js';
 
 export interface MatrixRow {
   fault: string;
@@ -17,7 +17,7 @@ const triple = (g: ReturnType<typeof summarizeRuns>) => (g ? `${sec(g.min)} / ${
 
 /** One row per fault; "PROMISES" counts kept promises over all runs, split-brain and sync losses included. */
 export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): string {
-  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'STALE MAX', '2-PRIMARIES WINDOW min', 'PROMISES KEPT', 'ANOMALIES'];
+  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'STALE max / p99', '2-PRIMARIES WINDOW min', 'PROMISES KEPT', 'ANOMALIES'];
   const body = rows.map((r) => {
     const gap = summarizeRuns(r.runs);
     const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
@@ -28,7 +28,6 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
       // Forbidden anomalies beyond lost writes and overlapping primaries (counted just above).
       ...(x.check ? [!x.check.violations.some((v) => v.type !== 'lost-append' && v.type !== 'two-primaries')] : []),
     ]);
-    const stale = r.runs.map((x) => x.check?.stale?.maxMs).filter((v): v is number => typeof v === 'number');
     const windows = r.runs.map((x) => x.check?.primariesWindowMs).filter((v): v is number => typeof v === 'number');
     const kept = checks.filter(Boolean).length;
     return [
@@ -39,7 +38,7 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
       String(r.runs.reduce((n, x) => n + x.acked, 0)),
       String(r.runs.reduce((n, x) => n + x.lostAcked, 0)),
       String(r.runs.reduce((n, x) => n + x.splitBrainAcks, 0)),
-      msCell(stale.length ? Math.max(...stale) : null),
+      staleCell(r.runs.map((x) => x.check)),
       msCell(windows.length ? Math.min(...windows) : null),
       r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
       anomalyTotals(r.runs),

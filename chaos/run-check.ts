@@ -57,6 +57,13 @@ export function anomaliesCell(c: RunCheck | undefined): string {
 
 export const msCell = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(3)}s`);
 
+/** Replica staleness "max / p99" of one run, or of several (the largest max, the largest p99). */
+export function staleCell(checks: readonly (RunCheck | undefined)[]): string {
+  const stale = checks.map((c) => c?.stale).filter((s): s is NonNullable<RunCheck['stale']> => !!s && s.maxMs !== null);
+  if (stale.length === 0) return '-';
+  return `${msCell(Math.max(...stale.map((s) => s.maxMs as number)))} / ${msCell(Math.max(...stale.map((s) => s.p99Ms ?? 0)))}`;
+}
+
 /** The lines under a run's row: where its history is, what was lost (values), what broke, how stale replicas were. */
 export function checkLines(c: RunCheck | undefined, run: number): string[] {
   if (!c) return [];

@@ -12,7 +12,7 @@ import { writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
 import { checkTable } from '../chaos/checker/check-history.js';
 import { readHistoryFile } from '../chaos/checker/history-reader.js';
 import type { Isolation } from '../chaos/checker/isolation-promises.js';
-import { anomaliesCell, checkLines, msCell, runCheckOf, type WorkloadKind } from '../chaos/run-check.js';
+import { anomaliesCell, checkLines, msCell, runCheckOf, staleCell, type WorkloadKind } from '../chaos/run-check.js';
 import { prepareWorkload, startWorkload, writeHistoryFile, type RunWorkload } from '../chaos/run-workload.js';
 import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT } from '../lab/roles/haproxy.js';
 import { replicationOf } from '../lab/topology.js';
@@ -398,7 +398,7 @@ async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, sig
 }
 
 export function formatChaos(r: ChaosResult): string {
-  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FAULT → ACK ON NEW PRIMARY', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY', 'STALE MAX', '2-PRIMARIES WINDOW', 'ANOMALIES'];
+  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FAULT → ACK ON NEW PRIMARY', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY', 'STALE max / p99', '2-PRIMARIES WINDOW', 'ANOMALIES'];
   const rows = r.runs.map((x, i) => [
     String(i + 1),
     x.target,
@@ -409,7 +409,7 @@ export function formatChaos(r: ChaosResult): string {
     String(x.lostAcked),
     String(x.splitBrainAcks),
     `${x.primaryBefore ?? '-'} → ${x.primaryAfter ?? '-'}`,
-    msCell(x.check?.stale?.maxMs),
+    staleCell([x.check]),
     msCell(x.check?.primariesWindowMs),
     anomaliesCell(x.check),
   ]);
