@@ -353,6 +353,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--isolation <level>', 'the level the history is judged under: serializable, repeatable-read, read-committed', CHECK_DEFAULTS.isolation)
     .option('--replication <mode>', 'sync: a lost acknowledged append breaks a promise; async: it is reported only', CHECK_DEFAULTS.replication)
     .option('--replica-port <port>', 'transactions answered on this port are replica reads (staleness, no cycles)', CHECK_DEFAULTS.replicaPort)
+    .option('--realtime', 'judge real-time cycles too (strict serializability): for a history of one server; the lab does not promise it across a failover')
     .option('--json', 'print the report as JSON')
     .action(async (history: string, opts: CheckFlags) => {
       exitCode = await checkCommand(history, opts);

@@ -10,6 +10,7 @@ export interface CheckFlags {
   isolation: string;
   replication: string;
   replicaPort: string;
+  realtime?: boolean;
   json?: boolean;
 }
 
@@ -31,7 +32,7 @@ function parsePort(v: string): number {
 
 /** Reads, checks, prints; returns the exit code. */
 export async function checkCommand(path: string, flags: CheckFlags): Promise<number> {
-  const opts = { isolation: parseIsolation(flags.isolation), replication: parseReplication(flags.replication), replicaPort: parsePort(flags.replicaPort) };
+  const opts = { isolation: parseIsolation(flags.isolation), replication: parseReplication(flags.replication), replicaPort: parsePort(flags.replicaPort), realtime: !!flags.realtime };
   const table = await readHistoryFile(path);
   const report: CheckReport = checkTable(table, opts);
   console.log(flags.json ? JSON.stringify(report) : formatCheckReport(report));

@@ -20,6 +20,8 @@ export interface CheckOptions {
   replication: Replication;
   /** Transactions answered on this port are replica reads (haproxy's replica port in the lab). */
   replicaPort: number;
+  /** Judge real-time cycles too (a history of one server: strict serializability). */
+  realtime?: boolean;
   /** Examples kept per anomaly type. */
   keep?: number;
   cycles?: CycleOptions;
@@ -44,6 +46,7 @@ export interface Violation {
 export interface CheckReport {
   isolation: Isolation;
   replication: Replication;
+  realtime: boolean;
   history: { entries: number; transactions: number; ok: number; info: number; fail: number; keys: number; replicaReads: number; finalReads: number };
   /** How many of each anomaly type (cycles: one per strongly connected component and kind). */
   counts: Partial<Record<AnomalyType, number>>;
@@ -62,7 +65,7 @@ export interface CheckReport {
 function judge(report: Omit<CheckReport, 'violations' | 'valid'>, primaries: PrimariesWindow, t: TxnTable): Violation[] {
   const out: Violation[] = [];
   for (const [type, n] of Object.entries(report.counts) as [AnomalyType, number][]) {
-    if (!isForbidden(type, report.isolation, report.replication)) continue;
+    if (!isForbidden(type, report.isolation, report.replication, report.realtime)) continue;
     if (type === 'cycle-exists') {
       const breaks = report.examples.filter((e) => e.type === type);
       if (!breaks.length) continue;
@@ -93,7 +96,7 @@ export function checkTable(t: TxnTable, opts: CheckOptions): CheckReport {
   };
   const examples: AnomalyExample[] = [...log.examples.values()].flat().map((a: Anomaly) => ({
     type: a.type,
-    forbidden: a.type === 'cycle-exists' ? (a.breaks ?? []).includes(opts.isolation) : isForbidden(a.type, opts.isolation, opts.replication),
+    forbidden: a.type === 'cycle-exists' ? (a.breaks ?? []).includes(opts.isolation) : isForbidden(a.type, opts.isolation, opts.replication, opts.realtime),
     ops: a.txns.map((x) => opIndex(t, x)),
     atMs: a.txns.map(toMs),
     explanation: a.explanation,
@@ -118,6 +121,7 @@ export function checkTable(t: TxnTable, opts: CheckOptions): CheckReport {
   const partial = {
     isolation: opts.isolation,
     replication: opts.replication,
+    realtime: opts.realtime ?? false,
     history: { entries: t.entries, transactions: t.n, ok, info, fail, keys: t.keyNames.length, replicaReads, finalReads },
     counts,
     examples: examples.filter((e) => e.type !== 'cycle-exists' || e.forbidden),

@@ -8,17 +8,17 @@ const ms = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} ms`);
 const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 
 /** "G-single 3 (allowed), lost-append 2 (BROKEN)" or "none". */
-export function anomalySummary(r: Pick<CheckReport, 'counts' | 'isolation' | 'replication'>): string {
+export function anomalySummary(r: Pick<CheckReport, 'counts' | 'isolation' | 'replication' | 'realtime'>): string {
   const entries = Object.entries(r.counts) as [AnomalyType, number][];
   if (entries.length === 0) return 'none';
-  return entries.map(([type, count]) => `${type} ${n(count)}${isForbidden(type, r.isolation, r.replication) ? ' (forbidden)' : ''}`).join(', ');
+  return entries.map(([type, count]) => `${type} ${n(count)}${isForbidden(type, r.isolation, r.replication, r.realtime) ? ' (forbidden)' : ''}`).join(', ');
 }
 
 export function formatCheckReport(r: CheckReport, examplesPerType = 2): string {
   const h = r.history;
   const lines = [
     `history: ${plural(h.entries, 'entry', 'entries')}, ${plural(h.transactions, 'transaction')} (${n(h.ok)} ok, ${n(h.info)} indeterminate, ${n(h.fail)} failed), ${plural(h.keys, 'key')}, ${plural(h.replicaReads, 'replica read')}, ${plural(h.finalReads, 'final read')}`,
-    `judged as: ${r.isolation}, ${r.replication} replication`,
+    `judged as: ${r.isolation}${r.realtime ? ' with real-time order (strict)' : ''}, ${r.replication} replication`,
     `anomalies: ${anomalySummary(r)}`,
     `consistent with: ${ISOLATIONS.map((iso) => `${iso} ${r.satisfies[iso] ? 'yes' : 'no'}`).join(', ')} (cycles and reads; durability aside)`,
   ];

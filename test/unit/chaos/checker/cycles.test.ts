@@ -161,6 +161,12 @@ describe('process and real-time variants', () => {
     expect(r.violations.map((v) => v.text)).toEqual([expect.stringMatching(/^1 × G0-process/)]);
   });
 
+  it('with --realtime (one server: strict serializability), the stale read is a broken promise', () => {
+    const r = new History().txn(1, [['append', 'x', 1]]).wait(5).txn(2, [['r', 'x', []]]).final({ x: [1] }).check({ realtime: true });
+    expect(r.violations.map((v) => v.type)).toEqual(['G-single-realtime']);
+    expect(new History().txn(1, [['append', 'x', 1]]).wait(5).txn(2, [['r', 'x', []]]).final({ x: [1] }).check({ realtime: true, isolation: 'read-committed' }).valid).toBe(true);
+  });
+
   it('no real-time anomaly when the later reader saw the append', () => {
     expect(new History().txn(1, [['append', 'x', 1]]).txn(2, [['r', 'x', [1]]]).final({ x: [1] }).check().counts).toEqual({});
   });
