@@ -10,8 +10,8 @@ import type { Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import { loadAgainAfterConnectionLoss, lossNote } from './load-again-after-connection-loss.js';
 import type { Step } from './graph/step.js';
-import { mongoLoadSteps, verifyMongoTarget } from './mongo-imdb.js';
-import { requireMongoMachines } from './mongo-target.js';
+import { mongoLoadSteps, verifyMongoTarget } from './imdb-mongo.js';
+import { requireMongoMachines } from '../lab/roles/mongo/index.js';
 import { formatTable } from '../common/text-table.js';
 
 export const DEFAULT_SCALE = 0.01;

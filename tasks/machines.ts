@@ -4,9 +4,7 @@
 import { hostDebianMirror } from '../lab/apt-mirror.js';
 import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
 import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
-import { installMongod, mongodServerDir, MONGO_SERVER_MOUNT } from '../lab/mongod-install.js';
-import type { FoundTarball } from '../lab/mongo-tarball.js';
-import { ensureReplicaSet } from './mongo-setup.js';
+import { ensureReplicaSet, installMongod, mongodServerDir, MONGO_SERVER_MOUNT, type FoundTarball } from '../lab/roles/mongo/index.js';
 import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
@@ -34,7 +32,7 @@ export interface MachinesOptions {
   topology: Topology;
   topologySource: string;
   mirror?: string;
-  /** Where mongod comes from (lab/mongo-tarball.ts); required when the topology has mongo machines. */
+  /** Where mongod comes from (lab/roles/mongo/tarball.ts); required when the topology has mongo machines. */
   mongoTarball?: FoundTarball;
 }
 

@@ -2,7 +2,7 @@
 import type { Role } from '../topology.js';
 import { etcdRole } from './etcd.js';
 import { haproxyRole } from './haproxy.js';
-import { mongoRole } from './mongo.js';
+import { mongoRole } from './mongo/index.js';
 import { postgresRole } from './postgres.js';
 import type { RoleModule } from './role.js';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MONGO_TARBALL_NAME } from '../../../lab/mongo-tarball.js';
+import { MONGO_TARBALL_NAME } from '../../../lab/roles/mongo/tarball.js';
 import { leftovers, pglab } from '../../support/pglab-cli.js';
 
 /** The test lab has a state dir of its own: the tarball is looked for where a user's lab caches it, or given by env. */

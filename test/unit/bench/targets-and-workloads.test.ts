@@ -10,7 +10,7 @@ import { Prng } from '../../../imdb-data/prng.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Workload } from '../../../bench/workloads.js';
 import { benchSummary } from '../../../tasks/bench.js';
 import { imdbTarget } from '../../../tasks/imdb.js';
-import { mongoUnavailable } from '../../../tasks/mongo-target.js';
+import { mongoUnavailable } from '../../../lab/roles/mongo/availability.js';
 import { MONGO_WORKLOADS } from '../../../bench/mongo-workloads.js';
 import { parseTopology } from '../../../lab/topology-file.js';
 

@@ -8,7 +8,7 @@ import { parseTopology } from '../../../lab/topology-file.js';
 import { DEFAULT_TOPOLOGY } from '../../../lab/topology.js';
 import { topologicalOrder, withDependencies } from '../../../tasks/graph/validate-graph.js';
 import { machinesSteps } from '../../../tasks/machines.js';
-import { mongoTarballFor } from '../../../tasks/mongo-target.js';
+import { mongoTarballFor } from '../../../lab/roles/mongo/availability.js';
 import { dryRunText } from '../../../tasks/run-steps.js';
 
 const T = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
