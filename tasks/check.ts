@@ -5,6 +5,7 @@ import { checkTable, REPLICA_PORT, type CheckReport } from '../chaos/checker/che
 import { formatCheckReport } from '../chaos/checker/format-check-report.js';
 import { readHistoryFile } from '../chaos/checker/history-reader.js';
 import { ISOLATIONS, REPLICATIONS, type Isolation, type Replication } from '../chaos/checker/isolation-promises.js';
+import { printJson } from './json-stdout.js';
 
 export interface CheckFlags {
   isolation: string;
@@ -35,7 +36,8 @@ export async function checkCommand(path: string, flags: CheckFlags): Promise<num
   const opts = { isolation: parseIsolation(flags.isolation), replication: parseReplication(flags.replication), replicaPort: parsePort(flags.replicaPort), realtime: !!flags.realtime };
   const table = await readHistoryFile(path);
   const report: CheckReport = checkTable(table, opts);
-  console.log(flags.json ? JSON.stringify(report) : formatCheckReport(report));
+  if (flags.json) printJson(report);
+  else console.log(formatCheckReport(report));
   return report.valid ? 0 : 1;
 }
 
