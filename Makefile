@@ -6,7 +6,7 @@ HOST_PACKAGES := systemd-container mmdebstrap iproute2 postgresql-15 etcd-server
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
-.PHONY: all mutation host-deps deps build machines deploy imdb bench chaos chaos-matrix chaos-side-by-side status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint clean
+.PHONY: all mutation host-deps deps build machines deploy imdb bench chaos chaos-matrix chaos-side-by-side status destroy test test-unit test-system bench-failover bench-daemon bench-imdb-load bench-vs-pgbench bench-all bench-footprint bench-checker clean
 
 all: host-deps build machines imdb bench
 
@@ -80,6 +80,12 @@ bench-footprint: build
 BENCH_ALL_ARGS ?= --runs 10 $(if $(COLD),--cold,)
 bench-all: build
 	node dist/measure/bench-all.js $(BENCH_ALL_ARGS)
+
+# The history checker on a generated valid list-append history (1 M transactions, 2 M entries): time and peak RSS
+# per run, each in a fresh process; no lab needed (docs/checker.md).
+BENCH_CHECKER_ARGS ?= --transactions 1000000 --runs 3
+bench-checker: build
+	node dist/measure/checker-speed.js $(BENCH_CHECKER_ARGS)
 
 status: build
 	$(PGLAB) status

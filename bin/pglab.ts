@@ -6,6 +6,8 @@ import { chaosPreconditions, chaosSteps, faultHelp, formatChaos, type ChaosResul
 import { healSteps } from '../tasks/chaos-heal.js';
 import { MATRIX_DEFAULT_FAULTS, parseFaults, runMatrix } from '../tasks/chaos-matrix.js';
 import { parseManagerList, runSideBySide } from '../tasks/chaos-side-by-side.js';
+import { CHECK_DEFAULTS, checkCommand, type CheckFlags } from '../tasks/check.js';
+import { WORKLOAD_DEFAULTS, workloadOptions, type WorkloadFlags } from '../tasks/workload-flags.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
 import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
@@ -302,11 +304,16 @@ async function main(argv: string[]): Promise<number> {
         .option('--delay <duration>', 'not available: this kernel has no netem (see slow-network)')
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
         .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
-        .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
+        .option('--workload <kind>', 'insert: unique ids; append: list-append transactions checked for every anomaly (docs/checker.md)', WORKLOAD_DEFAULTS.workload)
+        .option('--isolation <level>', 'append: serializable, repeatable-read or read-committed', WORKLOAD_DEFAULTS.isolation)
+        .option('--keys <n>', 'append: live keys (hot ones are chosen more often)', WORKLOAD_DEFAULTS.keys)
+        .option('--txn-rate <n>', 'append: transactions a second over all writers (0: as fast as they go)', WORKLOAD_DEFAULTS.txnRate)
+        .option('--replica-readers <n>', 'append: readers through the replica port (5433), for staleness', WORKLOAD_DEFAULTS.replicaReaders)
+        .option('--report <dir>', 'where each run\'s history (JSON lines) goes, and the matrix\'s matrix.json and matrix.html', 'pglab-chaos-report')
         .option('--ha <managers>', 'matrix: side by side, e.g. pgdaemon,patroni: for each manager a new lab (the lab is destroyed first, and the last one is left up), the same matrix, one table')
         .option('--json', 'print the report as JSON on stdout (progress on stderr)'),
     ),
-  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; ha?: string; json?: boolean }) => {
+  ).action(async (fault: string, machine: string | undefined, opts: GraphFlags & { topology?: string; writers: string; warmup: string; after: string; repeat: string; for: string; from?: string; rate?: string; delay?: string; loss?: string; faults?: string; report: string; ha?: string; json?: boolean } & WorkloadFlags) => {
     if (opts.delay !== undefined || opts.loss !== undefined)
       throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
     if (opts.ha !== undefined) {
@@ -315,7 +322,9 @@ async function main(argv: string[]): Promise<number> {
       for (const [flag, v] of [['--repeat', opts.repeat], ['--writers', opts.writers]] as const) whole(v, flag, 1);
       for (const [flag, v] of [['--for', opts.for], ['--warmup', opts.warmup], ['--after', opts.after]] as const) parseDuration(v, flag);
       parseFaults(opts.faults); // an unknown fault is refused before any lab is destroyed
-      const matrixArgs = ['--writers', opts.writers, '--warmup', opts.warmup, '--after', opts.after, '--repeat', opts.repeat, '--for', opts.for, ...(opts.faults ? ['--faults', opts.faults] : [])];
+      workloadOptions(opts); // a bad workload flag too
+      const workloadArgs = ['--workload', opts.workload, '--isolation', opts.isolation, '--keys', opts.keys, '--txn-rate', opts.txnRate, '--replica-readers', opts.replicaReaders];
+      const matrixArgs = ['--writers', opts.writers, '--warmup', opts.warmup, '--after', opts.after, '--repeat', opts.repeat, '--for', opts.for, ...(opts.faults ? ['--faults', opts.faults] : []), ...workloadArgs];
       exitCode = await runSideBySide({ managers: parseManagerList(opts.ha), ...(opts.topology ? { topologyFlag: opts.topology } : {}), matrixArgs, reportDir: opts.report, plain: !!opts.plain || !process.stderr.isTTY });
       return;
     }
@@ -335,7 +344,7 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(healSteps(t), opts)).code;
       return;
     }
-    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}) };
+    const base = { target: machine, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for'), ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.from ? { from: opts.from.split(',').map((x) => x.trim()).filter(Boolean) } : {}), ...workloadOptions(opts), historyDir: opts.report };
     if (fault === 'matrix') {
       exitCode = await runMatrix(t, base, opts.faults, opts.report, opts);
       return;
@@ -355,6 +364,19 @@ async function main(argv: string[]): Promise<number> {
     for (const b of broken) console.error(`pglab chaos: ${b}`);
     if (broken.length > 0 && exitCode === 0) exitCode = 1;
   });
+
+  program
+    .command('check')
+    .description('check a transactional history (JSON lines, as `pglab chaos --workload append` saves it, or from elsewhere) for anomalies; exit 1 when it breaks a promise')
+    .argument('<history>', 'a .jsonl history file, or - for stdin')
+    .option('--isolation <level>', 'the level the history is judged under: serializable, repeatable-read, read-committed', CHECK_DEFAULTS.isolation)
+    .option('--replication <mode>', 'sync: a lost acknowledged append breaks a promise; async: it is reported only', CHECK_DEFAULTS.replication)
+    .option('--replica-port <port>', 'transactions answered on this port are replica reads (staleness, no cycles)', CHECK_DEFAULTS.replicaPort)
+    .option('--realtime', 'judge real-time cycles too (strict serializability): for a history of one server; the lab does not promise it across a failover')
+    .option('--json', 'print the report as JSON')
+    .action(async (history: string, opts: CheckFlags) => {
+      exitCode = await checkCommand(history, opts);
+    });
 
   for (const [verb, what, fn] of [
     ['kill', "SIGKILL a machine's PID 1, like pulling its plug", killCommand],

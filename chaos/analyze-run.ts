@@ -2,6 +2,7 @@
 // which acknowledged writes were lost, and whether two nodes took writes at once.
 import type { HistoryEntry } from '../common/cluster-keys.js';
 import type { Ack, WriteLog } from './checked-writer.js';
+import type { RunCheck } from './run-check.js';
 
 export interface RunReport {
   faultAtMs: number;
@@ -17,6 +18,8 @@ export interface RunReport {
   splitBrainAcks: number;
   primaryBefore: string | null;
   primaryAfter: string | null;
+  /** The history checker's verdict on the run (anomalies, replica staleness, two-primaries window). */
+  check?: RunCheck;
 }
 
 export function analyzeRun(log: WriteLog, faultAtMs: number, lost: readonly number[]): RunReport {
@@ -102,6 +105,11 @@ export function brokenPromises(reports: readonly (RunReport & { checks?: readonl
   const lost = reports.reduce((n, r) => n + r.lostAcked, 0);
   if (splitBrain > 0) broken.push(`${splitBrain} write(s) acknowledged by an old primary after a new one had taken over (split brain)`);
   if (synchronous && lost > 0) broken.push(`${lost} acknowledged write(s) lost although replication is synchronous`);
+  // The checker's other findings: anomalies the isolation level forbids (lost writes and overlapping primaries are
+  // counted just above, from the same history).
+  for (const [i, r] of reports.entries()) {
+    for (const v of r.check?.violations ?? []) if (v.type !== 'lost-append' && v.type !== 'two-primaries') broken.push(`run ${i + 1}: ${v.text}`);
+  }
   return broken;
 }
 
@@ -115,6 +123,8 @@ export interface Timeline {
   liftedAtMs: number | null;
   /** Decisions from `pglab history` (failover, switchover) on the run's clock. */
   roleChanges?: { atMs: number; label: string }[];
+  /** Operations of anomalies the history checker found, on the run's clock. */
+  marks?: { atMs: number; label: string }[];
 }
 
 export function ackTimeline(log: WriteLog, faultAtMs: number, liftedAtMs: number | null, binMs = 50): Timeline {

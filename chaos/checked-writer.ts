@@ -19,6 +19,9 @@ export interface Failure {
   client: number;
   at: number;
   error: string;
+  /** The insert in flight when it failed (absent when the connection failed before one was sent): it may have committed. */
+  id?: number;
+  sentAt?: number;
 }
 
 export interface WriteLog {
@@ -69,6 +72,7 @@ async function writerLoop(client: number, opts: WriterOptions, log: WriteLog, ru
   let seq = 0;
   let conn: pg.Client | undefined;
   while (running()) {
+    let attempt: { id: number; sentAt: number } | undefined;
     try {
       if (!conn) {
         conn = new pg.Client({ ...opts.connection, connectionTimeoutMillis: 1000, query_timeout: 2000 });
@@ -77,11 +81,12 @@ async function writerLoop(client: number, opts: WriterOptions, log: WriteLog, ru
       }
       const id = client * 1_000_000_000 + ++seq;
       const sentAt = now(opts.t0);
+      attempt = { id, sentAt };
       const r = await conn.query<{ node: string }>(`INSERT INTO ${CHAOS_TABLE} (id, client) VALUES ($1, $2) RETURNING host(inet_server_addr()) AS node`, [id, client]);
       log.acks.push({ id, client, sentAt, ackAt: now(opts.t0), node: r.rows[0]?.node ?? '?' });
       if (opts.pauseMs) await sleep(opts.pauseMs);
     } catch (err) {
-      log.failures.push({ client, at: now(opts.t0), error: (err as Error).message });
+      log.failures.push({ client, at: now(opts.t0), error: (err as Error).message, ...attempt });
       await conn?.end().catch(() => undefined);
       conn = undefined;
       await sleep(50);
@@ -92,6 +97,12 @@ async function writerLoop(client: number, opts: WriterOptions, log: WriteLog, ru
 
 /** Which acknowledged ids are missing from the table now (read from the current primary). */
 export async function missingAcked(connection: pg.ClientConfig, acks: readonly Ack[]): Promise<number[]> {
+  const present = await presentIds(connection);
+  return acks.filter((a) => !present.ids.has(a.id)).map((a) => a.id);
+}
+
+/** Every id in the table now, read from the current primary, and the server that answered. */
+export async function presentIds(connection: pg.ClientConfig): Promise<{ ids: Set<number>; node: string | null }> {
   // pgbouncer refuses logins for server_login_retry (15 s) after its server failed one (a just-restarted
   // primary): that says nothing about the data, so the check waits it out instead of failing the run.
   const deadline = performance.now() + 30_000;
@@ -101,8 +112,8 @@ export async function missingAcked(connection: pg.ClientConfig, acks: readonly A
     try {
       await c.connect();
       const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
-      const present = new Set(r.rows.map((row) => Number(row.id)));
-      return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
+      const where = await c.query<{ node: string | null }>('SELECT host(inet_server_addr()) AS node');
+      return { ids: new Set(r.rows.map((row) => Number(row.id))), node: where.rows[0]?.node ?? null };
     } catch (err) {
       if (performance.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 500));

@@ -3,6 +3,7 @@
 import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
 import { summarizeRuns } from './analyze-run.js';
 import { formatTable } from '../common/text-table.js';
+import { msCell, staleCell } from './run-check.js';
 
 export interface MatrixRow {
   fault: string;
@@ -15,14 +16,17 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 const triple = (g: ReturnType<typeof summarizeRuns>) => (g ? `${sec(g.min)} / ${sec(g.median)} / ${sec(g.max)}` : '-');
 
 /** The figures of one fault's runs, as the matrix prints them. */
-export function matrixCells(r: MatrixRow, synchronous: boolean): { runs: string; gap: string; newPrimaryAck: string; acked: string; lost: string; splitBrain: string; promises: string } {
+export function matrixCells(r: MatrixRow, synchronous: boolean): Record<'runs' | 'gap' | 'newPrimaryAck' | 'acked' | 'lost' | 'splitBrain' | 'stale' | 'primariesWindow' | 'promises' | 'anomalies', string> {
   const gap = summarizeRuns(r.runs);
   const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
   const checks = r.runs.flatMap((x) => [
     ...x.checks.map((c) => c.kept),
     x.splitBrainAcks === 0,
     ...(synchronous ? [x.lostAcked === 0] : []),
+    // Forbidden anomalies beyond lost writes and overlapping primaries (counted just above).
+    ...(x.check ? [!x.check.violations.some((v) => v.type !== 'lost-append' && v.type !== 'two-primaries')] : []),
   ]);
+  const windows = r.runs.map((x) => x.check?.primariesWindowMs).filter((v): v is number => typeof v === 'number');
   const kept = checks.filter(Boolean).length;
   return {
     runs: r.error ? `0 (${r.error.split('\n')[0]?.slice(0, 60)})` : String(r.runs.length),
@@ -31,18 +35,34 @@ export function matrixCells(r: MatrixRow, synchronous: boolean): { runs: string;
     acked: String(r.runs.reduce((n, x) => n + x.acked, 0)),
     lost: String(r.runs.reduce((n, x) => n + x.lostAcked, 0)),
     splitBrain: String(r.runs.reduce((n, x) => n + x.splitBrainAcks, 0)),
+    stale: staleCell(r.runs.map((x) => x.check)),
+    primariesWindow: msCell(windows.length ? Math.min(...windows) : null),
     promises: r.error ? 'not run' : `${kept}/${checks.length}${kept < checks.length ? ' BROKEN' : ''}`,
+    anomalies: anomalyTotals(r.runs),
   };
 }
 
 /** One row per fault; "PROMISES" counts kept promises over all runs, split-brain and sync losses included. */
 export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): string {
-  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'PROMISES KEPT'];
+  const header = ['FAULT', 'RUNS', 'WRITE GAP min / median / max', 'NEW PRIMARY ACK median', 'ACKED', 'LOST', 'SPLIT-BRAIN', 'STALE max / p99', '2-PRIMARIES WINDOW min', 'PROMISES KEPT', 'ANOMALIES'];
   const body = rows.map((r) => {
     const c = matrixCells(r, synchronous);
-    return [r.fault, c.runs, c.gap, c.newPrimaryAck, c.acked, c.lost, c.splitBrain, c.promises];
+    return [r.fault, c.runs, c.gap, c.newPrimaryAck, c.acked, c.lost, c.splitBrain, c.stale, c.primariesWindow, c.promises, c.anomalies];
   });
-  return formatTable([header, ...body]);
+  return formatTable([header, ...body], { freeLastColumn: true });
+}
+
+/** Anomalies over a fault's runs: "none", or "G-single 14, G2-item 3*" (* = forbidden in some run); "-" without a check. */
+export function anomalyTotals(runs: MatrixRow['runs']): string {
+  const checked = runs.filter((x) => x.check);
+  if (checked.length === 0) return '-';
+  const totals = new Map<string, number>();
+  const forbidden = new Set<string>();
+  for (const x of checked) {
+    for (const [t, n] of Object.entries(x.check?.anomalies ?? {})) totals.set(t, (totals.get(t) ?? 0) + (n ?? 0));
+    for (const t of x.check?.forbidden ?? []) forbidden.add(t);
+  }
+  return totals.size === 0 ? 'none' : [...totals].map(([t, n]) => `${t} ${n}${forbidden.has(t) ? '*' : ''}`).join(', ');
 }
 
 /** One manager's matrix in a side-by-side run: which manager, with which settings, and its rows. */
@@ -66,6 +86,7 @@ export function formatSideBySide(columns: readonly ManagerColumn[], synchronous:
     ['LOST/ACKED', (c) => `${c.lost}/${c.acked}`],
     ['SPLIT-BRAIN', (c) => c.splitBrain],
     ['PROMISES KEPT', (c) => c.promises],
+    ['ANOMALIES', (c) => c.anomalies],
   ];
   const groups = ['', ...metrics.flatMap(([name]) => columns.map((_, i) => (i === 0 ? name : '')))];
   const names = ['FAULT', ...metrics.flatMap(() => columns.map((c) => c.manager))];
@@ -109,6 +130,11 @@ export function timelineSvg(t: Timeline, width = 720, height = 140, scaleBins = 
     mark(t.faultAtMs, '#d62728', 'fault'),
     ...(t.liftedAtMs !== null ? [mark(t.liftedAtMs, '#2ca02c', 'healed')] : []),
     ...(t.roleChanges ?? []).map((c) => mark(c.atMs, '#555555', esc(c.label))),
+    // Operations of anomalies: orange ticks under the axis, the anomaly in the tooltip.
+    ...(t.marks ?? []).map((m) => {
+      const px = x(m.atMs / t.binMs).toFixed(1);
+      return `<line x1="${px}" x2="${px}" y1="${height - 20}" y2="${height - 12}" stroke="#ff7f0e" stroke-width="2"><title>${esc(m.label)} at ${(m.atMs / 1000).toFixed(3)} s</title></line>`;
+    }),
     ...ticks,
     '</svg>',
   ].join('');
@@ -120,7 +146,7 @@ export function matrixHtml(rows: readonly MatrixRow[], synchronous: boolean, tit
     '<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}.broken{color:#b00;font-weight:bold}</style>',
     `<h1>${esc(title)}</h1>`,
     `<pre>${esc(formatMatrix(rows, synchronous))}</pre>`,
-    '<p>Each chart: acknowledged writes per 50 ms, one line per node that acknowledged them (by address); red: the fault; green: where a timed fault was lifted.</p>',
+    '<p>Each chart: acknowledged writes per 50 ms, one line per node that acknowledged them (by address); red: the fault; green: where a timed fault was lifted; orange ticks: operations of anomalies the history checker found (hover for the kind). ANOMALIES: * = forbidden at the run\'s isolation level.</p>',
   ];
   for (const r of rows) {
     parts.push(`<h2>${esc(r.fault)}</h2>`);
@@ -129,6 +155,8 @@ export function matrixHtml(rows: readonly MatrixRow[], synchronous: boolean, tit
       parts.push(`<h3>run ${i + 1}: ${esc(run.target)} — write gap ${run.writeGapMs === null ? '-' : sec(run.writeGapMs)}, lost ${run.lostAcked}, split-brain ${run.splitBrainAcks}</h3>`);
       parts.push(timelineSvg(run.timeline));
       for (const c of run.checks) parts.push(`<div class="${c.kept ? '' : 'broken'}">${c.kept ? 'kept' : 'BROKEN'}: ${esc(c.promise)} (${esc(c.evidence)})</div>`);
+      if (run.check) parts.push(`<div>history: ${esc(run.check.historyFile)} — anomalies: ${esc(anomalyTotals([run]))}</div>`);
+      for (const v of run.check?.violations ?? []) parts.push(`<div class="broken">BROKEN: ${esc(v.text)}</div>`);
     });
   }
   return parts.join('\n');

@@ -8,7 +8,15 @@ import { formatDuration } from '../common/duration.js';
 import { ackTimeline, analyzeRun, failoverPhases, summarizeRuns, type FailoverPhases, type PromiseCheck, type RunReport, type Timeline } from '../chaos/analyze-run.js';
 import { BOUNDS, FAULT_SPECS, FAULTS, faultHelp, type Fault, type PromiseBounds } from '../chaos/fault-catalog.js';
 import { cutScript, DATA_DIR_IDENTITY_COMMAND, DISK_FILLER, FILL_DISK_COMMAND, HAS_DATA_VOLUME_COMMAND, etcdLeaderEndpoint, isolateScript, killDaemonCommand, liftCutScript, liftIsolateScript, signalPostgresCommand, slowNetworkCommands } from '../chaos/node-faults.js';
-import { missingAcked, prepareTable, startWriters, writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
+import { writesRecovered, type WriteLog } from '../chaos/checked-writer.js';
+import { checkTable } from '../chaos/checker/check-history.js';
+import { readHistoryFile } from '../chaos/checker/history-reader.js';
+import type { Isolation } from '../chaos/checker/isolation-promises.js';
+import { anomaliesCell, checkLines, msCell, runCheckOf, staleCell, type WorkloadKind } from '../chaos/run-check.js';
+import { prepareWorkload, startWorkload, writeHistoryFile, type RunWorkload } from '../chaos/run-workload.js';
+import { HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT } from '../lab/roles/haproxy.js';
+import { replicationOf } from '../lab/topology.js';
+import { resolve } from 'node:path';
 import { processTree } from '../common/process-tree.js';
 import { liftPartitionScript, partitionScript } from '../chaos/partition.js';
 import { roleImageDir } from '../lab/image.js';
@@ -45,6 +53,15 @@ export interface ChaosOptions {
   /** Step ids get this prefix, and the first run waits for step `after` (a matrix chains faults). */
   idPrefix?: string;
   after?: string;
+  /** insert (default): unique ids; append: list-append transactions at `isolation`. Both are saved and checked as a history. */
+  workload?: WorkloadKind;
+  isolation?: Isolation;
+  /** append: transactions a second over all writers (0: as fast as they go), live keys, readers through the replica port. */
+  txnRate?: number;
+  keys?: number;
+  replicaReaders?: number;
+  /** Where each run's history goes (default pglab-chaos-report). */
+  historyDir?: string;
 }
 
 export interface ChaosResult {
@@ -191,6 +208,19 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
   const bounds = haManager(t).bounds(t);
   const failoverWaitMs = Math.max(60_000, bounds.ackAgainAfterFaultMs + 30_000);
   const connection = labClientConfig(t);
+  const workload = opts.workload ?? 'insert';
+  const isolation = opts.isolation ?? 'serializable';
+  if (workload === 'insert' && (opts.replicaReaders ?? 0) > 0) throw new UserError('--replica-readers needs --workload append', 'the insert workload only writes');
+  const workloadOptions = {
+    kind: workload,
+    connection,
+    primaryPort: HAPROXY_PRIMARY_PORT,
+    ...(opts.replicaReaders ? { replica: { connection: labClientConfig(t, true), port: HAPROXY_REPLICA_PORT, readers: opts.replicaReaders } } : {}),
+    clients: opts.writers,
+    isolation,
+    txnRate: opts.txnRate ?? 0,
+    keys: opts.keys ?? 16,
+  };
   const steps: Step[] = [];
   for (let run = 1; run <= opts.repeat; run++) {
     const p = (s: string) => `${opts.idPrefix ?? ''}${opts.repeat > 1 ? `${s}:${run}` : s}`;
@@ -202,7 +232,8 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
     let liftedAt: number | null = null;
     let dataDirBefore = '';
     const checks: PromiseCheck[] = [];
-    let log: Awaited<ReturnType<ReturnType<typeof startWriters>['stop']>> | undefined;
+    let log: WriteLog | undefined;
+    let writers: RunWorkload | undefined;
     let live: LiveRunFeed | undefined; // what `pglab ui` shows of this run
     steps.push(
       {
@@ -221,7 +252,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             throw new UserError(`${target} keeps its data on the machine's root file system (a lab made before data volumes): filling it would fill the host's disk`, `recreate the machine: pglab stop ${target}, then pglab start ${target} (its data is copied onto a volume of its own)`);
           if (fault === 'cut-replication' && target === primary) throw new UserError(`${target} is the primary: cut-replication cuts a replica from it`, 'name a replica, or leave the machine out');
           if (spec.keepsData && target && machinesOf(t, 'postgres').some((m) => m.name === target)) dataDirBefore = (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim();
-          await prepareTable(connection);
+          await prepareWorkload(workload, connection);
           return `primary ${primary}; target ${target || '-'}`;
         },
       },
@@ -233,9 +264,9 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         async run(ctx) {
           const t0 = performance.now();
           wallT0 = Date.now();
-          const writers = startWriters({ connection, clients: opts.writers, t0 });
+          const w = (writers = startWorkload({ ...workloadOptions, t0 }));
           live = LiveRunFeed.start('chaos', `${fault}${target ? ` ${target}` : ''}${opts.repeat > 1 ? ` (run ${run} of ${opts.repeat})` : ''}`);
-          const stopLive = live.followWrites(writers.log, t0, wallT0, machineByAddress(t));
+          const stopLive = live.followWrites(w.log, t0, wallT0, machineByAddress(t));
           let undo: (() => Promise<void>) | void = undefined;
           const expectFailover = spec.failover === 'required' && target === primary;
           try {
@@ -265,11 +296,11 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
               await waitForHealthyPrimary(t, expectFailover ? target : undefined, ctx.signal, (m) => ctx.output(m), failoverWaitMs);
             }
             // Then until the writers themselves got through (a restart in place leaves no new primary to wait for).
-            await waitUntil('the writers to be acknowledged again', () => writesRecovered(writers.log, faultAt) || notYet('no ack since the fault'), { timeoutMs: failoverWaitMs, signal: ctx.signal })
+            await waitUntil('the writers to be acknowledged again', () => writesRecovered(w.log, faultAt) || notYet('no ack since the fault'), { timeoutMs: failoverWaitMs, signal: ctx.signal })
               .catch((e: unknown) => { if (!(e instanceof WaitTimeout)) throw e; }); // the analysis reports the gap
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
-            log = await writers.stop();
+            log = await w.stop();
             stopLive();
             // Also on Ctrl-C or a failure: a cut, a freeze or a stopped etcd left in place would outlive the run.
             if (undo) await undo();
@@ -313,7 +344,13 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
         check: true,
         async run() {
           if (!log) throw new Error('no write log');
-          const lost = await missingAcked(connection, log.acks);
+          // The history, final read included, is saved; the verdict is the saved file's, as `pglab check` would give it.
+          const file = resolve(opts.historyDir ?? 'pglab-chaos-report', `${fault}-${run}.history.jsonl`);
+          writeHistoryFile(file, await (writers as RunWorkload).history());
+          const replication = replicationOf(t);
+          const checked = checkTable(await readHistoryFile(file), { isolation, replication, replicaPort: HAPROXY_REPLICA_PORT });
+          const check = runCheckOf(checked, workload, file, `pglab check ${file} --isolation ${isolation} --replication ${replication}`);
+          const lost = checked.lostAppends.map((l) => l.index);
           const report = analyzeRun(log, faultAt, lost);
           checks.push(...faultChecks(fault, { target, primary, primaryAfterHeal, dataDirBefore, dataDirAfter: dataDirBefore ? (await execIn(target, DATA_DIR_IDENTITY_COMMAND)).stdout.trim() : '', liftedAt, report, log }, bounds));
           // Role changes from the cluster's history, on the run's clock, for the timeline.
@@ -322,9 +359,9 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             .map((h) => ({ atMs: Date.parse(h.decidedAt) - wallT0, label: `${h.kind} → ${h.to}` }))
             .filter((h) => h.atMs >= 0 && h.atMs <= (log?.acks.at(-1)?.ackAt ?? 0) + 5000);
           const phases = failoverPhases(history, wallT0 + faultAt);
-          result.runs.push({ ...report, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes }, phases });
-          live?.end(checks.every((c) => c.kept) && report.splitBrainAcks === 0);
-          return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
+          result.runs.push({ ...report, check, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes, marks: check.marks }, phases });
+          live?.end(checks.every((c) => c.kept) && report.splitBrainAcks === 0 && check.violations.length === 0);
+          return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}, anomalies ${anomaliesCell(check)}`;
         },
       },
     );
@@ -389,7 +426,7 @@ async function waitForHealthyPrimary(t: Topology, notOn: string | undefined, sig
 }
 
 export function formatChaos(r: ChaosResult): string {
-  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FAULT → ACK ON NEW PRIMARY', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY'];
+  const header = ['RUN', 'TARGET', 'WRITE GAP', 'FAULT → ACK ON NEW PRIMARY', 'ACKED', 'FAILED', 'LOST ACKED', 'SPLIT-BRAIN', 'PRIMARY', 'STALE max / p99', '2-PRIMARIES WINDOW', 'ANOMALIES'];
   const rows = r.runs.map((x, i) => [
     String(i + 1),
     x.target,
@@ -400,9 +437,12 @@ export function formatChaos(r: ChaosResult): string {
     String(x.lostAcked),
     String(x.splitBrainAcks),
     `${x.primaryBefore ?? '-'} → ${x.primaryAfter ?? '-'}`,
+    staleCell([x.check]),
+    msCell(x.check?.primariesWindowMs),
+    anomaliesCell(x.check),
   ]);
-  const table = formatTable([header, ...rows]);
-  const promises = r.runs.flatMap((x, i) => x.checks.map((c) => `run ${i + 1}: ${c.kept ? 'kept' : 'BROKEN'}: ${c.promise} (${c.evidence})`));
+  const table = formatTable([header, ...rows], { freeLastColumn: true });
+  const promises = r.runs.flatMap((x, i) => [...x.checks.map((c) => `run ${i + 1}: ${c.kept ? 'kept' : 'BROKEN'}: ${c.promise} (${c.evidence})`), ...checkLines(x.check, i + 1)]);
   // Where a failover's time went: etcd letting the lease go, the leader deciding, then promotion and haproxy.
   const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
   const phases = r.runs.flatMap((x, i) =>

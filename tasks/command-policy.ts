@@ -56,6 +56,7 @@ export const COMMAND_POLICY = {
   // Its socket is made in the host's namespace (the browser's); its server process runs in the lab's (ui/ui-command.ts).
   ui: { network: 'host', changesLab: false, root: MACHINES },
   doctor: { network: 'host', changesLab: false },
+  check: { network: 'host', changesLab: false },
   completion: { network: 'host', changesLab: false },
 } as const satisfies Record<string, CommandPolicy>;
 

@@ -48,6 +48,19 @@ describe('HA cluster with synchronous replication (real lab)', () => {
     expect(run.splitBrainAcks).toBe(0);
   });
 
+  it('keeps serializable list-append transactions free of anomalies through a switchover and a kill (sync: no append lost)', async () => {
+    for (const fault of ['switchover', 'kill']) {
+      const r = await pglab(['chaos', fault, '--workload', 'append', '--replica-readers', '1', '--json', '--writers', '4', '--report', join(dir, 'report')]);
+      expect(r.code, r.out).toBe(0);
+      const run = (JSON.parse(r.stdout) as { runs: { lostAcked: number; check: { anomalies: Record<string, number>; violations: unknown[]; lostAppends: unknown[]; primariesWindowMs: number | null } }[] }).runs[0]!;
+      expect(run.check.violations, fault).toEqual([]);
+      expect(run.check.lostAppends, fault).toEqual([]);
+      expect(run.lostAcked, fault).toBe(0);
+      expect(run.check.anomalies, fault).toEqual({});
+      expect(run.check.primariesWindowMs, fault).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses to partition the only etcd member before breaking anything', async () => {
     const r = await pglab(['chaos', 'partition', 'etcd0']);
     expect(r.code).toBe(2);
