@@ -11,6 +11,8 @@ import { WORKLOAD_NAMES, WORKLOADS, type Workload } from './workloads.js';
 
 export interface RunMongoBenchOptions {
   uri: string;
+  /** How outputs name the server (e.g. from the lab's record of it); the version it reports is added to the label. */
+  server?: string;
   workloads?: string[];
   clients: number;
   durationMs: number;
@@ -71,6 +73,8 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
   }
   try {
     const ctx = await prepareMongoBench(client.db('imdb'), client.db(MONGO_BENCH_DATABASE));
+    // The version the server itself reports: the column says which mongod answered (buildInfo needs no privilege).
+    const version = ((await client.db('admin').command({ buildInfo: 1 }).catch(() => ({}))) as { version?: string }).version;
     const startedAt = new Date().toISOString();
     const results: WorkloadResult[] = [];
     for (const w of workloads) {
@@ -78,7 +82,7 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
       const impl = MONGO_WORKLOADS[w.name];
       results.push(impl ? await measure(w, impl, ctx, o) : skippedResult(w, 'mongo'));
     }
-    return { label: 'mongo', target: 'mongo', startedAt, clients: o.clients, durationMs: o.durationMs, workloads: results };
+    return { label: version ? `mongo ${version}` : 'mongo', target: 'mongo', ...(o.server ? { server: o.server } : {}), startedAt, clients: o.clients, durationMs: o.durationMs, workloads: results };
   } finally {
     await client.close().catch(() => undefined);
   }

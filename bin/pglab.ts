@@ -10,7 +10,7 @@ import { benchSteps, benchSummary } from '../tasks/bench.js';
 import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
-import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
+import { labDsn, psqlCommand, requireLabNetns, runCommand } from '../tasks/client-access.js';
 import { historyCommand, switchoverCommand } from '../tasks/ha-commands.js';
 import { configEditCommand, configSetCommand, configShowCommand, failoverCommand, formatRoleChange, nodeVerbCommand, pauseCommand } from '../tasks/operator-verbs.js';
 import { deploySteps, requireLabRunning } from '../tasks/deploy.js';
@@ -25,7 +25,7 @@ import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
 import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER } from '../lab/roles/mongo/index.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/chaos-mongo.js';
+import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_FAULTS, MONGO_MATRIX_DEFAULT_FAULTS, MONGO_PROMISES, type MongoChaosResult } from '../tasks/chaos-mongo.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -281,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
     graphOptions(
       program
         .command('chaos')
-        .description(`break something while checked writers run; report the write gap, lost writes and each promise. \`chaos matrix\` runs many faults into one table and an HTML report; \`chaos heal\` undoes what an interrupted run left. Faults: ${faultHelp()}`)
+        .description(`break something while checked writers run; report the write gap, lost writes and each promise. \`chaos matrix\` runs many faults into one table and an HTML report; \`chaos heal\` undoes what an interrupted run left. Faults: ${faultHelp()}. On a mongo machine (or mongo-FAULT for the replica set's PRIMARY): ${MONGO_FAULTS.join(', ')}, with checked writers at w: majority and w: 1`)
         .argument('<fault>', 'a fault, or matrix, or heal')
         .argument('[machine]', 'the machine to break (default: the current primary)')
         .option('--writers <n>', 'concurrent writer clients', '8')
@@ -293,7 +293,7 @@ async function main(argv: string[]): Promise<number> {
         .option('--rate <rate>', 'slow-network: the egress rate, as tc writes it (1mbit, 512kbit)')
         .option('--delay <duration>', 'not available: this kernel has no netem (see slow-network)')
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
-        .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
+        .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')}, and ${MONGO_MATRIX_DEFAULT_FAULTS.join(',')} on a lab with mongo machines)`)
         .option('--report <dir>', 'matrix: where to write matrix.json and matrix.html', 'pglab-chaos-report')
         .option('--json', 'print the report as JSON on stdout (progress on stderr)'),
     ),
@@ -301,14 +301,19 @@ async function main(argv: string[]): Promise<number> {
     if (opts.delay !== undefined || opts.loss !== undefined)
       throw new UserError('added delay and packet loss need the kernel\'s netem qdisc, which this kernel does not have (no sch_netem, no module loading)', 'use `pglab chaos slow-network MACHINE --rate 1mbit` to limit bandwidth, or `cut`/`isolate` to drop traffic');
     const t = labTopology(opts.topology);
-    if (isMongoChaos(t, machine) && machine) {
-      // The replica set has its own path: no writers through haproxy, the election time is what is measured.
-      const runs: MongoChaosRun[] = [];
-      exitCode = (await runSteps(mongoChaosSteps(t, fault, machine, whole(opts.repeat, '--repeat', 1), runs), opts)).code;
-      if (!opts.dryRun) {
-        if (opts.json) printJson({ fault, runs });
-        else console.log(formatMongoChaos(runs));
-      }
+    const mongoFault = mongoFaultOf(t, fault, machine);
+    if (mongoFault) {
+      // The replica set has its own writers (the driver, not haproxy) and its own promises per write concern.
+      requireLabNetns();
+      const result: MongoChaosResult = { fault: mongoFault, server: '', runs: [] };
+      const base = { fault, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for') };
+      exitCode = (await runSteps(mongoChaosSteps(t, { ...base, ...(machine ? { target: machine } : {}) }, result), opts)).code;
+      if (opts.dryRun) return;
+      if (opts.json) printJson(result);
+      else console.log(formatMongoChaos(result));
+      const broken = (['majority', '1'] as const).flatMap((c) => brokenPromises(result.runs.filter((x) => x.concern === c), MONGO_PROMISES[c]).map((b) => `w: ${c}: ${b}`));
+      for (const b of broken) console.error(`pglab chaos: ${b}`);
+      if (broken.length > 0 && exitCode === 0) exitCode = 1;
       return;
     }
     chaosPreconditions(t);

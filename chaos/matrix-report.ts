@@ -1,7 +1,7 @@
 // The chaos matrix as one table (fault × runs × figures × promises) and as a self-contained HTML page with a
 // timeline per run: acknowledged writes per 50 ms per node, the fault and its lifting marked.
-import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
-import { summarizeRuns } from './analyze-run.js';
+import type { PromiseCheck, RunReport, Timeline, WritePromises } from './analyze-run.js';
+import { postgresPromises, summarizeRuns } from './analyze-run.js';
 import { formatTable } from '../common/text-table.js';
 
 export interface MatrixRow {
@@ -9,6 +9,8 @@ export interface MatrixRow {
   runs: (RunReport & { target: string; checks: PromiseCheck[]; timeline: Timeline })[];
   /** Set when the fault could not run at all (its steps failed before any verdict). */
   error?: string;
+  /** What the row's writers were promised; absent: PostgreSQL's, by the table's replication mode. */
+  promises?: WritePromises;
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
@@ -20,10 +22,11 @@ export function formatMatrix(rows: readonly MatrixRow[], synchronous: boolean): 
   const body = rows.map((r) => {
     const gap = summarizeRuns(r.runs);
     const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
+    const p = r.promises ?? postgresPromises(synchronous);
     const checks = r.runs.flatMap((x) => [
       ...x.checks.map((c) => c.kept),
-      x.splitBrainAcks === 0,
-      ...(synchronous ? [x.lostAcked === 0] : []),
+      ...(p.noSplitBrain ? [x.splitBrainAcks === 0] : []),
+      ...(p.noLoss ? [x.lostAcked === 0] : []),
     ]);
     const kept = checks.filter(Boolean).length;
     return [

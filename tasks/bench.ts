@@ -9,7 +9,7 @@ import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
 import { runMongoBench } from '../bench/run-mongo-bench.js';
 import type { SqlTarget } from '../bench/bench-targets.js';
-import { labMongoUri, mongoUnavailable } from '../lab/roles/mongo/index.js';
+import { installedServer, labMongoUri, mongoUnavailable, serverName } from '../lab/roles/mongo/index.js';
 
 export interface BenchOptions {
   /** `postgres`, `jsonb`, a comma-separated list, or `all`. */
@@ -46,7 +46,8 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
         const common = { workloads: o.workloads, clients: o.clients, durationMs: o.durationMs, warmupMs: o.warmupMs, signal: ctx.signal, onProgress: progress };
         // MongoDB runs after the PostgreSQL targets, not interleaved workload by workload with them.
         if (sqlTargets.length > 0) out.results.push(...(await runBenchTargets({ ...common, connection: labClientConfig(t), targets: sqlTargets })));
-        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri }));
+        const server = installedServer();
+        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri, ...(server ? { server: serverName(server) } : {}) }));
         return `${out.results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
     },
@@ -68,6 +69,7 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
 export function benchSummary(out: BenchOutput): string {
   return [
     ...(out.results.length ? [formatBenchTable(out.results)] : []),
+    ...out.results.flatMap((r) => (r.server ? [`${r.label}: ${r.server}`] : [])),
     ...out.skipped.map((s) => `${s.target}: not run — ${s.reason}`),
     ...(out.files ? [`report: ${out.files.html}`, `json:   ${out.files.json}`] : []),
   ].join('\n');

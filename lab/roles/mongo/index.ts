@@ -8,6 +8,6 @@ export { describeServerInstall, ensureServer, installedServer, installMongod, mo
 export { mongoServerFor, mongoUnavailable, requireMongoMachines } from './availability.js';
 export { labMongoUri } from './credentials.js';
 export { ensureReplicaSet } from './setup.js';
-export { addMongoStates } from './status.js';
+export { addMongoStates, mongoServerOf } from './status.js';
 export { helloAll, helloOn, memberClient } from './probe.js';
 export { memberState, MONGO_PORT } from './replica-set.js';
