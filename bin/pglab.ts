@@ -7,7 +7,7 @@ import { healSteps } from '../tasks/chaos-heal.js';
 import { MATRIX_DEFAULT_FAULTS, runMatrix } from '../tasks/chaos-matrix.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
-import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
+import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTargets, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
 import { labDsn, psqlCommand, requireLabNetns, runCommand } from '../tasks/client-access.js';
@@ -24,7 +24,7 @@ import { collectStatus, formatStatusTable } from '../tasks/status.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
-import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER } from '../lab/roles/mongo/index.js';
+import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER, requireMongoMachines } from '../lab/roles/mongo/index.js';
 import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_FAULTS, MONGO_MATRIX_DEFAULT_FAULTS, MONGO_PROMISES, type MongoChaosResult } from '../tasks/chaos-mongo.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
@@ -226,30 +226,43 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(fetchSteps(opts.files, opts.baseUrl), opts)).code;
     });
   topologyOption(graphOptions(imdb.command('load').description('load the data into the cluster through haproxy')))
-    .option('--target <db>', 'postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL) or mongo (the mongo machines)', 'postgres')
+    .option('--target <db>', 'postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL), mongo (the mongo machines), several comma-separated (loaded one after the other), or all: every target this lab has', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--no-indexes', 'bare tables, no keys or indexes (like the original lab)')
     .action(async (opts: GraphFlags & { topology?: string; target: string; source: string; scale: string; seed: string; indexes: boolean }) => {
-      imdbTarget(opts.target, labTopology(opts.topology)); // a target that cannot be loaded is refused before anything else is checked
+      const t = labTopology(opts.topology);
+      const targets = imdbTargets(opts.target, t); // a target that cannot be loaded is refused before anything else is checked
       const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
-      const report: { text?: string } = {};
-      exitCode = (await runSteps(loadSteps(labTopology(opts.topology), opts.target, dir, opts.indexes, report), opts)).code;
-      if (report.text) console.log(report.text);
+      for (const s of targets.skipped) console.log(`${s.target}: not loaded — ${s.reason}`);
+      for (const target of targets.run) {
+        const report: { text?: string } = {};
+        exitCode = (await runSteps(loadSteps(t, target, dir, opts.indexes, report), opts)).code;
+        if (report.text) console.log(report.text);
+        if (exitCode !== 0) break;
+      }
     });
   topologyOption(imdb.command('verify').description('row counts and spot checks against the source files'))
-    .option('--target <db>', 'postgres, jsonb or mongo', 'postgres')
+    .option('--target <db>', 'postgres, jsonb, mongo, several comma-separated, or all: every target this lab has', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--json', 'machine-readable output')
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string; json?: boolean }) => {
-      imdbTarget(opts.target, labTopology(opts.topology));
-      const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
-      if (opts.json) printJson({ ok: r.ok, checks: r.checks });
-      else console.log(r.text);
-      exitCode = r.ok ? 0 : 1;
+      const t = labTopology(opts.topology);
+      const targets = imdbTargets(opts.target, t);
+      const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
+      const results = [];
+      for (const target of targets.run) results.push({ target, ...(await verifyCommand(t, dir, target)) });
+      const ok = results.every((r) => r.ok);
+      // One target: the shape it always had; several: one entry per target.
+      if (opts.json) printJson(results.length === 1 ? { ok, checks: results[0]!.checks } : { ok, targets: results.map((r) => ({ target: r.target, ok: r.ok, checks: r.checks })), skipped: targets.skipped });
+      else {
+        for (const s of targets.skipped) console.log(`${s.target}: not verified — ${s.reason}`);
+        console.log(results.length === 1 ? results[0]!.text : results.map((r) => `${r.target}:\n${r.text}`).join('\n'));
+      }
+      exitCode = ok ? 0 : 1;
     });
 
   topologyOption(graphOptions(program.command('bench').description('run the IMDb workloads; table on screen, JSON + HTML report in the state dir')))
@@ -304,6 +317,7 @@ async function main(argv: string[]): Promise<number> {
     const mongoFault = mongoFaultOf(t, fault, machine);
     if (mongoFault) {
       // The replica set has its own writers (the driver, not haproxy) and its own promises per write concern.
+      requireMongoMachines(t);
       requireLabNetns();
       const result: MongoChaosResult = { fault: mongoFault, server: '', runs: [] };
       const base = { fault, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for') };

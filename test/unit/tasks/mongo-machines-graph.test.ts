@@ -45,7 +45,7 @@ describe('the machines graph with mongo machines', () => {
   });
 
   it('has no mongo steps without mongo machines', () => {
-    const ids = machinesSteps({ topology: DEFAULT_TOPOLOGY, topologySource: 'default' }).map((s) => s.id);
+    const ids = machinesSteps({ topology: parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml'), topologySource: 'pglab.yaml' }).map((s) => s.id);
     expect(ids.filter((id) => id.startsWith('mongo'))).toEqual([]);
   });
 });

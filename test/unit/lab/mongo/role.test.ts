@@ -50,7 +50,8 @@ describe('images', () => {
   it('builds the mongo image, with the libraries mongod links and a mongodb user, only for a topology with mongo machines', () => {
     expect(MONGO_IMAGE_RECIPE.packages).toEqual(expect.arrayContaining(['libcurl4', 'libssl3', 'ca-certificates']));
     expect(MONGO_IMAGE_RECIPE.systemUsers).toEqual(['mongodb']);
-    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE]);
+    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
+    expect(recipesOf(parseTopology('machines:\n  mongo: 0\n', 'x.yaml'))).toEqual([IMAGE_RECIPE]);
     expect(recipesOf(T)).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
     expect(recipesOf(parseTopology('machines:\n  postgres: 1\n  etcd: 1\n  haproxy: 0\n  mongo: 1\n', 'x.yaml'))).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
   });
