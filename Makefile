@@ -60,23 +60,23 @@ bench-failover: build
 # `pglab imdb load` vs `psql \copy` of the same sample on the running lab, through haproxy (docs/imdb.md).
 BENCH_IMDB_ARGS ?= --scale 0.05 --rounds 3
 bench-imdb-load: build
-	$(PGLAB) run -- node dist/bench/imdb-load-lab.js $(BENCH_IMDB_ARGS)
+	$(PGLAB) run -- node dist/measure/imdb-load-lab.js $(BENCH_IMDB_ARGS)
 
 # `pglab bench` vs pgbench running the same query through haproxy, same clients and duration, alternating rounds (issue 13).
 BENCH_VS_PGBENCH_ARGS ?= --workloads title-by-id --clients 8 --duration 10s --rounds 3 --modes prepared,simple
 bench-vs-pgbench: build
-	$(PGLAB) run -- node dist/bench/bench-vs-pgbench.js $(BENCH_VS_PGBENCH_ARGS)
+	$(PGLAB) run -- node dist/measure/bench-vs-pgbench.js $(BENCH_VS_PGBENCH_ARGS)
 
 # CPU and memory of every lab service over an idle window (BENCH_FOOTPRINT_ARGS="--seconds 300 --samples 12" for growth).
 BENCH_FOOTPRINT_ARGS ?= --seconds 30
 bench-footprint: build
-	node dist/bench/lab-footprint.js $(BENCH_FOOTPRINT_ARGS)
+	node dist/measure/lab-footprint.js $(BENCH_FOOTPRINT_ARGS)
 
 # Every speed goal of issue 13 on the running lab (IMDb sample loaded), one table: figure, goal, conditions.
 # It destroys and rebuilds the lab once (warm bring-up); COLD=1 also removes the image cache first.
 BENCH_ALL_ARGS ?= --runs 10 $(if $(COLD),--cold,)
 bench-all: build
-	node dist/bench/bench-all.js $(BENCH_ALL_ARGS)
+	node dist/measure/bench-all.js $(BENCH_ALL_ARGS)
 
 status: build
 	$(PGLAB) status

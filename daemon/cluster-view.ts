@@ -13,15 +13,10 @@ import {
   type ClusterKeys,
   type HistoryEntry,
 } from '../common/cluster-keys.js';
-import type { ClusterView } from './dcs.js';
+import type { ClusterView, RawKey } from './dcs.js';
 import type { z } from 'zod';
 
-export interface RawKey {
-  key: string;
-  value: string;
-  modRevision: string;
-  lease?: string;
-}
+export type { RawKey };
 
 function parseJson<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; error: string } {
   let data: unknown;

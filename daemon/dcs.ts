@@ -11,7 +11,6 @@ import type {
   Refusal,
   RoleChangeRequest,
 } from '../common/cluster-keys.js';
-import type { RawKey } from './cluster-view.js';
 
 export interface Versioned<T> {
   value: T;
@@ -46,6 +45,14 @@ export interface ClusterView {
   problems: string[];
   /** True when the desired key exists but could not be parsed (so "absent" must not be assumed). */
   desiredUnreadable: boolean;
+}
+
+/** One key as etcd returned it, before parsing. */
+export interface RawKey {
+  key: string;
+  value: string;
+  modRevision: string;
+  lease?: string;
 }
 
 /** The raw keys under the prefix (history excluded) and the revision they were read at. */

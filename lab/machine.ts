@@ -191,15 +191,16 @@ export async function waitForSystem(name: string, opts: SystemWait): Promise<str
   }, { timeoutMs: opts.timeoutMs, intervalMs: 100, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
-/** The `mayStillStart` units still starting when no other unit has a job left (targets wait for them), else null. */
+/**
+ * The `mayStillStart` units still starting when they are the only jobs running: every job left waiting then waits,
+ * directly or not, for them (multi-user.target, the utmp runlevel update after it). Else null.
+ */
 async function onlyPeerJobsLeft(name: string, mayStillStart: readonly string[]): Promise<string[] | null> {
   const jobs = await execIn(name, ['systemctl', 'list-jobs', '--no-legend', '--plain'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
   if (!jobs || jobs.exitCode !== 0) return null;
   // "JOB UNIT TYPE STATE" per line.
-  const rows = jobs.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 4);
-  const others = rows.filter(([, unit]) => !mayStillStart.includes(unit ?? '') && !unit?.endsWith('.target'));
-  const peers = rows.filter(([, unit, , state]) => mayStillStart.includes(unit ?? '') && state === 'running').map(([, unit]) => unit ?? '');
-  return others.length === 0 && peers.length > 0 ? peers : null;
+  const running = jobs.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 4 && f[3] === 'running').map((f) => f[1] ?? '');
+  return running.length > 0 && running.every((unit) => mayStillStart.includes(unit)) ? running : null;
 }
 
 async function degradedBoot(name: string): Promise<string> {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NO_MONGO_TOPOLOGY, pglab, stdoutJson } from '../../support/pglab-cli.js';
+import { notYet, waitUntil } from '../../../common/wait-until.js';
 
 interface ChaosJson {
   runs: {
@@ -237,6 +238,27 @@ describe('HA cluster behind haproxy (real lab)', () => {
     expect(tables.stdout).not.toContain('pglab_chaos');
     const states = await pglab(['exec', replica, '--', 'ps', '-C', 'postgres', '-o', 'stat=']);
     expect(states.stdout).not.toMatch(/^T/m);
+  });
+
+  it('brings the whole etcd cluster back from three `pglab start`s run at once: none waits under the lock for a quorum it cannot have', async () => {
+    for (const m of ['etcd0', 'etcd1', 'etcd2']) expect((await pglab(['kill', m])).code).toBe(0);
+    const starts = await Promise.all(['etcd0', 'etcd1', 'etcd2'].map((m) => pglab(['start', m])));
+    for (const r of starts) expect(r.code, r.out).toBe(0);
+    // The first to get the lock saw no peer running: it returned with etcd still starting and said what to do.
+    expect(starts.map((r) => r.out).join('\n')).toMatch(/etcd\.service still starting: it waits for its peers[\s\S]*start etcd\d, etcd\d too for etcd's quorum/);
+    await waitUntil('a writable cluster after etcd came back', async () => {
+      const w = await pglab(['psql', '--', '-tAc', 'SELECT 1']);
+      return w.code === 0 ? true : notYet(w.out.trim().split('\n').at(-1) ?? '');
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    // Several machines in one command: booted together, so etcd's unit is waited for (the quorum comes with them).
+    for (const m of ['etcd1', 'etcd2']) expect((await pglab(['kill', m])).code).toBe(0);
+    const both = await pglab(['start', 'etcd1', 'etcd2']);
+    expect(both.code, both.out).toBe(0);
+    expect(both.out).toMatch(/etcd1: booted in/);
+    expect(both.out).not.toMatch(/still starting/);
+    const health = await pglab(['etcdctl', '--', 'endpoint', 'health']);
+    expect(health.code, health.out).toBe(0);
+    expect(health.out.match(/is healthy/g)).toHaveLength(3);
   });
 
   it('fails over when the primary machine is killed; haproxy follows; the old primary rejoins as a replica', async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { comparePgbench, formatComparison } from '../../../bench/compare-pgbench.js';
+import { comparePgbench, formatComparison } from '../../../measure/compare-pgbench.js';
 import { generateSample } from '../../../imdb-data/generate-sample.js';
 import { loadPostgres } from '../../../imdb-data/load-postgres.js';
 import { PG_BIN, startLocalPostgres, type LocalPostgres } from '../../support/local-postgres.js';

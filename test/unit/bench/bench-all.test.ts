@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable } from '../../../bench/bench-all.js';
+import { formatTable } from '../../../measure/bench-all.js';
 
 describe('bench-all table', () => {
   it('shows each figure with its goal and whether it is met, then the conditions and how each was measured', () => {

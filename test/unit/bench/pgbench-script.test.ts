@@ -1,6 +1,6 @@
 // pgbench running a workload's own statement: the script, the command line for a DSN, reading pgbench's report.
 import { describe, expect, it } from 'vitest';
-import { COMPARABLE_WORKLOADS, formatComparison, type Comparison } from '../../../bench/compare-pgbench.js';
+import { COMPARABLE_WORKLOADS, formatComparison, type Comparison } from '../../../measure/compare-pgbench.js';
 import { hitRate, idRangeSql, parsePgbenchOutput, pgbenchInvocation, pgbenchScript, titleIdSql } from '../../../bench/pgbench-script.js';
 import { WORKLOADS } from '../../../bench/workloads.js';
 

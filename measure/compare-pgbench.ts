@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { UserError } from '../common/errors.js';
-import type { SqlTarget } from './bench-targets.js';
-import { DEFAULT_DATA_SCHEMAS } from './bench-context.js';
+import type { SqlTarget } from '../bench/bench-targets.js';
+import { DEFAULT_DATA_SCHEMAS } from '../bench/bench-context.js';
 import { median } from './copy-baseline.js';
-import { idRangeSql, hitRate, pgbenchInvocation, pgbenchScript, parsePgbenchOutput, type IdRange, type PgbenchMode } from './pgbench-script.js';
-import { runBench } from './run-bench.js';
-import { WORKLOADS } from './workloads.js';
+import { idRangeSql, hitRate, pgbenchInvocation, pgbenchScript, parsePgbenchOutput, type IdRange, type PgbenchMode } from '../bench/pgbench-script.js';
+import { runBench } from '../bench/run-bench.js';
+import { WORKLOADS } from '../bench/workloads.js';
 
 export interface CompareOptions {
   /** postgresql://user:password@host:port/database — on the lab haproxy's primary port (PGLAB_DSN). */

@@ -1,18 +1,18 @@
 // Measures loadPostgres against `psql \copy` of the same files on a local PostgreSQL (no lab needed), and sample generation time.
-// The lab's own figure, through haproxy to a replicated primary, is bench/imdb-load-lab.ts (make bench-imdb-load).
+// The lab's own figure, through haproxy to a replicated primary, is measure/imdb-load-lab.ts (make bench-imdb-load).
 // Run compiled, so the copy workers start as plain JavaScript (under tsx each worker first compiles TypeScript):
-//   npx tsc -p tsconfig.json --outDir .pglab-test/dist && node .pglab-test/dist/bench/imdb-load-vs-copy.js [--scale 0.05] [--rounds 3] [--concurrency 4] [--json out.json]
-// (npx tsx bench/imdb-load-vs-copy.ts works too, with that start-up cost in loadPostgres' figures.)
+//   npx tsc -p tsconfig.json --outDir .pglab-test/dist && node .pglab-test/dist/measure/imdb-load-vs-copy.js [--scale 0.05] [--rounds 3] [--concurrency 4] [--json out.json]
+// (npx tsx measure/imdb-load-vs-copy.ts works too, with that start-up cost in loadPostgres' figures.)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { generateSample } from '../imdb-data/generate-sample.js';
 import { loadPostgres } from '../imdb-data/load-postgres.js';
 import { mapLimit } from '../imdb-data/map-limit.js';
 import { BASELINE_FILES, baselineCopyCommand, baselineTablesSql, decompressAll, timed } from './copy-baseline.js';
-import { PG_BIN, startLocalPostgres, type LocalPostgres } from '../test/support/local-postgres.js';
+import { PG_BIN, type LocalPostgres } from '../test/support/local-postgres.js';
+import { measureArgs, measurementPostgres } from './harness.js';
 
 interface Run {
   method: string;
@@ -24,22 +24,20 @@ interface Run {
   rowsPerSec: number;
 }
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('node dist/measure/imdb-load-vs-copy.js [--scale 0.05] [--rounds 3] [--json FILE]', {
     scale: { type: 'string', default: '0.05' },
     seed: { type: 'string', default: '42' },
     rounds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '4' },
     json: { type: 'string' },
-  },
-});
+  });
 const scale = Number(args.scale);
 const rounds = Number(args.rounds);
 const concurrency = Number(args.concurrency);
 
 const mb = (bytes: number): number => bytes / 1e6;
 
-/** The original lab's baseline (bench/copy-baseline.ts) against the local server. */
+/** The original lab's baseline (measure/copy-baseline.ts) against the local server. */
 async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number, gzDir?: string): Promise<void> {
   for (const sql of baselineTablesSql()) await pg.query(sql, [], 'bench');
   const conn = `host=127.0.0.1 port=${pg.port} user=postgres dbname=bench`;
@@ -51,7 +49,7 @@ async function psqlCopy(pg: LocalPostgres, plainDir: string, parallel: number, g
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'pglab-measure-'));
   // Same server settings for every method; durability on, as on the lab's nodes.
-  const pg = await startLocalPostgres({ settings: { fsync: 'on', full_page_writes: 'on', max_wal_size: '8GB', shared_buffers: '512MB' } });
+  const pg = await measurementPostgres({ max_wal_size: '8GB', shared_buffers: '512MB' });
   try {
     await pg.createDatabase('bench');
     const small = join(work, 'sample-0.01');

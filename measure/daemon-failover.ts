@@ -1,13 +1,12 @@
 // Failover benchmark for pgdaemon on 127.0.0.1: kill-to-first-write times, and a no-fault soak counting failovers.
-// Usage: npx tsx test/support/daemon-failover-bench.ts [--runs 10] [--mode both|postgres|node] [--soak 10m]
+// Usage: npx tsx measure/daemon-failover.ts [--runs 10] [--mode both|postgres|node] [--soak 10m]
 //        [--ttl 1s] [--loop 250ms] [--sync] [--clients 4]
-import { parseArgs } from 'node:util';
-import { parseDuration } from '../../common/duration.js';
-import { DaemonCluster, sleep, waitFor } from './daemon-cluster.js';
-import { CheckedWriter } from './daemon-writer.js';
+import { parseDuration } from '../common/duration.js';
+import { DaemonCluster, sleep, waitFor } from '../test/support/daemon-cluster.js';
+import { CheckedWriter } from '../test/support/daemon-writer.js';
+import { measureArgs, runMeasurement } from './harness.js';
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('npx tsx measure/daemon-failover.ts [--runs 10] [--mode both|postgres|node] [--soak 10m] [--sync]', {
     runs: { type: 'string', default: '10' },
     mode: { type: 'string', default: 'both' },
     soak: { type: 'string', default: '0s' },
@@ -15,8 +14,7 @@ const { values: args } = parseArgs({
     loop: { type: 'string', default: '250ms' },
     sync: { type: 'boolean', default: false },
     clients: { type: 'string', default: '4' },
-  },
-});
+  });
 
 interface RunResult {
   kind: string;
@@ -101,7 +99,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${(err as Error).message}`);
-  process.exit(1);
-});
+runMeasurement(main);

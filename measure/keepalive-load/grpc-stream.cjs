@@ -1,6 +1,6 @@
 // Synthetic etcd load, run in a lab machine: RATE lease keepalives a second on ONE gRPC LeaseKeepAlive stream (node http2,
 // the protobuf by hand) for SECONDS against HOST, then its own CPU.
-// bin/pglab exec pg1 -- node -e "$(cat test/support/keepalive-load/grpc-stream.cjs)" 10.42.0.20 15 75
+// bin/pglab exec pg1 -- node -e "$(cat measure/keepalive-load/grpc-stream.cjs)" 10.42.0.20 15 75
 const http = require('http'), http2 = require('http2');
 const [host, rate, seconds] = ((a) => [a[0], Number(a[1]), Number(a[2])])(process.argv.slice(-3));
 const post = (path, body) => new Promise((res, rej) => {

@@ -1,5 +1,5 @@
 // pgdaemon's footprint on 127.0.0.1: per-daemon RSS, V8 heap and CPU, and etcd's CPU, for an idle or busy cluster.
-// Usage: npx tsx test/support/daemon-footprint-bench.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]
+// Usage: npx tsx measure/daemon-footprint.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]
 //        [--every 1m] [--node-flags="--max-semi-space-size=1"] (default: the lab unit's flags) [--cpu-prof DIR] [--heap-snapshot DIR] [--no-checks]
 //        [--daemon-env="MALLOC_ARENA_MAX=2"] (extra environment for the daemons) [--gc] (a full GC before each memory reading)
 // A haproxy stand-in sends OPTIONS /primary and OPTIONS /replica to every daemon every 200 ms (new connection each,
@@ -8,14 +8,13 @@ import { request } from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { parseDuration } from '../../common/duration.js';
-import { PGDAEMON_NODE_FLAGS } from '../../daemon/node-flags.js';
-import { BUNDLE, DaemonCluster, SECRETS, processesMentioning, sleep, waitFor } from './daemon-cluster.js';
+import { parseDuration } from '../common/duration.js';
+import { PGDAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
+import { BUNDLE, DaemonCluster, SECRETS, processesMentioning, sleep, waitFor } from '../test/support/daemon-cluster.js';
+import { measureArgs, runMeasurement } from './harness.js';
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('npx tsx measure/daemon-footprint.ts [--nodes 3] [--etcd 1] [--idle 30s] [--busy] [--long 0m]', {
     nodes: { type: 'string', default: '3' },
     etcd: { type: 'string', default: '1' },
     idle: { type: 'string', default: '30s' },
@@ -30,8 +29,7 @@ const { values: args } = parseArgs({
     'no-checks': { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-  },
-});
+  });
 
 const TICK = 100; // USER_HZ on Linux
 const nodes = Number(args.nodes);
@@ -242,7 +240,4 @@ function allPostgresChildren(postmasters: number[]): number[] {
   return out;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMeasurement(main);

@@ -1,10 +1,11 @@
 // What the running lab costs while it idles (issue 13): CPU and resident memory of every service in every machine,
 // from the host's /proc. A machine's services sit in the cgroup /<lab>/<machine>/payload/system.slice/<unit>.
-// Usage: node dist/bench/lab-footprint.js [--seconds 30] [--samples 1] [--json]   (as root, a lab running)
+// Usage: node dist/measure/lab-footprint.js [--seconds 30] [--samples 1] [--json]   (as root, a lab running)
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labName } from '../lab/state-dir.js';
+import { loadAverage, measureArgs, runMeasurement, wholeArg } from './harness.js';
+import { formatTable } from '../common/text-table.js';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks on every architecture Debian ships. */
 const TICKS_PER_SECOND = 100;
@@ -110,10 +111,9 @@ export function summarize(rows: readonly ServiceCost[]): { byUnit: Record<string
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, samples: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
-  const seconds = Number(values.seconds);
-  const samples = Number(values.samples);
-  if (!(seconds > 0) || !(samples >= 1)) throw new Error('--seconds and --samples must be positive numbers');
+  const { values } = measureArgs('node dist/measure/lab-footprint.js [--seconds 30] [--samples 1] [--json]', { seconds: { type: 'string', default: '30' }, samples: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } });
+  const seconds = wholeArg(values.seconds, '--seconds', 1);
+  const samples = wholeArg(values.samples, '--samples', 1);
   const lab = labName();
   for (let i = 0; i < samples; i++) {
     const before = sample(lab);
@@ -121,23 +121,18 @@ async function main(): Promise<void> {
     await sleep(seconds * 1000);
     const rows = costs(before, sample(lab), seconds);
     const sum = summarize(rows);
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const load = loadAverage();
     if (values.json) {
       console.log(JSON.stringify({ at: new Date().toISOString(), seconds, load, rows, ...sum }));
       continue;
     }
     console.log(`${new Date().toISOString()}  ${seconds} s idle window, load average ${load}`);
-    console.log(['MACHINE'.padEnd(10), 'UNIT'.padEnd(14), 'PROCS'.padStart(5), 'CPU %'.padStart(7), 'RSS MB'.padStart(8), 'ANON MB'.padStart(8)].join('  '));
     // The machines' own systemd services idle at 0.00: the table keeps what runs the lab.
-    for (const r of rows.filter((x) => !/^(systemd-|dbus|console-getty)/.test(x.unit))) console.log([r.machine.padEnd(10), r.unit.padEnd(14), String(r.processes).padStart(5), r.cpuPercent.toFixed(2).padStart(7), r.rssMb.toFixed(1).padStart(8), r.anonMb.toFixed(1).padStart(8)].join('  '));
+    const shown = rows.filter((x) => !/^(systemd-|dbus|console-getty)/.test(x.unit));
+    console.log(formatTable([['MACHINE', 'UNIT', 'PROCS', 'CPU %', 'RSS MB', 'ANON MB'], ...shown.map((r) => [r.machine, r.unit, String(r.processes), r.cpuPercent.toFixed(2), r.rssMb.toFixed(1), r.anonMb.toFixed(1)])], { align: ['left', 'left', 'right', 'right', 'right', 'right'] }));
     for (const [unit, u] of Object.entries(sum.byUnit).filter(([x]) => !/^(systemd-|dbus|console-getty)/.test(x))) console.log(`total ${unit}: ${u.cores.toFixed(3)} cores, ${u.rssMb.toFixed(0)} MB over ${u.count} machine(s)`);
     console.log(`control plane (pgdaemon + etcd): ${sum.controlPlaneCores.toFixed(3)} cores`);
   }
 }
 
-if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    console.error(`lab-footprint: ${(err as Error).message}`);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) runMeasurement(main);

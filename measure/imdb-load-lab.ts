@@ -1,10 +1,9 @@
 // Measures `pglab imdb load` against `psql \copy` of the same files on the running lab, through haproxy, in one run.
-// Run it inside the lab's network namespace: `make bench-imdb-load` (= pglab run -- node dist/bench/imdb-load-lab.js).
+// Run it inside the lab's network namespace: `make bench-imdb-load` (= pglab run -- node dist/measure/imdb-load-lab.js).
 // Every method is a whole command timed from outside (process start included); methods alternate within a round,
 // and before each one every node checkpoints and the replicas catch up, so no method pays for the previous one's WAL.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { DEFAULT_LOAD_CONCURRENCY } from '../imdb-data/load-postgres.js';
 import { mapLimit } from '../imdb-data/map-limit.js';
@@ -12,17 +11,16 @@ import { machinesOf } from '../lab/topology.js';
 import { resolveTopology } from '../tasks/topology-source.js';
 import { sampleDir } from '../tasks/imdb.js';
 import { BASELINE_FILES, baselineCopyCommand, baselineTablesSql, BASELINE_SCHEMA, BASELINE_TYPED_SCHEMA, decompressAll, median, timed, typedFromTextSql } from './copy-baseline.js';
+import { measureArgs } from './harness.js';
 
 const PGLAB = resolve(import.meta.dirname, '../../bin/pglab');
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('pglab run -- node dist/measure/imdb-load-lab.js [--scale 0.05] [--rounds 3]', {
     scale: { type: 'string', default: '0.05' },
     seed: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     json: { type: 'string' },
-  },
-});
+  });
 const rounds = Number(args.rounds);
 const concurrency = DEFAULT_LOAD_CONCURRENCY;
 
@@ -31,7 +29,7 @@ function usage(problem: string): never {
   process.exit(2);
 }
 
-const dsn = process.env.PGLAB_DSN ?? usage('PGLAB_DSN is not set: run it as `pglab run -- node dist/bench/imdb-load-lab.js` (or make bench-imdb-load)');
+const dsn = process.env.PGLAB_DSN ?? usage('PGLAB_DSN is not set: run it as `pglab run -- node dist/measure/imdb-load-lab.js` (or make bench-imdb-load)');
 if (!(rounds >= 1)) usage('--rounds must be a positive number');
 
 const psql = (sql: string) => execa('psql', [dsn, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql]);

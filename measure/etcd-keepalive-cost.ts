@@ -1,6 +1,6 @@
 // etcd's CPU per lease keepalive, by transport: etcd's JSON gateway (the daemon's way: an HTTP request, and inside
 // etcd a new gRPC stream, per keepalive) against messages on one LeaseKeepAlive gRPC stream. One etcd member on
-// 127.0.0.1:23790, 20 s per phase. Usage: npx tsx test/support/etcd-keepalive-cost.ts
+// 127.0.0.1:23790, 20 s per phase. Usage: npx tsx measure/etcd-keepalive-cost.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

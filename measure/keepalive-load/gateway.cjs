@@ -1,6 +1,6 @@
 // Synthetic etcd load through the JSON gateway, run in a lab machine: RATE requests a second of KIND (ka: lease keepalives on
 // a lease of its own; range: linearizable range reads of /pglab/) for SECONDS against HOST, then its own CPU.
-// bin/pglab exec pg1 -- node -e "$(cat test/support/keepalive-load/gateway.cjs)" 10.42.0.20 ka 15 75
+// bin/pglab exec pg1 -- node -e "$(cat measure/keepalive-load/gateway.cjs)" 10.42.0.20 ka 15 75
 const http = require('http');
 const [host, kind, rate, seconds] = ((a) => [a[0], a[1], Number(a[2]), Number(a[3])])(process.argv.slice(-4));
 const agent = new http.Agent({ keepAlive: true });

@@ -1,20 +1,19 @@
 // `pglab bench` vs pgbench on the same query, clients, duration and connection (issue 13: pglab ≥ 0.9× pgbench's ops/s).
-//   On the lab, through haproxy:  make bench-vs-pgbench   (= pglab run -- node dist/bench/bench-vs-pgbench.js, DSN from $PGLAB_DSN)
-//   Any PostgreSQL with the IMDb data loaded:  node dist/bench/bench-vs-pgbench.js --dsn postgresql://user:pw@host:port/db
-//   A throwaway loopback PostgreSQL 15 with a generated sample:  node dist/bench/bench-vs-pgbench.js --local [--scale 0.01]
+//   On the lab, through haproxy:  make bench-vs-pgbench   (= pglab run -- node dist/measure/bench-vs-pgbench.js, DSN from $PGLAB_DSN)
+//   Any PostgreSQL with the IMDb data loaded:  node dist/measure/bench-vs-pgbench.js --dsn postgresql://user:pw@host:port/db
+//   A throwaway loopback PostgreSQL 15 with a generated sample:  node dist/measure/bench-vs-pgbench.js --local [--scale 0.01]
 // Options: --workloads title-by-id[,title-cast] --target postgres|jsonb --clients 8 --duration 10s --warmup 2s --rounds 3
 //          --modes prepared[,simple,extended] (the first is the ratio's reference) --jobs 1 --pgbench PATH --json FILE
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { parseDuration } from '../common/duration.js';
-import { describeError, UserError } from '../common/errors.js';
-import type { SqlTarget } from './bench-targets.js';
+import { UserError } from '../common/errors.js';
+import type { SqlTarget } from '../bench/bench-targets.js';
 import { comparePgbench, formatComparison, type CompareOptions } from './compare-pgbench.js';
-import { PGBENCH_MODES, type PgbenchMode } from './pgbench-script.js';
+import { PGBENCH_MODES, type PgbenchMode } from '../bench/pgbench-script.js';
+import { measureArgs, measurementPostgres, runMeasurement } from './harness.js';
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('node dist/measure/bench-vs-pgbench.js [--dsn URL | --local] [--workloads LIST] [--clients N] [--duration 10s] [--rounds N] [--json FILE]', {
     dsn: { type: 'string' },
     local: { type: 'boolean', default: false },
     scale: { type: 'string', default: '0.01' },
@@ -28,8 +27,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '1' },
     pgbench: { type: 'string' },
     json: { type: 'string' },
-  },
-});
+  });
 
 function wholeSeconds(text: string, flag: string): number {
   const ms = parseDuration(text, flag);
@@ -72,9 +70,8 @@ async function withLocalPostgres<T>(target: SqlTarget, fn: (dsn: string) => Prom
   const { generateSample } = await import('../imdb-data/generate-sample.js');
   const { loadPostgres } = await import('../imdb-data/load-postgres.js');
   const { loadJsonb } = await import('../imdb-data/load-jsonb.js');
-  const { startLocalPostgres } = await import('../test/support/local-postgres.js');
   const work = await mkdtemp(join(tmpdir(), 'pglab-vs-pgbench-sample-'));
-  const pg = await startLocalPostgres({ settings: { fsync: 'on', full_page_writes: 'on', shared_buffers: '256MB' } });
+  const pg = await measurementPostgres({ shared_buffers: '256MB' });
   try {
     await pg.createDatabase('imdb');
     const c = pg.connection('imdb');
@@ -97,11 +94,8 @@ async function main(): Promise<void> {
   };
   if (args.local) return withLocalPostgres(args.target as SqlTarget, run);
   const dsn = args.dsn ?? process.env.PGLAB_DSN;
-  if (!dsn) throw new UserError('no database to measure', 'pass --dsn postgresql://…, run it as `pglab run -- node dist/bench/bench-vs-pgbench.js` (make bench-vs-pgbench), or --local');
+  if (!dsn) throw new UserError('no database to measure', 'pass --dsn postgresql://…, run it as `pglab run -- node dist/measure/bench-vs-pgbench.js` (make bench-vs-pgbench), or --local');
   return run(dsn);
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench-vs-pgbench: ${describeError(err)}`);
-  process.exit(err instanceof UserError ? 2 : 1);
-});
+runMeasurement(main);

@@ -1,7 +1,7 @@
 // Sums a pgdaemon .cpuprofile (node --cpu-prof) by what the daemon was doing: each sample goes to the first category
 // its stack matches (etcd calls, haproxy's checks, pg, startup, GC, …). Bundle line numbers are mapped
 // to the module esbuild wrote above them ("// node_modules/pg/…", "// daemon/daemon.ts").
-// Usage: npx tsx test/support/cpu-profile-summary.ts FILE.cpuprofile [dist/daemon/pgdaemon.cjs] [FROM_S TO_S]
+// Usage: npx tsx measure/cpu-profile-summary.ts FILE.cpuprofile [dist/daemon/pgdaemon.cjs] [FROM_S TO_S]
 // FROM_S TO_S: count only the samples between those seconds after the profile's start (e.g. the idle minutes after a
 // switchover made the profiled daemon the primary).
 import { readFileSync } from 'node:fs';

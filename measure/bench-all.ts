@@ -1,13 +1,13 @@
 // `make bench-all`: every speed goal of issue 13 measured on the running lab, one table of figure, goal and the
 // conditions it was taken under. Each figure comes from the same command a user runs (chaos, switchover, machines,
 // the footprint and pgbench comparisons), started as a child process; nothing here is timed inside the daemon.
-// Usage (root, a lab running, IMDb sample loaded): node dist/bench/bench-all.js [--runs 10] [--cold] [--out FILE]
+// Usage (root, a lab running, IMDb sample loaded): node dist/measure/bench-all.js [--runs 10] [--cold] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatTable as textTable } from '../common/text-table.js';
+import { loadAverage, measureArgs, median, runMeasurement, wholeArg } from './harness.js';
 
 const here = new URL('../..', import.meta.url).pathname;
 const PGLAB = join(here, 'bin/pglab');
@@ -20,11 +20,6 @@ export interface Figure {
   how: string;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs pglab, returns stdout; a failure ends the benchmark with the command's own output. */
@@ -99,14 +94,14 @@ interface FootprintJson {
 function footprint(): Figure[] {
   // A minute to settle after the benchmarks above, then 60 s of idle.
   execFileSync('sleep', ['60']);
-  const r = spawnSync('node', [join(here, 'dist/bench/lab-footprint.js'), '--seconds', '60', '--json'], { encoding: 'utf8' });
+  const r = spawnSync('node', [join(here, 'dist/measure/lab-footprint.js'), '--seconds', '60', '--json'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lab-footprint failed: ${r.stderr}`);
   const f = lastJson<FootprintJson>(r.stdout);
   const daemons = f.rows.filter((x) => x.unit === 'pgdaemon');
   const maxCpu = Math.max(...daemons.map((d) => d.cpuPercent));
   const maxRss = Math.max(...daemons.map((d) => d.rssMb));
   const maxAnon = Math.max(...daemons.map((d) => d.anonMb));
-  const how = 'bench/lab-footprint.js: /proc CPU ticks over 60 s of an idle lab, VmRSS / RssAnon at the end';
+  const how = 'measure/lab-footprint.js: /proc CPU ticks over 60 s of an idle lab, VmRSS / RssAnon at the end';
   return [
     { what: 'pgdaemon CPU per node, idle (highest of 3)', value: `${maxCpu.toFixed(1)} %`, goal: '≤ 2 %', met: maxCpu <= 2, how },
     { what: 'pgdaemon resident memory per node (highest)', value: `${maxRss.toFixed(0)} MB (${maxAnon.toFixed(0)} MB private)`, goal: '≤ 60 MB', met: maxRss <= 60, how: `${how}; private = RssAnon, the rest is node's binary, shared` },
@@ -128,7 +123,7 @@ function benchOverhead(): Figure[] {
   const dir = mkdtempSync(join(tmpdir(), 'pglab-bench-all-'));
   try {
     const file = join(dir, 'vs.json');
-    pglab(['run', '--', 'node', join(here, 'dist/bench/bench-vs-pgbench.js'), '--workloads', 'title-by-id', '--clients', '8', '--duration', '10s', '--rounds', String(VS_PGBENCH_ROUNDS), '--modes', 'prepared', '--json', file]);
+    pglab(['run', '--', 'node', join(here, 'dist/measure/bench-vs-pgbench.js'), '--workloads', 'title-by-id', '--clients', '8', '--duration', '10s', '--rounds', String(VS_PGBENCH_ROUNDS), '--modes', 'prepared', '--json', file]);
     const w = (JSON.parse(readFileSync(file, 'utf8')) as VsJson).workloads[0];
     if (!w) return [];
     // Rounded down: 0.8996 printed as 0.90× beside "NO" read as a contradiction.
@@ -146,24 +141,18 @@ export function formatTable(figures: readonly Figure[], conditions: string): str
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, cold: { type: 'boolean', default: false }, out: { type: 'string' } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number ≥ 1');
+  const { values } = measureArgs('node dist/measure/bench-all.js [--runs 10] [--cold] [--out FILE]', { runs: { type: 'string', default: '10' }, cold: { type: 'boolean', default: false }, out: { type: 'string' } });
+  const runs = wholeArg(values.runs, '--runs', 1);
   const started = new Date().toISOString();
-  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadBefore = loadAverage();
   const commit = execFileSync('git', ['-C', here, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   ensureImdb();
   const figures = [...failover(runs), ...benchOverhead(), ...bringUp(values.cold), ...footprint()];
-  const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadAfter = loadAverage();
   const conditions = `commit ${commit}; started ${started}; load average ${loadBefore} before, ${loadAfter} after; ${runs} runs per fault`;
   const text = formatTable(figures, conditions);
   console.log(text);
   if (values.out) writeFileSync(values.out, `${text}\n`);
 }
 
-if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    console.error(`bench-all: ${(err as Error).message}`);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) runMeasurement(main);

@@ -1,32 +1,29 @@
 // Relational vs jsonb on a local PostgreSQL (no lab needed): both loads of one sample, their sizes, then every workload on both targets.
 // The lab's figures come from `pglab bench --target postgres,jsonb` (docs/imdb.md); this is the loopback orientation.
-//   npx tsx bench/models-local.ts [--scale 0.01] [--clients 4] [--duration 5] [--warmup 1] [--json out.json]
+//   npx tsx measure/models-local.ts [--scale 0.01] [--clients 4] [--duration 5] [--warmup 1] [--json out.json]
 import { writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { generateSample } from '../imdb-data/generate-sample.js';
 import { loadJsonb } from '../imdb-data/load-jsonb.js';
 import { loadPostgres } from '../imdb-data/load-postgres.js';
-import { startLocalPostgres } from '../test/support/local-postgres.js';
-import { formatBenchTable } from './format-table.js';
-import { runBenchTargets } from './run-bench.js';
+import { formatBenchTable } from '../bench/format-table.js';
+import { runBenchTargets } from '../bench/run-bench.js';
+import { measureArgs, measurementPostgres } from './harness.js';
 
-const { values: args } = parseArgs({
-  options: {
+const { values: args } = measureArgs('npx tsx measure/models-local.ts [--scale 0.01] [--clients 4] [--duration 5] [--warmup 1] [--json FILE]', {
     scale: { type: 'string', default: '0.01' },
     seed: { type: 'string', default: '42' },
     clients: { type: 'string', default: '4' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     json: { type: 'string' },
-  },
-});
+  });
 
 const work = await mkdtemp(join(tmpdir(), 'pglab-models-'));
 // Durable like the lab (the test harness turns fsync off by default).
-const pg = await startLocalPostgres({ settings: { fsync: 'on', full_page_writes: 'on', shared_buffers: '512MB', max_wal_size: '8GB' } });
+const pg = await measurementPostgres({ shared_buffers: '512MB', max_wal_size: '8GB' });
 try {
   await pg.createDatabase('imdb');
   const connection = pg.connection('imdb');
