@@ -191,7 +191,7 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, opts
     await writeMachineFiles(m.name, files);
     await enableUnits(m.name, role.units);
     const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : m.role === 'mongo' ? [{ host: mongodServerDir(), inside: MONGO_SERVER_MOUNT, readOnly: true }] : [];
-    await boot(m.name, t.bridge, binds);
+    await boot(m.name, t.bridge, binds, role.nspawnOptions ?? []);
     const starting = await waitForSystem(m.name, { timeoutMs: 60_000, ...(signal ? { signal } : {}), ...(opts.notForPeers && role.waitForPeers ? { mayStillStart: role.waitForPeers } : {}) });
     const booted = `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
     return starting.length ? `${booted}; ${starting.join(', ')} still starting: it waits for its peers` : booted;
@@ -220,7 +220,7 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
       ...(m.role === 'postgres' ? [`${PG_DATA_MOUNT} on its own file system: ${postgresDataMbOf(t)} MiB sparse ext4 image ${machineDirs(m.name).dir}/pgdata.img, loop-mounted, bound in`] : []),
-      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : m.role === 'mongo' ? ` --bind-ro=…/server-<sha256>:${MONGO_SERVER_MOUNT}` : ''}`,
+      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : m.role === 'mongo' ? ` --bind-ro=…/server-<sha256>:${MONGO_SERVER_MOUNT}` : ''}${(role.nspawnOptions ?? []).map((o) => ` ${o}`).join('')}`,
       `wait for systemctl is-system-running = running`,
     ],
   };

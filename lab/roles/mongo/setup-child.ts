@@ -83,7 +83,14 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
     if (primary !== r.self) return { kind: 'run-on', primary, did };
     const local = await memberClient(LOCAL, 5000);
     try {
-      await ensureUser(local, r.admin, MONGO_ADMIN_ROLES, did);
+      // The localhost exception allows createUser and nothing else (not even usersInfo): the first user is created blind.
+      await local.db('admin').command({ createUser: r.admin.name, pwd: r.admin.password, roles: MONGO_ADMIN_ROLES });
+      did.push(`user ${r.admin.name} created`);
+    } catch (err) {
+      if (err instanceof MongoServerError && (err.codeName === 'Unauthorized' || err.code === 13)) {
+        throw new Error(`rs0 has users already, but ${r.admin.name} cannot log in with the password in the lab's secrets: remove the mongo machines (pglab destroy) to start the set afresh`, { cause: err });
+      }
+      throw err;
     } finally {
       await local.close().catch(() => undefined);
     }
