@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { formatBenchTable, parseTargets, runBenchTargets, WORKLOAD_NAMES, writeBenchReport, type BenchResult, type SkippedTargets } from '../bench/index.js';
 import { paths } from '../lab/state-dir.js';
-import type { Topology } from '../lab/topology.js';
+import { replicationOf, type Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
-import { runMongoBench } from '../bench/run-mongo-bench.js';
+import { runMongoBench, writeConcernLike } from '../bench/run-mongo-bench.js';
 import type { SqlTarget } from '../bench/bench-targets.js';
 import { installedServer, labMongoUri, mongoUnavailable, serverName } from '../lab/roles/mongo/index.js';
 
@@ -47,7 +47,7 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
         // MongoDB runs after the PostgreSQL targets, not interleaved workload by workload with them.
         if (sqlTargets.length > 0) out.results.push(...(await runBenchTargets({ ...common, connection: labClientConfig(t), targets: sqlTargets })));
         const server = installedServer();
-        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri, ...(server ? { server: serverName(server) } : {}) }));
+        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri, writeConcern: writeConcernLike(replicationOf(t)), ...(server ? { server: serverName(server) } : {}) }));
         return `${out.results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
     },

@@ -166,3 +166,11 @@ describe('a workload a target cannot run', () => {
     expect(benchSummary({ results: [], skipped: [{ target: 'mongo', reason: 'r' }] })).toBe('mongo: not run — r');
   });
 });
+
+describe('MongoDB writes in the bench', () => {
+  it('are as durable as PostgreSQL commits on the same lab, named, never the server version\'s implicit default', async () => {
+    const { writeConcernLike } = await import('../../../bench/run-mongo-bench.js');
+    expect(writeConcernLike('async')).toEqual({ w: 1, j: true });
+    expect(writeConcernLike('sync')).toEqual({ w: 'majority', j: true });
+  });
+});
