@@ -3,7 +3,7 @@
 // half-made lab (Ctrl-C, crash) is finished by the next run.
 import { hostDebianMirror } from '../lab/apt-mirror.js';
 import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
-import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
+import { buildImages, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
 import { describeServerInstall, ensureReplicaSet, ensureServer, mongodServerDir, MONGO_SERVER_MOUNT, serverName, type MongoServer } from '../lab/roles/mongo/index.js';
 import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
@@ -65,13 +65,8 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       title: `Base image (Debian ${IMAGE_RECIPE.suite}, recipe ${recipesOf(t).map((r) => recipeHash(r)).join(' + ')})`,
       needs: ['preflight'],
       async run(ctx) {
-        const built: string[] = [];
-        for (const recipe of recipesOf(t)) {
-          if (imageExists(recipe)) continue;
-          const t0 = Date.now();
-          await buildImage({ mirror: hostDebianMirror(opts.mirror), signal: ctx.signal, onLine: (l) => ctx.output(l) }, recipe);
-          built.push(`${recipeHash(recipe)} built in ${formatDuration(Date.now() - t0)}`);
-        }
+        const missing = recipesOf(t).filter((r) => !imageExists(r));
+        const built = missing.length === 0 ? [] : (await buildImages({ mirror: hostDebianMirror(opts.mirror), signal: ctx.signal, onLine: (l) => ctx.output(l) }, missing)).map((b) => `${recipeHash(b.recipe)} built in ${formatDuration(b.ms)}`);
         return built.length ? built.join(', ') : `${UNCHANGED} (cached at ${recipesOf(t).map((r) => imageDir(r)).join(', ')})`;
       },
       describe: () =>
