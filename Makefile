@@ -2,7 +2,7 @@
 # Every target delegates to bin/pglab; logic lives in TypeScript.
 
 PGLAB := bin/pglab
-HOST_PACKAGES := systemd-container mmdebstrap iproute2 postgresql-15 etcd-server etcd-client
+HOST_PACKAGES := systemd-container mmdebstrap iproute2 postgresql-15 etcd-server etcd-client chromium
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := all
@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND := noninteractive
 all: host-deps build machines imdb bench
 
 # Host packages: nspawn + mmdebstrap for the lab; PostgreSQL and etcd for the
-# tests that run the daemon on 127.0.0.1. apt-get update only when one is missing.
+# tests that run the daemon on 127.0.0.1; chromium for the browser tests of pglab ui. apt-get update only when one is missing.
 host-deps:
 	@missing=$$(for p in $(HOST_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -26,6 +26,7 @@ import { replicationOf } from '../lab/topology.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
 import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER, requireMongoMachines } from '../lab/roles/mongo/index.js';
 import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_FAULTS, MONGO_MATRIX_DEFAULT_FAULTS, MONGO_PROMISES, type MongoChaosResult } from '../tasks/chaos-mongo.js';
+import { DEFAULT_UI_PORT, parsePort, uiCommand } from '../ui/ui-command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -367,6 +368,14 @@ async function main(argv: string[]): Promise<number> {
   topologyOption(program.command('start').description('boot stopped machines, all at once (e.g. every etcd member)'))
     .argument('<machine...>')
     .action(async (machines: string[], opts: { topology?: string }) => console.log(await startCommand(labTopology(opts.topology), machines)));
+
+  topologyOption(program.command('ui').description('watch the lab live in a browser (machines, HA roles, lag, haproxy, etcd, events, a running chaos or bench) and act on it'))
+    .option('--port <n>', 'TCP port', String(DEFAULT_UI_PORT))
+    .option('--host <addr>', 'address to listen on; anything but loopback requires a token (printed in the URL)', '127.0.0.1')
+    .option('--token <text>', 'the token to require off loopback (default: a new random one; also $PGLAB_UI_TOKEN)')
+    .action(async (opts: { port: string; host: string; token?: string; topology?: string }) => {
+      exitCode = await uiCommand(labTopology(opts.topology), { port: parsePort(opts.port), host: opts.host, ...(opts.token !== undefined ? { token: opts.token } : {}) });
+    });
 
   program
     .command('doctor')

@@ -33,4 +33,6 @@ export const paths = {
   lock: () => join(pglabHome(), 'lock'),
   /** Who holds `lock`: pid, verb, since (for the message a second command prints). */
   lockHolder: () => join(pglabHome(), 'lock.holder.json'),
+  /** Appended to by a running chaos or bench, followed by `pglab ui` (common/live-run.ts). */
+  liveRun: () => join(pglabHome(), 'live-run.jsonl'),
 };

@@ -50,7 +50,7 @@ export function ticksOf(statText: string): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function sample(lab: string): ProcSample[] {
+export function sample(lab: string): ProcSample[] {
   const out: ProcSample[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

@@ -10,6 +10,7 @@ import type { Step } from './graph/step.js';
 import { runMongoBench, writeConcernLike } from '../bench/run-mongo-bench.js';
 import type { SqlTarget } from '../bench/bench-targets.js';
 import { installedServer, labMongoUri, mongoUnavailable, serverName } from '../lab/roles/mongo/index.js';
+import { LiveRunFeed } from './live-run-feed.js';
 
 export interface BenchOptions {
   /** `postgres`, `jsonb`, a comma-separated list, or `all`. */
@@ -42,12 +43,17 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
       title: `Benchmark ${names}${sqlTargets.length ? ' (PostgreSQL through haproxy)' : ''}${mongoUri ? ' (mongo on replica set rs0)' : ''} (${o.clients} clients, ${o.durationMs / 1000}s per workload${sqlTargets.length > 1 ? ' and target, PostgreSQL targets taking turns' : ''})`,
       check: true,
       async run(ctx) {
-        const progress = (w: string, ops: number, ms: number, errors: number, target: string) => ctx.output(`${target} ${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`);
+        const live = LiveRunFeed.start('bench', `${names}, ${o.clients} clients`); // what `pglab ui` shows of this run
+        const progress = (w: string, ops: number, ms: number, errors: number, target: string) => {
+          ctx.output(`${target} ${w}: ${ops} ops in ${(ms / 1000).toFixed(1)}s${errors ? `, ${errors} errors` : ''}`);
+          live.benchProgress(`${target} ${w}`, ops, ms, errors);
+        };
         const common = { workloads: o.workloads, clients: o.clients, durationMs: o.durationMs, warmupMs: o.warmupMs, signal: ctx.signal, onProgress: progress };
         // MongoDB runs after the PostgreSQL targets, not interleaved workload by workload with them.
         if (sqlTargets.length > 0) out.results.push(...(await runBenchTargets({ ...common, connection: labClientConfig(t), targets: sqlTargets })));
         const server = installedServer();
         if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri, writeConcern: writeConcernLike(replicationOf(t)), ...(server ? { server: serverName(server) } : {}) }));
+        live.end(true);
         return `${out.results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
     },

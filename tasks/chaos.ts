@@ -24,6 +24,7 @@ import { readClusterState } from '../ha/lab-cluster-client.js';
 import { requestRoleChange } from '../ha/role-change.js';
 import { waitForHealthyCluster } from '../ha/wait-healthy.js';
 import { formatTable } from '../common/text-table.js';
+import { LiveRunFeed, machineByAddress } from './live-run-feed.js';
 
 export { FAULTS, faultHelp, type Fault } from '../chaos/fault-catalog.js';
 
@@ -197,6 +198,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
     let dataDirBefore = '';
     const checks: PromiseCheck[] = [];
     let log: Awaited<ReturnType<ReturnType<typeof startWriters>['stop']>> | undefined;
+    let live: LiveRunFeed | undefined; // what `pglab ui` shows of this run
     steps.push(
       {
         id: p('healthy'),
@@ -227,12 +229,15 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const t0 = performance.now();
           wallT0 = Date.now();
           const writers = startWriters({ connection, clients: opts.writers, t0 });
+          live = LiveRunFeed.start('chaos', `${fault}${target ? ` ${target}` : ''}${opts.repeat > 1 ? ` (run ${run} of ${opts.repeat})` : ''}`);
+          const stopLive = live.followWrites(writers.log, t0, wallT0, machineByAddress(t));
           let undo: (() => Promise<void>) | void = undefined;
           const expectFailover = spec.failover === 'required' && target === primary;
           try {
             await sleep(opts.warmupMs, undefined, { signal: ctx.signal });
             faultAt = performance.now() - t0;
             ctx.output(`${fault} ${target}`);
+            live.mark('fault', `${fault} ${target}`.trim());
             undo = await inject(t, fault, target, { primary, from, rate: opts.rate ?? '1mbit' });
             if (spec.timed) {
               // The failover happens during the fault; the fault still lasts its whole time, then is undone.
@@ -242,6 +247,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
               liftedAt = performance.now() - t0;
               await undo?.();
               undo = undefined;
+              live.mark('heal', `${fault} lifted`);
               if (fault === 'cut-replication') {
                 const streaming = await waitForStreaming(t, target, 30_000, ctx.signal);
                 const ms = streaming ? performance.now() - t0 - liftedAt : null;
@@ -259,6 +265,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             await sleep(opts.afterMs, undefined, { signal: ctx.signal });
           } finally {
             log = await writers.stop();
+            stopLive();
             // Also on Ctrl-C or a failure: a cut, a freeze or a stopped etcd left in place would outlive the run.
             if (undo) await undo();
           }
@@ -275,6 +282,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
           const booted = m && spec.reboots ? await ensureMachine(m, t, roleImageDir(m.role), { signal: ctx.signal }) : 'nothing to restart';
           const s = await waitForHealthyCluster(t, { timeoutMs: 120_000, signal: ctx.signal, withHaproxy: true, onProblem: (x) => ctx.output(x) });
           primaryAfterHeal = s.desired?.primary ?? '';
+          live?.mark('note', 'healthy again');
           if (!target) return `primary ${primaryAfterHeal}; every member streaming`;
           const role = s.desired?.primary === target ? 'primary' : machinesOf(t, 'postgres').some((x) => x.name === target) ? 'a streaming replica' : 'back';
           return `${target}: ${booted}; ${target} is ${role}`;
@@ -297,6 +305,7 @@ export function chaosSteps(t: Topology, opts: ChaosOptions, result: ChaosResult)
             .filter((h) => h.atMs >= 0 && h.atMs <= (log?.acks.at(-1)?.ackAt ?? 0) + 5000);
           const phases = failoverPhases(history, wallT0 + faultAt);
           result.runs.push({ ...report, target: target || '-', checks, timeline: { ...ackTimeline(log, faultAt, liftedAt), roleChanges: changes }, phases });
+          live?.end(checks.every((c) => c.kept) && report.splitBrainAcks === 0);
           return `gap ${report.writeGapMs === null ? '-' : formatDuration(report.writeGapMs)}, lost ${report.lostAcked}, split-brain ${report.splitBrainAcks}`;
         },
       },

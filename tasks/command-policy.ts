@@ -53,6 +53,8 @@ export const COMMAND_POLICY = {
   kill: { network: 'host', changesLab: true, root: MACHINES },
   stop: { network: 'host', changesLab: true, root: MACHINES },
   start: { network: 'host', changesLab: true, root: MACHINES },
+  // Its socket is made in the host's namespace (the browser's); its server process runs in the lab's (ui/ui-command.ts).
+  ui: { network: 'host', changesLab: false, root: MACHINES },
   doctor: { network: 'host', changesLab: false },
   completion: { network: 'host', changesLab: false },
 } as const satisfies Record<string, CommandPolicy>;

@@ -49,6 +49,7 @@ export function destroySteps(opts: { all: boolean }): Step[] {
       await removeLabRecord();
       await removeTree(paths.secrets());
       await removeTree(paths.machines());
+      await removeTree(paths.liveRun());
       if (opts.all) {
         // The cache may be shared with another lab (PGLAB_IMAGES): not while it builds, and its lock stays.
         await withImageLock(`destroy --all (lab ${labName()})`, (m) => ctx.output(m), async () => {

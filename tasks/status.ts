@@ -6,6 +6,7 @@ import { existingMachines } from './destroy.js';
 import { addMongoStates, mongoServerOf } from '../lab/roles/mongo/index.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
+import type { ClusterState } from '../ha/cluster-state.js';
 import { DAEMON_UNIT } from './pgdaemon/node-files.js';
 import { formatTable } from '../common/text-table.js';
 
@@ -36,7 +37,15 @@ export interface StatusReport {
   mongoServer?: string;
 }
 
-export async function collectStatus(t: Topology): Promise<StatusReport> {
+/** For a caller that polls (`pglab ui`): skip the services (a process per machine), and read the cluster with its own client. */
+export interface CollectOptions {
+  /** Ask each machine's systemd for its units (default true). */
+  services?: boolean;
+  /** The cluster state, read by the caller's client; default: a one-off read when a daemon runs. */
+  readCluster?: () => Promise<ClusterState>;
+}
+
+export async function collectStatus(t: Topology, opts: CollectOptions = {}): Promise<StatusReport> {
   const procs = machineProcesses();
   const existing = new Set(existingMachines());
   const rows = await Promise.all(
@@ -45,7 +54,7 @@ export async function collectStatus(t: Topology): Promise<StatusReport> {
       const state = running ? 'running' : existing.has(m.name) ? 'stopped' : 'absent';
       const services: Record<string, string> = {};
       const units = [...ROLE_MODULES[m.role].units, ...(m.role === 'postgres' ? [DAEMON_UNIT] : [])];
-      if (running && units.length > 0) {
+      if (running && units.length > 0 && opts.services !== false) {
         const r = await execIn(m.name, ['systemctl', 'is-active', ...units], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
         const states = r?.stdout.split('\n') ?? [];
         units.forEach((u, i) => (services[u.replace(/\.service$/, '')] = states[i] ?? 'unknown'));
@@ -53,7 +62,8 @@ export async function collectStatus(t: Topology): Promise<StatusReport> {
       return { machine: m.name, ip: m.ip, role: m.role, state, services };
     }),
   );
-  const cluster = rows.some((r) => r.role === 'postgres' && r.services['pgdaemon'] === 'active') ? await readClusterState(t).catch(() => undefined) : undefined;
+  const daemonMayRun = (r: MachineStatus) => r.role === 'postgres' && (opts.services === false ? r.state === 'running' : r.services['pgdaemon'] === 'active');
+  const cluster = rows.some(daemonMayRun) ? await (opts.readCluster ?? (() => readClusterState(t)))().catch(() => undefined) : undefined;
   if (cluster) {
     for (const r of rows) {
       const m = cluster.members.find((x) => x.node === r.machine);

@@ -167,10 +167,20 @@ export class DaemonCluster {
     if (pid) process.kill(pid, 'SIGCONT');
   }
 
+  /**
+   * Waits until every started member answers /health (which needs a raft leader). A readiness wait, not a
+   * speed check: generous, and when it gives up it says what each member's log said last (CI once saw e0 of a
+   * 3-member cluster silent for 20 s under a load average of 15).
+   */
   async waitEtcd(): Promise<void> {
     for (const m of this.etcdMembers) {
       if (![...this.etcdProcs.keys()].includes(this.etcdMembers.indexOf(m))) continue;
-      await waitFor(`etcd ${m.name} to answer`, async () => (await fetch(`${m.client}/health`)).ok, 20_000);
+      try {
+        await waitFor(`etcd ${m.name} to answer`, async () => (await fetch(`${m.client}/health`)).ok, 60_000);
+      } catch (err) {
+        const logs = this.etcdMembers.map((x) => `--- etcd ${x.name} (last lines)\n${tail(join(this.root, `etcd-${x.name}.log`), 12)}`).join('\n');
+        throw new Error(`${(err as Error).message}\n${logs}`);
+      }
     }
   }
 
@@ -369,6 +379,14 @@ export class DaemonCluster {
       await sleep(200);
     }
     if (!keep) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }
 

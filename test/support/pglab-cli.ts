@@ -43,7 +43,13 @@ export function leftovers(): string[] {
     if (mp?.startsWith(TEST_LAB.PGLAB_HOME)) found.push(`mount ${mp}`);
   }
   for (const pid of readdirPids()) {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // A process may end between the listing and this read (seen on a busy host): it is no leftover then.
+    let cmd: string[];
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
     if (cmd[0]?.endsWith('systemd-nspawn') && cmd.some((a) => a.startsWith(TEST_LAB.PGLAB_HOME))) found.push(`nspawn pid ${pid}`);
   }
   for (const h of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified']) {

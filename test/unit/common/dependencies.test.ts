@@ -19,7 +19,8 @@ const LAYERS: Record<string, number> = {
   bench: 2,
   ha: 2,
   tasks: 3,
-  bin: 4,
+  ui: 4,
+  bin: 5,
 };
 const PRODUCT_DIRS = Object.keys(LAYERS);
 
