@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FAULT_SPECS, FAULTS } from '../chaos/fault-catalog.js';
 import { UserError } from '../common/errors.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import type { Topology } from '../lab/topology.js';
 import type { ActionUpdate } from './wire.js';
 
 export const actionRequestSchema = z.discriminatedUnion('verb', [
