@@ -38,6 +38,8 @@ export interface BenchResult {
   label: string;
   /** Which target ran: postgres (relational tables) or jsonb (documents); absent in reports from before targets existed. */
   target?: string;
+  /** The database server that answered, as its outputs name it (MongoDB: version, source, end of life). */
+  server?: string;
   startedAt: string;
   clients: number;
   durationMs: number;

@@ -69,7 +69,7 @@ export function benchHtml(results: BenchResult[], skipped: SkippedTargets = []):
   });
   const targets = results
     .filter((r) => r.target && r.target in TARGET_MODELS)
-    .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(TARGET_MODELS[r.target as BenchTarget])}</li>`)
+    .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(TARGET_MODELS[r.target as BenchTarget])}${r.server ? ` (${esc(r.server)})` : ""}</li>`)
     .concat(skipped.map((s) => `<li><b>${esc(s.target)}</b>: not run — ${esc(s.reason)}</li>`));
   const errors = results.flatMap((r) => r.workloads.filter((w) => w.firstError).map((w) => `<li>${esc(r.label)} / ${esc(w.name)}: ${w.errors} errors, first: ${esc(w.firstError ?? '')}</li>`));
   return `<!doctype html>

@@ -9,8 +9,22 @@ import { MONGO_WORKLOADS, type MongoImplementation } from './mongo-workloads.js'
 import { measuredResult, skippedResult } from './run-bench.js';
 import { WORKLOAD_NAMES, WORKLOADS, type Workload } from './workloads.js';
 
+/** As durable as PostgreSQL's commit on the same lab: its WAL flushed locally (async), or on the standbys too (sync). */
+export type MongoBenchWriteConcern = { w: 1; j: true } | { w: 'majority'; j: true };
+
+export function writeConcernLike(replication: 'async' | 'sync'): MongoBenchWriteConcern {
+  return replication === 'sync' ? { w: 'majority', j: true } : { w: 1, j: true };
+}
+
 export interface RunMongoBenchOptions {
   uri: string;
+  /** How outputs name the server (e.g. from the lab's record of it); the version it reports is added to the label. */
+  server?: string;
+  /**
+   * The write concern of every write but payments' (which is always majority). Set explicitly: MongoDB's implicit
+   * default is w: 1 up to 4.4 and w: majority from 5.0, so leaving it out would measure 4.0 and 8.0 differently.
+   */
+  writeConcern: MongoBenchWriteConcern;
   workloads?: string[];
   clients: number;
   durationMs: number;
@@ -62,7 +76,7 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
   const names = o.workloads ?? [...WORKLOAD_NAMES];
   const workloads = names.map((n) => WORKLOADS.find((w) => w.name === n)).filter((w): w is Workload => w !== undefined);
   const { MongoClient } = await import('mongodb'); // loaded when used: see imdb-data/load-mongo.ts
-  const client = new MongoClient(o.uri, { maxPoolSize: o.clients, minPoolSize: o.clients, serverSelectionTimeoutMS: 10_000, appName: 'pglab bench' });
+  const client = new MongoClient(o.uri, { maxPoolSize: o.clients, minPoolSize: o.clients, serverSelectionTimeoutMS: 10_000, appName: 'pglab bench', writeConcern: o.writeConcern });
   try {
     await client.connect();
   } catch (err) {
@@ -71,6 +85,8 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
   }
   try {
     const ctx = await prepareMongoBench(client.db('imdb'), client.db(MONGO_BENCH_DATABASE));
+    // The version the server itself reports: the column says which mongod answered (buildInfo needs no privilege).
+    const version = ((await client.db('admin').command({ buildInfo: 1 }).catch(() => ({}))) as { version?: string }).version;
     const startedAt = new Date().toISOString();
     const results: WorkloadResult[] = [];
     for (const w of workloads) {
@@ -78,7 +94,7 @@ export async function runMongoBench(o: RunMongoBenchOptions): Promise<BenchResul
       const impl = MONGO_WORKLOADS[w.name];
       results.push(impl ? await measure(w, impl, ctx, o) : skippedResult(w, 'mongo'));
     }
-    return { label: 'mongo', target: 'mongo', startedAt, clients: o.clients, durationMs: o.durationMs, workloads: results };
+    return { label: version ? `mongo ${version}` : 'mongo', target: 'mongo', ...(o.server ? { server: o.server } : {}), startedAt, clients: o.clients, durationMs: o.durationMs, workloads: results };
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -10,10 +10,10 @@ import { CHECK_DEFAULTS, checkCommand, type CheckFlags } from '../tasks/check.js
 import { WORKLOAD_DEFAULTS, workloadOptions, type WorkloadFlags } from '../tasks/workload-flags.js';
 import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { benchSteps, benchSummary } from '../tasks/bench.js';
-import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTarget, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
+import { DEFAULT_SCALE, DEFAULT_SEED, fetchSteps, imdbTargets, loadSteps, sampleSteps, sourceDir, verifyCommand } from '../tasks/imdb.js';
 import { killCommand, startCommand, stopCommand } from '../tasks/machine-power.js';
 import { parseDuration } from '../common/duration.js';
-import { labDsn, psqlCommand, runCommand } from '../tasks/client-access.js';
+import { labDsn, psqlCommand, requireLabNetns, runCommand } from '../tasks/client-access.js';
 import { historyCommand, switchoverCommand } from '../tasks/ha-commands.js';
 import { configEditCommand, configSetCommand, configShowCommand, failoverCommand, formatRoleChange, nodeVerbCommand, pauseCommand } from '../tasks/operator-verbs.js';
 import { deploySteps, requireLabRunning } from '../tasks/deploy.js';
@@ -28,8 +28,8 @@ import { resolveLabTopology, resolveTopology } from '../tasks/topology-source.js
 import { replicationOf, withHa } from '../lab/topology.js';
 import { parseHaManager, requireSameHaManager } from '../tasks/ha-manager.js';
 import { CommandExit, installCommandHooks } from '../tasks/cli-hooks.js';
-import { labMongoUri, MONGO_TARBALL_NAME, mongoTarballFor } from '../lab/roles/mongo/index.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps, type MongoChaosRun } from '../tasks/chaos-mongo.js';
+import { labMongoUri, MONGO_TARBALL_NAME, mongoServerFor, NPM_SERVER, requireMongoMachines } from '../lab/roles/mongo/index.js';
+import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_FAULTS, MONGO_MATRIX_DEFAULT_FAULTS, MONGO_PROMISES, type MongoChaosResult } from '../tasks/chaos-mongo.js';
 import { DEFAULT_UI_PORT, parsePort, uiCommand } from '../ui/ui-command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
         .command('machines')
         .description('build the image and network, boot every machine, bring up etcd and haproxy (idempotent)')
         .option('--mirror <url>', 'Debian mirror for the image (default: the host apt sources, or $PGLAB_MIRROR)')
-        .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download)`)
+        .option('--mongo-tarball <file>', `MongoDB server tarball for mongo machines (default: $PGLAB_MONGO_TARBALL, else ${MONGO_TARBALL_NAME} in the state dir's cache/mongodb/, else a download, else MongoDB ${NPM_SERVER.version} from the npm package ${NPM_SERVER.spec})`)
         .option('--ha <manager>', "the HA manager for this lab, pgdaemon or patroni (default: the topology's ha, else pgdaemon)")
         .option('--json', 'print the summary as JSON on stdout (progress on stderr): every step with its outcome'),
     ),
@@ -87,9 +87,9 @@ async function main(argv: string[]): Promise<number> {
     const source = resolved.source;
     // The manager is the lab's: another one on machines that exist is refused before any step (exit 2).
     if (!opts.dryRun) requireSameHaManager(topology);
-    // Before any step: a topology with mongo machines and no tarball to be had is refused (exit 2), not half built.
-    const mongoTarball = await mongoTarballFor(topology, opts.mongoTarball, { download: !opts.dryRun });
-    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoTarball ? { mongoTarball } : {}) }), opts);
+    // Before any step: which mongod the mongo machines get (a named tarball that is no server is refused, exit 2).
+    const mongoServer = await mongoServerFor(topology, opts.mongoTarball, { download: !opts.dryRun, onSkip: (why) => console.error(`pglab: ${why}; using the npm-delivered server`) });
+    const r = await runSteps(machinesSteps({ topology, topologySource: source, mirror: opts.mirror, ...(mongoServer ? { mongoServer } : {}) }), opts);
     if (opts.json && !opts.dryRun) printJson({ ok: r.code === 0, changed: r.changed, steps: r.steps ?? [] });
     else if (r.code === 0 && !opts.dryRun && !r.changed) console.log('nothing changed: the lab already matches the topology');
     exitCode = r.code;
@@ -236,30 +236,43 @@ async function main(argv: string[]): Promise<number> {
       exitCode = (await runSteps(fetchSteps(opts.files, opts.baseUrl), opts)).code;
     });
   topologyOption(graphOptions(imdb.command('load').description('load the data into the cluster through haproxy')))
-    .option('--target <db>', 'postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL) or mongo (the mongo machines)', 'postgres')
+    .option('--target <db>', 'postgres (relational tables), jsonb (the MongoDB documents in PostgreSQL), mongo (the mongo machines), several comma-separated (loaded one after the other), or all: every target this lab has', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--no-indexes', 'bare tables, no keys or indexes (like the original lab)')
     .action(async (opts: GraphFlags & { topology?: string; target: string; source: string; scale: string; seed: string; indexes: boolean }) => {
-      imdbTarget(opts.target, labTopology(opts.topology)); // a target that cannot be loaded is refused before anything else is checked
+      const t = labTopology(opts.topology);
+      const targets = imdbTargets(opts.target, t); // a target that cannot be loaded is refused before anything else is checked
       const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
-      const report: { text?: string } = {};
-      exitCode = (await runSteps(loadSteps(labTopology(opts.topology), opts.target, dir, opts.indexes, report), opts)).code;
-      if (report.text) console.log(report.text);
+      for (const s of targets.skipped) console.log(`${s.target}: not loaded — ${s.reason}`);
+      for (const target of targets.run) {
+        const report: { text?: string } = {};
+        exitCode = (await runSteps(loadSteps(t, target, dir, opts.indexes, report), opts)).code;
+        if (report.text) console.log(report.text);
+        if (exitCode !== 0) break;
+      }
     });
   topologyOption(imdb.command('verify').description('row counts and spot checks against the source files'))
-    .option('--target <db>', 'postgres, jsonb or mongo', 'postgres')
+    .option('--target <db>', 'postgres, jsonb, mongo, several comma-separated, or all: every target this lab has', 'postgres')
     .option('--source <src>', 'sample or fetched', 'sample')
     .option('--scale <n>', 'which sample', String(DEFAULT_SCALE))
     .option('--seed <n>', 'which sample', String(DEFAULT_SEED))
     .option('--json', 'machine-readable output')
     .action(async (opts: { topology?: string; target: string; source: string; scale: string; seed: string; json?: boolean }) => {
-      imdbTarget(opts.target, labTopology(opts.topology));
-      const r = await verifyCommand(labTopology(opts.topology), sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed')), opts.target);
-      if (opts.json) printJson({ ok: r.ok, checks: r.checks });
-      else console.log(r.text);
-      exitCode = r.ok ? 0 : 1;
+      const t = labTopology(opts.topology);
+      const targets = imdbTargets(opts.target, t);
+      const dir = sourceDir(opts.source, positive(opts.scale, '--scale'), whole(opts.seed, '--seed'));
+      const results = [];
+      for (const target of targets.run) results.push({ target, ...(await verifyCommand(t, dir, target)) });
+      const ok = results.every((r) => r.ok);
+      // One target: the shape it always had; several: one entry per target.
+      if (opts.json) printJson(results.length === 1 ? { ok, checks: results[0]!.checks } : { ok, targets: results.map((r) => ({ target: r.target, ok: r.ok, checks: r.checks })), skipped: targets.skipped });
+      else {
+        for (const s of targets.skipped) console.log(`${s.target}: not verified — ${s.reason}`);
+        console.log(results.length === 1 ? results[0]!.text : results.map((r) => `${r.target}:\n${r.text}`).join('\n'));
+      }
+      exitCode = ok ? 0 : 1;
     });
 
   topologyOption(graphOptions(program.command('bench').description('run the IMDb workloads; table on screen, JSON + HTML report in the state dir')))
@@ -291,7 +304,7 @@ async function main(argv: string[]): Promise<number> {
     graphOptions(
       program
         .command('chaos')
-        .description(`break something while checked writers run; report the write gap, lost writes and each promise. \`chaos matrix\` runs many faults into one table and an HTML report; \`chaos heal\` undoes what an interrupted run left. Faults: ${faultHelp()}`)
+        .description(`break something while checked writers run; report the write gap, lost writes and each promise. \`chaos matrix\` runs many faults into one table and an HTML report; \`chaos heal\` undoes what an interrupted run left. Faults: ${faultHelp()}. On a mongo machine (or mongo-FAULT for the replica set's PRIMARY): ${MONGO_FAULTS.join(', ')}, with checked writers at w: majority and w: 1`)
         .argument('<fault>', 'a fault, or matrix, or heal')
         .argument('[machine]', 'the machine to break (default: the current primary)')
         .option('--writers <n>', 'concurrent writer clients', '8')
@@ -303,7 +316,7 @@ async function main(argv: string[]): Promise<number> {
         .option('--rate <rate>', 'slow-network: the egress rate, as tc writes it (1mbit, 512kbit)')
         .option('--delay <duration>', 'not available: this kernel has no netem (see slow-network)')
         .option('--loss <percent>', 'not available: this kernel has no netem (see slow-network)')
-        .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')})`)
+        .option('--faults <list>', `matrix: the faults to run (default: ${MATRIX_DEFAULT_FAULTS.join(',')}, and ${MONGO_MATRIX_DEFAULT_FAULTS.join(',')} on a lab with mongo machines)`)
         .option('--workload <kind>', 'insert: unique ids; append: list-append transactions checked for every anomaly (docs/checker.md)', WORKLOAD_DEFAULTS.workload)
         .option('--isolation <level>', 'append: serializable, repeatable-read or read-committed', WORKLOAD_DEFAULTS.isolation)
         .option('--keys <n>', 'append: live keys (hot ones are chosen more often)', WORKLOAD_DEFAULTS.keys)
@@ -324,19 +337,25 @@ async function main(argv: string[]): Promise<number> {
       parseFaults(opts.faults); // an unknown fault is refused before any lab is destroyed
       workloadOptions(opts); // a bad workload flag too
       const workloadArgs = ['--workload', opts.workload, '--isolation', opts.isolation, '--keys', opts.keys, '--txn-rate', opts.txnRate, '--replica-readers', opts.replicaReaders];
-      const matrixArgs = ['--writers', opts.writers, '--warmup', opts.warmup, '--after', opts.after, '--repeat', opts.repeat, '--for', opts.for, ...(opts.faults ? ['--faults', opts.faults] : []), ...workloadArgs];
+      const matrixArgs = ['--writers', opts.writers, '--warmup', opts.warmup, '--after', opts.after, '--repeat', opts.repeat, '--for', opts.for, '--faults', opts.faults ?? MATRIX_DEFAULT_FAULTS.join(','), ...workloadArgs]; // the managers' faults: the replica set's are no manager's
       exitCode = await runSideBySide({ managers: parseManagerList(opts.ha), ...(opts.topology ? { topologyFlag: opts.topology } : {}), matrixArgs, reportDir: opts.report, plain: !!opts.plain || !process.stderr.isTTY });
       return;
     }
     const t = labTopology(opts.topology);
-    if (isMongoChaos(t, machine) && machine) {
-      // The replica set has its own path: no writers through haproxy, the election time is what is measured.
-      const runs: MongoChaosRun[] = [];
-      exitCode = (await runSteps(mongoChaosSteps(t, fault, machine, whole(opts.repeat, '--repeat', 1), runs), opts)).code;
-      if (!opts.dryRun) {
-        if (opts.json) printJson({ fault, runs });
-        else console.log(formatMongoChaos(runs));
-      }
+    const mongoFault = mongoFaultOf(t, fault, machine);
+    if (mongoFault) {
+      // The replica set has its own writers (the driver, not haproxy) and its own promises per write concern.
+      requireMongoMachines(t);
+      requireLabNetns();
+      const result: MongoChaosResult = { fault: mongoFault, server: '', runs: [] };
+      const base = { fault, writers: whole(opts.writers, '--writers', 1), warmupMs: parseDuration(opts.warmup, '--warmup'), afterMs: parseDuration(opts.after, '--after'), repeat: whole(opts.repeat, '--repeat', 1), forMs: parseDuration(opts.for, '--for') };
+      exitCode = (await runSteps(mongoChaosSteps(t, { ...base, ...(machine ? { target: machine } : {}) }, result), opts)).code;
+      if (opts.dryRun) return;
+      if (opts.json) printJson(result);
+      else console.log(formatMongoChaos(result));
+      const broken = (['majority', '1'] as const).flatMap((c) => brokenPromises(result.runs.filter((x) => x.concern === c), MONGO_PROMISES[c]).map((b) => `w: ${c}: ${b}`));
+      for (const b of broken) console.error(`pglab chaos: ${b}`);
+      if (broken.length > 0 && exitCode === 0) exitCode = 1;
       return;
     }
     chaosPreconditions(t);

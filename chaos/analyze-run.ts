@@ -86,11 +86,6 @@ export function summarizeRuns(
   return { min: gaps[0] as number, median, max: gaps.at(-1) as number };
 }
 
-/**
- * Which promises of the cluster a chaos run saw broken: two primaries acknowledging (never allowed), and lost
- * acknowledged writes when replication is synchronous (asynchronous replication does not promise them, so there
- * they are a finding shown in the table, not a failure).
- */
 /** A promise one fault makes beyond the writers' (e.g. "pg2 keeps its data directory"), checked in a run. */
 export interface PromiseCheck {
   promise: string;
@@ -98,13 +93,33 @@ export interface PromiseCheck {
   evidence: string;
 }
 
-export function brokenPromises(reports: readonly (RunReport & { checks?: readonly PromiseCheck[] })[], synchronous: boolean): string[] {
+/**
+ * What the writers of a run were promised. PostgreSQL never lets two primaries acknowledge, and loses no acknowledged
+ * write when replication is synchronous; MongoDB promises both for w: majority writes and neither for w: 1.
+ */
+export interface WritePromises {
+  /** Why no acknowledged write may be lost ("replication is synchronous"), or null when losing some is allowed. */
+  noLoss: string | null;
+  noSplitBrain: boolean;
+}
+
+export function postgresPromises(synchronous: boolean): WritePromises {
+  return { noLoss: synchronous ? 'replication is synchronous' : null, noSplitBrain: true };
+}
+
+/**
+ * Which promises a chaos run saw broken: its checks, two primaries acknowledging, and lost acknowledged writes where
+ * they were promised (elsewhere they are a finding shown in the table, not a failure). `promised`: the writers'
+ * promises, or for PostgreSQL runs whether replication is synchronous.
+ */
+export function brokenPromises(reports: readonly (RunReport & { checks?: readonly PromiseCheck[] })[], promised: boolean | WritePromises): string[] {
+  const p = typeof promised === 'boolean' ? postgresPromises(promised) : promised;
   const broken: string[] = [];
   for (const [i, r] of reports.entries()) for (const c of r.checks ?? []) if (!c.kept) broken.push(`run ${i + 1}: ${c.promise}: broken (${c.evidence})`);
   const splitBrain = reports.reduce((n, r) => n + r.splitBrainAcks, 0);
   const lost = reports.reduce((n, r) => n + r.lostAcked, 0);
-  if (splitBrain > 0) broken.push(`${splitBrain} write(s) acknowledged by an old primary after a new one had taken over (split brain)`);
-  if (synchronous && lost > 0) broken.push(`${lost} acknowledged write(s) lost although replication is synchronous`);
+  if (p.noSplitBrain && splitBrain > 0) broken.push(`${splitBrain} write(s) acknowledged by an old primary after a new one had taken over (split brain)`);
+  if (p.noLoss && lost > 0) broken.push(`${lost} acknowledged write(s) lost although ${p.noLoss}`);
   // The checker's other findings: anomalies the isolation level forbids (lost writes and overlapping primaries are
   // counted just above, from the same history).
   for (const [i, r] of reports.entries()) {

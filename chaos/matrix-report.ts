@@ -1,7 +1,7 @@
 // The chaos matrix as one table (fault × runs × figures × promises) and as a self-contained HTML page with a
 // timeline per run: acknowledged writes per 50 ms per node, the fault and its lifting marked.
-import type { PromiseCheck, RunReport, Timeline } from './analyze-run.js';
-import { summarizeRuns } from './analyze-run.js';
+import type { PromiseCheck, RunReport, Timeline, WritePromises } from './analyze-run.js';
+import { postgresPromises, summarizeRuns } from './analyze-run.js';
 import { formatTable } from '../common/text-table.js';
 import { msCell, staleCell } from './run-check.js';
 
@@ -10,6 +10,8 @@ export interface MatrixRow {
   runs: (RunReport & { target: string; checks: PromiseCheck[]; timeline: Timeline })[];
   /** Set when the fault could not run at all (its steps failed before any verdict). */
   error?: string;
+  /** What the row's writers were promised; absent: PostgreSQL's, by the table's replication mode. */
+  promises?: WritePromises;
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
@@ -19,10 +21,11 @@ const triple = (g: ReturnType<typeof summarizeRuns>) => (g ? `${sec(g.min)} / ${
 export function matrixCells(r: MatrixRow, synchronous: boolean): Record<'runs' | 'gap' | 'newPrimaryAck' | 'acked' | 'lost' | 'splitBrain' | 'stale' | 'primariesWindow' | 'promises' | 'anomalies', string> {
   const gap = summarizeRuns(r.runs);
   const ack = summarizeRuns(r.runs, (x) => x.firstAckOnNewPrimaryMs);
+  const p = r.promises ?? postgresPromises(synchronous);
   const checks = r.runs.flatMap((x) => [
     ...x.checks.map((c) => c.kept),
-    x.splitBrainAcks === 0,
-    ...(synchronous ? [x.lostAcked === 0] : []),
+    ...(p.noSplitBrain ? [x.splitBrainAcks === 0] : []),
+    ...(p.noLoss ? [x.lostAcked === 0] : []),
     // Forbidden anomalies beyond lost writes and overlapping primaries (counted just above).
     ...(x.check ? [!x.check.violations.some((v) => v.type !== 'lost-append' && v.type !== 'two-primaries')] : []),
   ]);

@@ -111,7 +111,8 @@ export async function loadMongo(opts: LoadMongoOptions): Promise<LoadMongoResult
   await findSourceFiles(opts.sourceDir); // a missing file is reported before connecting
   const badLines = new BadLineLog(opts.maxBadLines ?? DEFAULT_MAX_BAD_LINES);
   const { MongoClient } = await import('mongodb');
-  const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000, appName: 'pglab imdb load' });
+  // Majority, named: 4.0's implicit default is w: 1 and 8.0's majority; the load is read back (verify) after a failover too.
+  const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000, appName: 'pglab imdb load', writeConcern: { w: 'majority' } });
   try {
     await client.connect();
   } catch (err) {

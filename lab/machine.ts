@@ -124,14 +124,15 @@ export async function enableUnits(name: string, units: readonly string[]): Promi
  * namespace and the machine's own cgroup. The shell moves itself into the
  * cgroup and then execs, so nspawn is born there.
  */
-export async function boot(name: string, bridge: string, binds: readonly { host: string; inside: string; readOnly?: boolean }[] = []): Promise<void> {
+/** `nspawnOptions`: what a role needs of nspawn beyond the defaults (RoleModule.nspawnOptions). */
+export async function boot(name: string, bridge: string, binds: readonly { host: string; inside: string; readOnly?: boolean }[] = [], nspawnOptions: readonly string[] = []): Promise<void> {
   const d = machineDirs(name);
   const cgroups = await createMachineCgroups(name);
   const log = openSync(d.console, 'a');
   try {
     const enter = cgroups.map((_, i) => `echo $$ > "$${i + 1}/cgroup.procs"`).join(' && ');
     const nspawn = ['nsenter', `--net=${netnsPath()}`, '--', 'systemd-nspawn', '--register=no', '--keep-unit', '-q',
-      '-D', d.root, '-b', '-M', name, `--network-bridge=${bridge}`, '--link-journal=no', ...binds.map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.host}:${b.inside}`)];
+      '-D', d.root, '-b', '-M', name, `--network-bridge=${bridge}`, '--link-journal=no', ...binds.map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.host}:${b.inside}`), ...nspawnOptions];
     const script = `${enter ? enter + ' && ' : ''}exec ${nspawn.map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('sh', ['-c', script, 'pglab-boot', ...cgroups], { detached: true, stdio: ['ignore', log, log] });
     let exited: number | null | undefined;

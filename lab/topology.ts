@@ -78,8 +78,9 @@ export const DEFAULT_SIZES: TopologySizes = {
   cluster: 'pglab',
   replication: 'async',
   subnet: '10.42.0.0/24',
-  // mongod comes from a server tarball the host may not have (lab/roles/mongo/tarball.ts): off by default.
-  sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 0 },
+  // The original lab's shape: PostgreSQL and a MongoDB replica set side by side on the same data. mongod comes from the
+  // 8.0 tarball when given, else from npm (lab/roles/mongo/server.ts); `machines: {mongo: 0}` leaves them out.
+  sizes: { postgres: 3, etcd: 3, haproxy: 1, mongo: 3 },
   // A LAN bridge on one host: fast heartbeats; etcd raises a lease's TTL to 1.5 × the election timeout, so 600 ms keeps
   // pgdaemon's 1 s leases at 1 s. 100 ms heartbeats (not 50) halve what an idle etcd spends on raft (issue 13).
   etcd: { heartbeatMs: 100, electionMs: 600 },

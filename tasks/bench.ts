@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { formatBenchTable, parseTargets, runBenchTargets, WORKLOAD_NAMES, writeBenchReport, type BenchResult, type SkippedTargets } from '../bench/index.js';
 import { paths } from '../lab/state-dir.js';
-import type { Topology } from '../lab/topology.js';
+import { replicationOf, type Topology } from '../lab/topology.js';
 import { labClientConfig, requireLabNetns } from './client-access.js';
 import type { Step } from './graph/step.js';
-import { runMongoBench } from '../bench/run-mongo-bench.js';
+import { runMongoBench, writeConcernLike } from '../bench/run-mongo-bench.js';
 import type { SqlTarget } from '../bench/bench-targets.js';
-import { labMongoUri, mongoUnavailable } from '../lab/roles/mongo/index.js';
+import { installedServer, labMongoUri, mongoUnavailable, serverName } from '../lab/roles/mongo/index.js';
 import { LiveRunFeed } from './live-run-feed.js';
 
 export interface BenchOptions {
@@ -51,7 +51,8 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
         const common = { workloads: o.workloads, clients: o.clients, durationMs: o.durationMs, warmupMs: o.warmupMs, signal: ctx.signal, onProgress: progress };
         // MongoDB runs after the PostgreSQL targets, not interleaved workload by workload with them.
         if (sqlTargets.length > 0) out.results.push(...(await runBenchTargets({ ...common, connection: labClientConfig(t), targets: sqlTargets })));
-        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri }));
+        const server = installedServer();
+        if (mongoUri) out.results.push(await runMongoBench({ ...common, uri: mongoUri, writeConcern: writeConcernLike(replicationOf(t)), ...(server ? { server: serverName(server) } : {}) }));
         live.end(true);
         return `${out.results[0]?.workloads.length ?? 0} workloads on ${names}`;
       },
@@ -74,6 +75,7 @@ export function benchSteps(t: Topology, o: BenchOptions, out: BenchOutput): Step
 export function benchSummary(out: BenchOutput): string {
   return [
     ...(out.results.length ? [formatBenchTable(out.results)] : []),
+    ...out.results.flatMap((r) => (r.server ? [`${r.label}: ${r.server}`] : [])),
     ...out.skipped.map((s) => `${s.target}: not run — ${s.reason}`),
     ...(out.files ? [`report: ${out.files.html}`, `json:   ${out.files.json}`] : []),
   ].join('\n');

@@ -6,9 +6,10 @@ import { brokenPromises, summarizeRuns } from '../chaos/analyze-run.js';
 import { FAULTS, type Fault } from '../chaos/fault-catalog.js';
 import { formatMatrix, matrixHtml, type MatrixRow } from '../chaos/matrix-report.js';
 import { describeError, UserError } from '../common/errors.js';
-import { haOf, replicationOf, type Topology } from '../lab/topology.js';
+import { haOf, machinesOf, replicationOf, type Topology } from '../lab/topology.js';
 import { haManager } from './ha-manager.js';
 import { chaosSteps, type ChaosOptions, type ChaosResult } from './chaos.js';
+import { mongoChaosSteps, MONGO_MATRIX_DEFAULT_FAULTS, MONGO_MATRIX_FAULTS, MONGO_PROMISES, type MongoChaosResult } from './chaos-mongo.js';
 import { healSteps } from './chaos-heal.js';
 import { printJson, stdoutReservedForJson } from './json-stdout.js';
 import { runSteps, type GraphFlags } from './run-steps.js';
@@ -16,14 +17,24 @@ import { runSteps, type GraphFlags } from './run-steps.js';
 /** Every fault that needs no extra argument and does not redeploy the daemons (deploy is its own long run). */
 export const MATRIX_DEFAULT_FAULTS: readonly Fault[] = FAULTS.filter((f) => f !== 'deploy' && f !== 'cut');
 
-export function parseFaults(list: string | undefined): Fault[] {
-  if (!list) return [...MATRIX_DEFAULT_FAULTS];
-  const out: Fault[] = [];
+type MatrixFault = Fault | (typeof MONGO_MATRIX_FAULTS)[number];
+const isMongoFault = (f: MatrixFault): f is (typeof MONGO_MATRIX_FAULTS)[number] => (MONGO_MATRIX_FAULTS as readonly string[]).includes(f);
+
+/** The faults --faults names (checked before any lab is touched); undefined: the default, which depends on the lab. */
+export function parseFaults(list: string | undefined): MatrixFault[] | undefined {
+  if (!list) return undefined;
+  const known: readonly string[] = [...FAULTS, ...MONGO_MATRIX_FAULTS];
+  const out: MatrixFault[] = [];
   for (const f of list.split(',').map((x) => x.trim()).filter(Boolean)) {
-    if (!(FAULTS as readonly string[]).includes(f)) throw new UserError(`unknown fault "${f}" in --faults`, `faults are: ${FAULTS.join(', ')}`);
-    out.push(f as Fault);
+    if (!known.includes(f)) throw new UserError(`unknown fault "${f}" in --faults`, `faults are: ${known.join(', ')}`);
+    out.push(f as MatrixFault);
   }
   return out;
+}
+
+/** The faults of --faults, or the default: every PostgreSQL one, then the replica set's when the lab has mongo machines. */
+export function parseMatrixFaults(list: string | undefined, t: Topology): MatrixFault[] {
+  return parseFaults(list) ?? [...MATRIX_DEFAULT_FAULTS, ...(machinesOf(t, 'mongo').length > 0 ? MONGO_MATRIX_DEFAULT_FAULTS : [])];
 }
 
 /** matrix.json, and the document `chaos matrix --json` prints. */
@@ -35,31 +46,46 @@ export interface MatrixReport {
   rows: MatrixRow[];
 }
 
+/** One PostgreSQL fault as a matrix row. */
+async function postgresRow(t: Topology, fault: Fault, base: Omit<ChaosOptions, 'fault'>, flags: GraphFlags): Promise<{ code: number; rows: MatrixRow[] }> {
+  const result: ChaosResult = { fault, runs: [], gap: null, newPrimaryAck: null };
+  // Each fault hits its own default target: a machine named for the matrix would not suit every fault.
+  const { target: _target, ...rest } = base;
+  const r = await runSteps(chaosSteps(t, { ...rest, fault, idPrefix: `${fault}/` }, result), flags);
+  result.gap = summarizeRuns(result.runs);
+  return { code: r.code, rows: [{ fault, runs: result.runs }] };
+}
+
+/** One mongo fault as matrix rows, one per write concern, each with the promises of its concern. */
+async function mongoRows(t: Topology, fault: (typeof MONGO_MATRIX_FAULTS)[number], base: Omit<ChaosOptions, 'fault'>, flags: GraphFlags): Promise<{ code: number; rows: MatrixRow[] }> {
+  const { target: _target, from: _from, rate: _rate, ...rest } = base;
+  const result: MongoChaosResult = { fault: 'kill', server: '', runs: [] };
+  const r = await runSteps(mongoChaosSteps(t, { ...rest, fault, idPrefix: `${fault}/` }, result), flags);
+  const rows = (['majority', '1'] as const).map((c): MatrixRow => ({ fault: `${fault} w:${c}`, runs: result.runs.filter((x) => x.concern === c), promises: MONGO_PROMISES[c] }));
+  return { code: r.code, rows };
+}
+
 /** Runs the matrix; returns the exit code (1 when a promise broke or a fault could not run). */
 export async function runMatrix(t: Topology, base: Omit<ChaosOptions, 'fault'>, faultList: string | undefined, reportDir: string, flags: GraphFlags): Promise<number> {
-  const faults = parseFaults(faultList);
+  const faults = parseMatrixFaults(faultList, t);
   const rows: MatrixRow[] = [];
   let code = 0;
   for (const fault of faults) {
-    const result: ChaosResult = { fault, runs: [], gap: null, newPrimaryAck: null };
-    // Each fault hits its own default target: a machine named for the matrix would not suit every fault.
-    const { target: _target, ...rest } = base;
-    const r = await runSteps(chaosSteps(t, { ...rest, fault, idPrefix: `${fault}/` }, result), flags);
-    result.gap = summarizeRuns(result.runs);
-    const row: MatrixRow = { fault, runs: result.runs };
+    const r = isMongoFault(fault) ? await mongoRows(t, fault, base, flags) : await postgresRow(t, fault, base, flags);
+    const faultRows = r.rows;
     if (r.code === 130) return 130;
     if (r.code !== 0) {
-      row.error = `a step failed (exit ${r.code}); see the output above`;
+      for (const row of faultRows) row.error = `a step failed (exit ${r.code}); see the output above`;
       code = 1;
       // Leave nothing behind for the next fault.
       const healed = await runSteps(healSteps(t), flags).catch((err: unknown) => ({ code: 1, err }));
       if (healed.code !== 0) {
-        rows.push(row);
+        rows.push(...faultRows);
         console.error(`pglab chaos matrix: could not heal the lab after ${fault}: ${'err' in healed ? describeError(healed.err) : 'see above'}; stopping`);
         break;
       }
     }
-    rows.push(row);
+    rows.push(...faultRows);
   }
   const sync = replicationOf(t) === 'sync';
   const settings = haManager(t).describe(t);
@@ -73,7 +99,7 @@ export async function runMatrix(t: Topology, base: Omit<ChaosOptions, 'fault'>, 
   console.log(table);
   console.log(`report: ${join(dir, 'matrix.html')} and matrix.json`);
   if (stdoutReservedForJson()) printJson(report);
-  for (const row of rows) for (const b of brokenPromises(row.runs, sync)) console.error(`pglab chaos matrix: ${row.fault}: ${b}`);
-  if (rows.some((row) => brokenPromises(row.runs, sync).length > 0)) code = 1;
+  for (const row of rows) for (const b of brokenPromises(row.runs, row.promises ?? sync)) console.error(`pglab chaos matrix: ${row.fault}: ${b}`);
+  if (rows.some((row) => brokenPromises(row.runs, row.promises ?? sync).length > 0)) code = 1;
   return code;
 }

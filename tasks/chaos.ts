@@ -89,7 +89,7 @@ const ipOf = (t: Topology, name: string) => {
 };
 
 /** Stops (or continues) every process of a machine, its init first so nothing new is forked meanwhile. */
-function signalMachine(name: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+export function signalMachine(name: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
   const leader = machineProcess(name)?.leaderPid;
   if (!leader) throw new Error(`${name} is not running`);
   for (const pid of processTree(leader)) {

@@ -11,7 +11,8 @@ import { labClientConfig, requireLabNetns } from './client-access.js';
 import { loadAgainAfterConnectionLoss, lossNote } from './load-again-after-connection-loss.js';
 import type { Step } from './graph/step.js';
 import { mongoLoadSteps, verifyMongoTarget } from './imdb-mongo.js';
-import { requireMongoMachines } from '../lab/roles/mongo/index.js';
+import { mongoUnavailable, requireMongoMachines } from '../lab/roles/mongo/index.js';
+import { parseTargets, type TargetChoice } from '../bench/bench-targets.js';
 import { formatTable } from '../common/text-table.js';
 
 export const DEFAULT_SCALE = 0.01;
@@ -82,6 +83,11 @@ export function sourceDir(source: string, scale: number, seed: number): string {
     return fetchedDir();
   }
   throw new UserError(`unknown --source "${source}"`, 'use --source sample or --source fetched');
+}
+
+/** `--target postgres,jsonb,mongo` or `all` (every target the lab has; the others in `skipped`, with why), as bench reads it. */
+export function imdbTargets(spec: string, t: Topology): TargetChoice {
+  return parseTargets(spec, mongoUnavailable(t));
 }
 
 /** The targets `pglab imdb load|verify --target` accept; mongo only on a lab with mongo machines (else exit 2, with why). */

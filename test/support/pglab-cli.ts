@@ -12,6 +12,9 @@ export const TEST_LAB = {
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'pglab');
 
+/** The default topology without mongo machines: test labs that do not test MongoDB bring it up with this. */
+export const NO_MONGO_TOPOLOGY = join(import.meta.dirname, 'no-mongo.yaml');
+
 export async function pglab(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}) {
   const r = await execa(BIN, args, {
     env: { ...TEST_LAB, ...opts.env, CI: '1' },

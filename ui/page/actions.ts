@@ -110,7 +110,7 @@ export class Actions {
       out.push(this.button('restart', `restart-${m.name}`, { verb: 'restart', node: m.name }, `Restart ${m.name}'s PostgreSQL through its daemon (a primary's restart is no failover).`));
       out.push(this.button('kill', `kill-${m.name}`, { verb: 'chaos', fault: 'kill', machine: m.name }, `pglab chaos kill: checked writers through haproxy, then SIGKILL of ${m.name}'s PID 1; then it heals and judges.`, true));
     }
-    if (m.mongo) out.push(this.button('kill', `kill-${m.name}`, { verb: 'chaos', fault: 'kill', machine: m.name }, `Kill ${m.name} and time the replica set's election.`, true));
+    if (m.mongo) out.push(this.button('kill', `kill-${m.name}`, { verb: 'chaos', fault: 'kill', machine: m.name }, `Kill ${m.name} while checked writers write to the replica set (w: majority and w: 1).`, true));
     return out;
   }
 

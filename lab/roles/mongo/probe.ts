@@ -16,9 +16,28 @@ export async function memberClient(hostPort: string, timeoutMs: number, auth?: {
   });
 }
 
-/** `hello` on an open member client; null when it does not answer. */
+/** MongoDB's code for a command the server does not know: `hello` before 4.4.2 (4.0 has only `isMaster`). */
+const COMMAND_NOT_FOUND = 59;
+
+/**
+ * `hello` on an open member client, or `isMaster` on a server too old for `hello` (4.0), read the same way (8.0 still
+ * answers isMaster, but deprecated); null when it does not answer.
+ */
 export async function helloOn(client: MongoClient): Promise<Hello | null> {
-  return (client.db('admin').command({ hello: 1 }) as Promise<Hello>).catch(() => null);
+  const admin = client.db('admin');
+  try {
+    return (await admin.command({ hello: 1 })) as Hello;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== COMMAND_NOT_FOUND) return null;
+  }
+  const legacy = (await admin.command({ isMaster: 1 }).catch(() => null)) as (Hello & { ismaster?: boolean }) | null;
+  return legacy ? { ...legacy, isWritablePrimary: legacy.ismaster === true } : null;
+}
+
+/** The version the server reports (`buildInfo` needs no credentials); null when it does not answer. */
+export async function serverVersionOn(client: MongoClient): Promise<string | null> {
+  const info = (await client.db('admin').command({ buildInfo: 1 }).catch(() => null)) as { version?: string } | null;
+  return info?.version ?? null;
 }
 
 /** `hello` of every member at once, each on a fresh connection. */

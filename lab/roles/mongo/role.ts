@@ -22,7 +22,7 @@ export function mongodConfig(m: Machine): string {
     '  wiredTiger:',
     '    engineConfig:',
     // Three members share the host with the PostgreSQL lab; the default (half the RAM) per member would not fit.
-    '    cacheSizeGB: 0.5',
+    '      cacheSizeGB: 0.5',
     'replication:',
     `  replSetName: ${MONGO_REPLICA_SET}`,
     'security:',
@@ -59,6 +59,10 @@ export function mongodUnit(): string {
 export const mongoRole: RoleModule = {
   role: 'mongo',
   units: [MONGOD_UNIT],
+  // mongod mlock()s the pages of its SCRAM secrets (the keyfile's): nspawn's seccomp filter answers mlock with EPERM
+  // unless the container may lock memory, and mongod then aborts (fassert 28832). This allows the @memlock calls only;
+  // the 8 MB RLIMIT_MEMLOCK still bounds them, and the container gets no CAP_IPC_LOCK.
+  nspawnOptions: ['--system-call-filter=@memlock'],
   files: (m, _t, ctx) => {
     const keyfile = ctx.secrets.mongo?.keyfile;
     if (!keyfile) throw new Error('the lab has no MongoDB keyfile yet (the secrets step makes it)');

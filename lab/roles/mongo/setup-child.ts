@@ -2,8 +2,8 @@
 // machine's mongod: before any user exists, MongoDB accepts replSetInitiate and the first createUser only over
 // loopback (the localhost exception). Reads a SetupRequest on stdin, prints one SetupReply as JSON.
 import { MongoClient, MongoServerError } from 'mongodb';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { helloAll, memberClient } from './probe.js';
+import { notYet, waitUntil } from '../../../common/wait-until.js';
+import { helloAll, memberClient, serverVersionOn } from './probe.js';
 import { MONGO_PORT, MONGO_REPLICA_SET, planReplicaSet, type RsConfig } from './replica-set.js';
 import { MONGO_ADMIN_ROLES, MONGO_APP_ROLES } from './credentials.js';
 import type { Topology } from '../../topology.js';
@@ -18,19 +18,16 @@ export interface SetupRequest {
 }
 
 export type SetupReply =
-  | { kind: 'done'; primary: string; did: string[] }
+  /** `version`: what the PRIMARY's mongod says it is (buildInfo). */
+  | { kind: 'done'; primary: string; did: string[]; version: string | null }
   /** The first user can only be made on the primary's loopback: run again in that machine. */
   | { kind: 'run-on'; primary: string; did: string[] };
 
 const LOCAL = `127.0.0.1:${MONGO_PORT}`;
 
-async function waitFor<T>(what: string, deadline: number, probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
+/** Waits until `deadline` (Date.now() time) for `probe` to return something; NotYet says why not. */
+function waitFor<T>(what: string, deadline: number, probe: () => Promise<T | ReturnType<typeof notYet>>): Promise<T> {
+  return waitUntil(what, probe, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 250 });
 }
 
 function isAuthFailure(err: unknown): boolean {
@@ -64,7 +61,8 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
   const did: string[] = [];
   const replies = await waitFor('every mongod to answer', deadline, async () => {
     const all = await helloAll(hosts);
-    return [...all.values()].every(Boolean) ? all : undefined;
+    const silent = [...all].filter(([, h]) => !h).map(([host]) => host);
+    return silent.length === 0 ? all : notYet(`no answer from ${silent.join(', ')}`);
   });
   if (![...replies.values()].some((h) => h?.setName)) {
     const plan = planReplicaSet(null, r.topology);
@@ -79,18 +77,26 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
   }
   const primary = await waitFor('a PRIMARY', deadline, async () => {
     for (const [h, hello] of await helloAll(hosts)) if (hello?.isWritablePrimary) return h;
-    return undefined;
+    return notYet('no member says it is PRIMARY');
   });
   if (!(await canAuthenticate(hosts, r.admin))) {
     if (primary !== r.self) return { kind: 'run-on', primary, did };
     const local = await memberClient(LOCAL, 5000);
     try {
-      await ensureUser(local, r.admin, MONGO_ADMIN_ROLES, did);
+      // The localhost exception allows createUser and nothing else (not even usersInfo): the first user is created blind.
+      await local.db('admin').command({ createUser: r.admin.name, pwd: r.admin.password, roles: MONGO_ADMIN_ROLES });
+      did.push(`user ${r.admin.name} created`);
+    } catch (err) {
+      if (err instanceof MongoServerError && (err.codeName === 'Unauthorized' || err.code === 13)) {
+        throw new Error(`rs0 has users already, but ${r.admin.name} cannot log in with the password in the lab's secrets: remove the mongo machines (pglab destroy) to start the set afresh`, { cause: err });
+      }
+      throw err;
     } finally {
       await local.close().catch(() => undefined);
     }
   }
   const client = new MongoClient(`mongodb://${hosts.join(',')}/?replicaSet=${MONGO_REPLICA_SET}`, { auth: { username: r.admin.name, password: r.admin.password }, authSource: 'admin', serverSelectionTimeoutMS: 10_000, w: 'majority' });
+  let version: string | null = null;
   try {
     await ensureUser(client, r.app, MONGO_APP_ROLES, did);
     const { config } = (await client.db('admin').command({ replSetGetConfig: 1 })) as { config: RsConfig };
@@ -100,17 +106,18 @@ export async function setup(r: SetupRequest): Promise<SetupReply> {
       for (const step of plan.steps) {
         await waitFor('the previous reconfiguration to commit', deadline, () =>
           client.db('admin').command({ replSetReconfig: step }).then(() => true, (err: unknown) => {
-            if (err instanceof MongoServerError && /ConfigurationInProgress|CurrentConfigNotCommittedYet|NewReplicaSetConfigurationIncompatible/.test(err.codeName ?? '')) return undefined;
+            if (err instanceof MongoServerError && /ConfigurationInProgress|CurrentConfigNotCommittedYet|NewReplicaSetConfigurationIncompatible/.test(err.codeName ?? '')) return notYet(err.message);
             throw err;
           }),
         );
       }
       did.push(`reconfigured ${MONGO_REPLICA_SET}: ${[...plan.added.map((h) => `+${h}`), ...plan.removed.map((h) => `-${h}`)].join(' ')}`);
     }
+    version = await serverVersionOn(client);
   } finally {
     await client.close().catch(() => undefined);
   }
-  return { kind: 'done', primary, did };
+  return { kind: 'done', primary, did, version };
 }
 
 async function main(): Promise<void> {

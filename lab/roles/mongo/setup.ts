@@ -30,10 +30,10 @@ async function runIn(machine: string, request: SetupRequest, signal?: AbortSigna
 }
 
 /** Idempotent: a second run finds the set initiated, the users there and the members matching; `did` is then empty. */
-export async function ensureReplicaSet(t: Topology, signal?: AbortSignal): Promise<{ did: string[]; primary: string }> {
+export async function ensureReplicaSet(t: Topology, signal?: AbortSignal): Promise<{ did: string[]; primary: string; version: string | null }> {
   const members = machinesOf(t, 'mongo');
   const first = members[0];
-  if (!first) return { did: [], primary: '' };
+  if (!first) return { did: [], primary: '', version: null };
   const secrets = readMongoSecrets();
   const request = (self: string): SetupRequest => ({ topology: t, self, admin: adminUser(secrets), app: appUser(secrets), timeoutMs: 90_000 });
   let reply = await runIn(first.name, request(`${first.ip}:${MONGO_PORT}`), signal);
@@ -44,5 +44,5 @@ export async function ensureReplicaSet(t: Topology, signal?: AbortSignal): Promi
     reply = await runIn(on.name, request(reply.primary), signal);
     reply = { ...reply, did: [...earlier, ...reply.did] };
   }
-  return { did: reply.did, primary: members.find((m) => `${m.ip}:${MONGO_PORT}` === reply.primary)?.name ?? reply.primary };
+  return { did: reply.did, primary: members.find((m) => `${m.ip}:${MONGO_PORT}` === reply.primary)?.name ?? reply.primary, version: reply.kind === 'done' ? reply.version : null };
 }

@@ -1,5 +1,5 @@
-// Where mongod comes from: MongoDB has no Debian package, so a pinned 8.0 server tarball is given (flag, env), found in
-// the cache, or downloaded from MongoDB's release host with the checksum published next to it; nothing else is tried.
+// The first source of mongod: MongoDB's pinned 8.0 server tarball, given (flag, env), found in the cache, or downloaded
+// from MongoDB's release host with the checksum published next to it. server.ts says what comes after it.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../../common/errors.js';
@@ -24,20 +24,9 @@ export function cachedTarballPath(): string {
 
 export type TarballOrigin = 'flag' | 'env' | 'cache' | 'download';
 
-export interface FoundTarball {
-  path: string;
-  origin: TarballOrigin;
-  /** The tarball's member that is the server binary, e.g. mongodb-linux-x86_64-debian12-8.0.4/bin/mongod. */
-  mongodMember: string;
-}
-
-/** The three ways to give the tarball, for every refusal: the lab cannot fetch it itself here. */
+/** The three ways to give the tarball, for every refusal about it. */
 export function whereToPutTarball(): string {
   return `put ${MONGO_TARBALL_NAME} (from ${MONGO_DOWNLOAD_URL}) at ${cachedTarballPath()}, or pass ${MONGO_TARBALL_FLAG} FILE to pglab machines, or set ${MONGO_TARBALL_ENV}=FILE`;
-}
-
-export function mongoTarballMissing(why: string): UserError {
-  return new UserError(`no MongoDB server tarball: ${why}`, whereToPutTarball());
 }
 
 /**
@@ -62,24 +51,4 @@ export function localTarball(given: { flag?: string | undefined; env?: string | 
     return { path, origin };
   }
   return existsSync(cachedTarballPath()) ? { path: cachedTarballPath(), origin: 'cache' } : undefined;
-}
-
-export interface ResolveOptions {
-  flag?: string | undefined;
-  env?: string | undefined;
-  /** Fetches the tarball into the cache when nothing local is found; absent: no download (dry runs, read-only commands). */
-  download?: (dest: string) => Promise<void>;
-}
-
-/** Flag, then $PGLAB_MONGO_TARBALL, then the cache, then a download; without any, one refusal that says where to put it. */
-export async function resolveMongoTarball(o: ResolveOptions): Promise<FoundTarball> {
-  const local = localTarball(o);
-  if (local) return { ...local, mongodMember: await findMongodMember(local.path, local.origin) };
-  if (!o.download) throw mongoTarballMissing(`none given and none at ${cachedTarballPath()}`);
-  try {
-    await o.download(cachedTarballPath());
-  } catch (err) {
-    throw mongoTarballMissing(`none given, none cached, and the download failed (${(err as Error).message})`);
-  }
-  return { path: cachedTarballPath(), origin: 'download', mongodMember: await findMongodMember(cachedTarballPath(), 'download') };
 }

@@ -2,7 +2,7 @@
 // switchover, rolling deploy and a killed primary keep every acknowledged write.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, pglab, stdoutJson } from '../../support/pglab-cli.js';
+import { leftovers, NO_MONGO_TOPOLOGY, pglab, stdoutJson } from '../../support/pglab-cli.js';
 import { notYet, waitUntil } from '../../../common/wait-until.js';
 
 interface ChaosJson {
@@ -56,7 +56,7 @@ async function haRoles(): Promise<Record<string, string>> {
 describe('HA cluster behind haproxy (real lab)', () => {
   beforeAll(async () => {
     await pglab(['destroy']);
-    const r = await pglab(['machines']);
+    const r = await pglab(['machines', '--topology', NO_MONGO_TOPOLOGY]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/HA cluster healthy behind haproxy: pg0 primary; pg1, pg2 streaming; haproxy → pg0/);
   });

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR_IDENTITY_COMMAND } from '../../../chaos/node-faults.js';
-import { leftovers, pglab, TEST_LAB } from '../../support/pglab-cli.js';
+import { leftovers, NO_MONGO_TOPOLOGY, pglab, TEST_LAB } from '../../support/pglab-cli.js';
 
 interface StatusJson {
   machines: { machine: string; postgres?: { role: string; want: string | null; pendingRestart?: string[]; message: string } }[];
@@ -57,7 +57,7 @@ async function inode(node: string): Promise<string> {
 describe('operator verbs (real lab)', () => {
   beforeAll(async () => {
     await pglab(['destroy']);
-    const r = await pglab(['machines']);
+    const r = await pglab(['machines', '--topology', NO_MONGO_TOPOLOGY]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/HA cluster healthy behind haproxy/);
   });

@@ -10,7 +10,7 @@ describe('HA cluster with synchronous replication (real lab)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pglab-sync-'));
   const syncTopology = join(dir, 'sync.yaml');
   const asyncTopology = join(dir, 'async.yaml');
-  const machines = 'machines:\n  postgres: 3\n  etcd: 1\n  haproxy: 1\n';
+  const machines = 'machines:\n  postgres: 3\n  etcd: 1\n  haproxy: 1\n  mongo: 0\n';
 
   beforeAll(async () => {
     writeFileSync(syncTopology, `replication: sync\n${machines}`);

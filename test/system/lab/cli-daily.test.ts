@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, pglab, TEST_LAB } from '../../support/pglab-cli.js';
+import { leftovers, NO_MONGO_TOPOLOGY, pglab, TEST_LAB } from '../../support/pglab-cli.js';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'pglab');
 
@@ -30,7 +30,7 @@ async function hostServer(body: Buffer): Promise<{ server: Server; port: number 
 describe('pglab as a daily tool (real lab)', () => {
   beforeAll(async () => {
     await pglab(['destroy']);
-    const r = await pglab(['machines']);
+    const r = await pglab(['machines', '--topology', NO_MONGO_TOPOLOGY]);
     expect(r.code, r.out).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, pglab } from '../../support/pglab-cli.js';
+import { leftovers, NO_MONGO_TOPOLOGY, pglab } from '../../support/pglab-cli.js';
 
 interface StatusRow {
   machine: string;
@@ -30,7 +30,7 @@ describe('pglab machines (real lab)', () => {
   });
 
   it('boots all 7 machines from nothing, with a healthy etcd cluster and haproxy running', async () => {
-    const r = await pglab(['machines']);
+    const r = await pglab(['machines', '--topology', NO_MONGO_TOPOLOGY]);
     expect(r.code, r.out).toBe(0);
     const rows = await status();
     expect(rows.map((m) => `${m.machine}:${m.state}`)).toEqual([

@@ -37,7 +37,7 @@ describe('Patroni as the HA manager (real lab)', () => {
 
   beforeAll(async () => {
     // One etcd member is enough for what is checked here and boots faster; the timing is Patroni's fastest documented.
-    writeFileSync(topology, 'machines:\n  postgres: 3\n  etcd: 1\n  haproxy: 1\npatroni:\n  ttl: 20\n  loopWait: 1\n  retryTimeout: 3\n');
+    writeFileSync(topology, 'machines:\n  postgres: 3\n  etcd: 1\n  haproxy: 1\n  mongo: 0\npatroni:\n  ttl: 20\n  loopWait: 1\n  retryTimeout: 3\n');
     await pglab(['destroy']);
     const r = await pglab(['machines', '--ha', 'patroni', '--topology', topology]);
     expect(r.code, r.out).toBe(0);

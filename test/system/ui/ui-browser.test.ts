@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
-import { leftovers, pglab, TEST_LAB } from '../../support/pglab-cli.js';
+import { leftovers, NO_MONGO_TOPOLOGY, pglab, TEST_LAB } from '../../support/pglab-cli.js';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'pglab');
 const PORT = 7431;
@@ -54,7 +54,7 @@ describe('pglab ui in a browser (real lab)', () => {
 
   beforeAll(async () => {
     await pglab(['destroy']);
-    const r = await pglab(['machines']);
+    const r = await pglab(['machines', '--topology', NO_MONGO_TOPOLOGY]);
     expect(r.code, r.out).toBe(0);
     ui = execa(BIN, ['ui', '--port', String(PORT)], { env: { ...TEST_LAB, CI: '1' }, reject: false, all: true });
     ui.all?.on('data', (d: Buffer) => (uiOut += d.toString()));

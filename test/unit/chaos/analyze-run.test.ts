@@ -115,3 +115,16 @@ describe('failoverPhases', () => {
     expect(failoverPhases([entry('bootstrap', '2026-11-29T20:00:11.000Z', null)], fault)).toBeNull();
   });
 });
+
+describe('brokenPromises with the writers\' own promises', () => {
+  const run = (lostAcked: number, splitBrainAcks: number) => ({ ...analyzeRun({ acks: [], failures: [] }, 0, []), lostAcked, splitBrainAcks });
+
+  it('fails lost writes for MongoDB w: majority, with the reason, and nothing for w: 1', () => {
+    const majority = { noLoss: 'a majority acknowledged them (w: majority, j: true)', noSplitBrain: true };
+    expect(brokenPromises([run(2, 1)], majority)).toEqual([
+      '1 write(s) acknowledged by an old primary after a new one had taken over (split brain)',
+      '2 acknowledged write(s) lost although a majority acknowledged them (w: majority, j: true)',
+    ]);
+    expect(brokenPromises([run(2, 1)], { noLoss: null, noSplitBrain: false })).toEqual([]);
+  });
+});

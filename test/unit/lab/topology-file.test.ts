@@ -14,14 +14,16 @@ function problemsOf(text: string): string {
 }
 
 describe('topology file', () => {
-  it('an empty file gives the default lab: pg0–2, etcd0–2, haproxy0', () => {
+  it('an empty file gives the default lab: pg0–2, etcd0–2, haproxy0, mongo0–2', () => {
     const t = parseTopology('', 'pglab.yaml');
     expect(t).toEqual(DEFAULT_TOPOLOGY);
     expect(t.machines.map((m) => `${m.name}=${m.ip}`)).toEqual([
       'pg0=10.42.0.10', 'pg1=10.42.0.11', 'pg2=10.42.0.12',
       'etcd0=10.42.0.20', 'etcd1=10.42.0.21', 'etcd2=10.42.0.22',
       'haproxy0=10.42.0.30',
+      'mongo0=10.42.0.40', 'mongo1=10.42.0.41', 'mongo2=10.42.0.42',
     ]);
+    expect(parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml').machines.some((m) => m.role === 'mongo')).toBe(false);
   });
 
   it('sizes and subnet are parameters', () => {

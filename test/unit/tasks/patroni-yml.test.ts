@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderHba, renderPostgresqlConf } from '../../../daemon/postgres-conf.js';
-import { IMAGE_RECIPE, PATRONI_IMAGE_RECIPE, recipeHash, recipeOf, recipesOf, roleImageDir } from '../../../lab/image.js';
+import { IMAGE_RECIPE, MONGO_IMAGE_RECIPE, PATRONI_IMAGE_RECIPE, recipeHash, recipeOf, recipesOf, roleImageDir } from '../../../lab/image.js';
 import type { LabSecrets } from '../../../lab/secrets.js';
 import { parseTopology } from '../../../lab/topology-file.js';
 import { DEFAULT_TOPOLOGY, haOf, machinesOf, type Topology } from '../../../lab/topology.js';
@@ -139,8 +139,9 @@ describe('images for Patroni', () => {
     expect(PATRONI_IMAGE_RECIPE.disabledUnits).toContain('patroni.service');
     expect(recipeHash(PATRONI_IMAGE_RECIPE)).not.toBe(recipeHash(IMAGE_RECIPE));
     const t = patroniLab();
-    expect(recipesOf(t)).toEqual([IMAGE_RECIPE, PATRONI_IMAGE_RECIPE]);
-    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE]);
+    expect(recipesOf(t)).toEqual([IMAGE_RECIPE, PATRONI_IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
+    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
+    expect(recipesOf(patroniLab('machines:\n  mongo: 0\n'))).toEqual([IMAGE_RECIPE, PATRONI_IMAGE_RECIPE]);
     expect(recipeOf('etcd', 'patroni')).toBe(IMAGE_RECIPE);
     expect(roleImageDir('postgres', t)).not.toBe(roleImageDir('postgres', DEFAULT_TOPOLOGY));
     expect(roleImageDir('haproxy', t)).toBe(roleImageDir('haproxy', DEFAULT_TOPOLOGY));

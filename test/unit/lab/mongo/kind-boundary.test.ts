@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 const KIND = join(ROOT, 'lab', 'roles', 'mongo');
-const PRODUCT_DIRS = ['bin', 'common', 'lab', 'ha', 'tasks', 'daemon', 'chaos', 'imdb-data', 'bench', 'measure'];
+const PRODUCT_DIRS = ['bin', 'common', 'lab', 'ha', 'tasks', 'daemon', 'chaos', 'imdb-data', 'bench', 'ui', 'measure'];
 
 function sources(dir: string): string[] {
   let entries;

@@ -1,6 +1,7 @@
 // The mongo machines' files and image: mongod's config and unit, the keyfile, and an image recipe of their own that
 // leaves the base image (and every lab without mongo) untouched.
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { IMAGE_RECIPE, MONGO_IMAGE_RECIPE, recipeHash, recipesOf } from '../../../../lab/image.js';
 import { mongoRole, mongodConfig, mongodUnit } from '../../../../lab/roles/mongo/role.js';
 import { mongoUri } from '../../../../lab/roles/mongo/credentials.js';
@@ -18,6 +19,15 @@ describe('a mongo machine', () => {
     expect(conf).toContain('  port: 27017\n');
     expect(conf).toContain('  replSetName: rs0\n');
     expect(conf).toContain('  keyFile: /etc/mongodb/keyfile\n  authorization: enabled\n');
+  });
+
+  it('writes mongod.conf as the nested YAML mongod reads (a misindented option makes mongod refuse to start)', () => {
+    expect(parse(mongodConfig(mongo1))).toEqual({
+      net: { port: 27017, bindIp: '127.0.0.1,10.42.0.41' },
+      storage: { dbPath: '/var/lib/mongodb', wiredTiger: { engineConfig: { cacheSizeGB: 0.5 } } },
+      replication: { replSetName: 'rs0' },
+      security: { keyFile: '/etc/mongodb/keyfile', authorization: 'enabled' },
+    });
   });
 
   it('starts mongod from the read-only server directory as the mongodb user, after the network is up', () => {
@@ -50,7 +60,8 @@ describe('images', () => {
   it('builds the mongo image, with the libraries mongod links and a mongodb user, only for a topology with mongo machines', () => {
     expect(MONGO_IMAGE_RECIPE.packages).toEqual(expect.arrayContaining(['libcurl4', 'libssl3', 'ca-certificates']));
     expect(MONGO_IMAGE_RECIPE.systemUsers).toEqual(['mongodb']);
-    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE]);
+    expect(recipesOf(DEFAULT_TOPOLOGY)).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
+    expect(recipesOf(parseTopology('machines:\n  mongo: 0\n', 'x.yaml'))).toEqual([IMAGE_RECIPE]);
     expect(recipesOf(T)).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
     expect(recipesOf(parseTopology('machines:\n  postgres: 1\n  etcd: 1\n  haproxy: 0\n  mongo: 1\n', 'x.yaml'))).toEqual([IMAGE_RECIPE, MONGO_IMAGE_RECIPE]);
   });
