@@ -1,23 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../common/errors.js';
 import { readLabRecord, writeLabRecord, type LabRecord } from '../../../lab/lab-state.js';
 import { paths } from '../../../lab/state-dir.js';
 import { DEFAULT_TOPOLOGY } from '../../../lab/topology.js';
+import { tempPglabHome } from '../../support/temp-home.js';
 
-let home: string;
+const home = tempPglabHome('pglab-state-');
 const record: LabRecord = { topology: DEFAULT_TOPOLOGY, topologySource: 'default', image: '/var/lib/pglab/images/abc', updatedAt: '2026-11-29T10:00:00.000Z' };
 
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'pglab-state-'));
-  process.env.PGLAB_HOME = home;
-});
-afterEach(() => {
-  delete process.env.PGLAB_HOME;
-  rmSync(home, { recursive: true, force: true });
-});
 
 function readError(): UserError {
   try {
@@ -40,7 +31,7 @@ describe('the lab record', () => {
     const before = statSync(paths.labFile()).ino;
     await writeLabRecord({ ...record, updatedAt: '2026-11-29T11:00:00.000Z' });
     expect(statSync(paths.labFile()).ino).not.toBe(before);
-    expect(readdirSync(home)).toEqual(['lab.json']);
+    expect(readdirSync(home())).toEqual(['lab.json']);
   });
 
   it('turns a half-written file into a message that says what to do', () => {

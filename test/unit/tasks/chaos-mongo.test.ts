@@ -1,28 +1,18 @@
 // chaos on the replica set: which runs take the mongo path, what it refuses, the promises per write concern, the report.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeRun, brokenPromises } from '../../../chaos/analyze-run.js';
 import { formatMatrix } from '../../../chaos/matrix-report.js';
 import { writerClientOptions } from '../../../chaos/mongo-checked-writer.js';
 import { parseTopology } from '../../../lab/topology-file.js';
 import { parseMatrixFaults } from '../../../tasks/chaos-matrix.js';
 import { formatMongoChaos, mongoChaosSteps, mongoFaultOf, MONGO_PROMISES, type MongoRunReport } from '../../../tasks/chaos-mongo.js';
+import { tempPglabHome } from '../../support/temp-home.js';
 
 const T = parseTopology('machines:\n  mongo: 3\n', 'pglab.yaml');
 const NONE = parseTopology('machines:\n  mongo: 0\n', 'pglab.yaml');
 const opts = { writers: 2, warmupMs: 0, afterMs: 0, repeat: 1, forMs: 1000 };
 
-let home: string;
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'pglab-mongo-chaos-'));
-  process.env.PGLAB_HOME = home;
-});
-afterEach(() => {
-  delete process.env.PGLAB_HOME;
-  rmSync(home, { recursive: true, force: true });
-});
+tempPglabHome('pglab-mongo-chaos-');
 
 describe('chaos on the replica set', () => {
   it('takes the mongo path for a fault on a mongo machine, or a mongo- fault without one', () => {

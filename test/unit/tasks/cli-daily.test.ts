@@ -1,40 +1,33 @@
 // The CLI as a user runs it (through tsx, against a state dir of its own and a lab
 // name that does not exist): --version, completion, root, the lab lock.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireLabLock } from '../../../lab/lab-lock.js';
 import { COMMAND_POLICY } from '../../../tasks/command-policy.js';
+import { tempPglabHome } from '../../support/temp-home.js';
 
 const hasZsh = ['/usr/bin/zsh', '/bin/zsh'].some((p) => existsSync(p));
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'bin', 'pglab.ts');
 /** tsx by URL: the CLI runs in a temp dir (no ./pglab.yaml), where a bare `--import tsx` would not resolve. */
 const TSX = pathToFileURL(join(import.meta.dirname, '..', '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-let home: string;
+const home = tempPglabHome('pglab-cli-');
 
 /** `asUid`: the CLI sees this user id (process.getuid replaced before it loads), without needing that user's file access. */
 function pglab(args: string[], opts: { asUid?: number } = {}) {
   const fakeUid = opts.asUid === undefined ? [] : ['--import', `data:text/javascript,process.getuid=()=>${opts.asUid}`];
   return execa(process.execPath, [...fakeUid, '--import', TSX, CLI, ...args], {
-    cwd: home,
-    env: { PGLAB_NAME: 'pglabunit', PGLAB_HOME: home, HOME: tmpdir(), CI: '1' },
+    cwd: home(),
+    env: { PGLAB_NAME: 'pglabunit', PGLAB_HOME: home(), HOME: tmpdir(), CI: '1' },
     reject: false,
     all: true,
   });
 }
 
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'pglab-cli-'));
-  process.env.PGLAB_HOME = home;
-});
-afterEach(() => {
-  delete process.env.PGLAB_HOME;
-  rmSync(home, { recursive: true, force: true });
-});
 
 describe('pglab as a daily tool', () => {
   it('prints its version from package.json', async () => {

