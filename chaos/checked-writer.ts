@@ -54,9 +54,14 @@ export async function prepareTable(connection: pg.ClientConfig): Promise<void> {
 
 /** Starts the writers; `stop()` ends them and returns everything they saw; `log` is the live log. */
 export function startWriters(opts: WriterOptions): { stop: () => Promise<WriteLog>; log: Readonly<WriteLog> } {
+  return runWriterLoops(opts.clients, (client, log, running) => writerLoop(client, opts, log, running));
+}
+
+/** Runs `clients` writer loops into one log until `stop()`, which returns the log with its acks in time order. */
+export function runWriterLoops(clients: number, loop: (client: number, log: WriteLog, running: () => boolean) => Promise<void>): { stop: () => Promise<WriteLog>; log: Readonly<WriteLog> } {
   const log: WriteLog = { acks: [], failures: [] };
   let running = true;
-  const loops = Array.from({ length: opts.clients }, (_, client) => writerLoop(client, opts, log, () => running));
+  const loops = Array.from({ length: clients }, (_, client) => loop(client, log, () => running));
   return {
     log,
     async stop() {

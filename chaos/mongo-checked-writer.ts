@@ -2,7 +2,7 @@
 // which member and when: the same evidence checked-writer.ts gathers through haproxy, for the other database.
 // The driver is loaded when a mongo chaos run starts (see imdb-data/load-mongo.ts).
 import type { CommandSucceededEvent, MongoClient } from 'mongodb';
-import type { WriteLog } from './checked-writer.js';
+import { runWriterLoops, type WriteLog } from './checked-writer.js';
 
 export const MONGO_CHAOS_DATABASE = 'pglab_bench';
 export const MONGO_CHAOS_COLLECTION = 'chaos_writes';
@@ -62,18 +62,7 @@ export async function prepareMongoCollection(uri: string): Promise<void> {
 
 /** Starts the writers; `stop()` ends them and returns everything they saw; `log` is the live log. */
 export function startMongoWriters(o: MongoWriterOptions): { stop: () => Promise<WriteLog>; log: Readonly<WriteLog> } {
-  const log: WriteLog = { acks: [], failures: [] };
-  let running = true;
-  const loops = Array.from({ length: o.clients }, (_, i) => writerLoop(o.clientBase + i, o, log, () => running));
-  return {
-    log,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      log.acks.sort((a, b) => a.ackAt - b.ackAt);
-      return log;
-    },
-  };
+  return runWriterLoops(o.clients, (i, log, running) => writerLoop(o.clientBase + i, o, log, running));
 }
 
 /** "10.42.0.40:27017" → "10.42.0.40": acks are named by address, as the PostgreSQL writers name them. */

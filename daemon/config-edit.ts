@@ -3,6 +3,7 @@ import { pgParameterName, type ClusterConfig } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { parseBytes } from './options.js';
 import { DAEMON_OWNED_PARAMETERS } from './postgres-conf.js';
+import { parseAssignment } from '../common/assignments.js';
 
 /** The keys `config set` accepts, with what they take: shown in every error. */
 export const CONFIG_KEYS: Readonly<Record<string, string>> = {
@@ -33,13 +34,12 @@ export function applyConfigAssignments(current: ClusterConfig, assignments: read
   const problems: string[] = [];
   const changes: string[] = [];
   for (const a of assignments) {
-    const eq = a.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`"${a}" is not KEY=VALUE`);
+    const parsed = parseAssignment(a);
+    if ('problem' in parsed) {
+      problems.push(parsed.problem);
       continue;
     }
-    const key = a.slice(0, eq).trim();
-    const value = a.slice(eq + 1);
+    const { key, value } = parsed;
     if (key === 'failoverTimeout') {
       if (value.trim() === 'default') {
         delete next.failoverTimeoutMs;
@@ -65,9 +65,8 @@ export function applyConfigAssignments(current: ClusterConfig, assignments: read
         problems.push(`synchronous: the replication mode is chosen when the cluster is created and cannot change on a running cluster (set replication in the topology, then pglab destroy and pglab machines)`);
     } else if (key.startsWith('postgresql.')) {
       const name = key.slice('postgresql.'.length);
-      if (!pgParameterName.safeParse(name).success) problems.push(`${key}: "${name}" is not a PostgreSQL parameter name (lower-case letters, digits, _)`);
-      else if (DAEMON_OWNED_PARAMETERS.includes(name)) problems.push(`${key}: ${name} is set by pgdaemon itself (replication and fencing depend on it)`);
-      else if (/[\n\r\0]/.test(value) || value.length > 1024) problems.push(`${key}: the value must be one line of at most 1024 characters`);
+      const problem = postgresParameterProblem(key, value, 'pgdaemon itself (replication and fencing depend on it)');
+      if (problem) problems.push(problem);
       else if (value === '') {
         if (next.postgresParameters) delete next.postgresParameters[name];
         changes.push(`postgresql.${name}: removed (back to PostgreSQL's default)`);
@@ -91,4 +90,13 @@ export function renderConfig(c: ClusterConfig, daemonFailoverTimeout = 'each dae
   ];
   for (const [name, value] of Object.entries(c.postgresParameters ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`postgresql.${name} = ${value}`);
   return lines.join('\n');
+}
+
+/** Why `postgresql.NAME=VALUE` may not be set through the HA manager's config, or null; `owner` says who sets the owned ones. */
+export function postgresParameterProblem(key: string, value: string, owner: string): string | null {
+  const name = key.slice('postgresql.'.length);
+  if (!pgParameterName.safeParse(name).success) return `${key}: "${name}" is not a PostgreSQL parameter name (lower-case letters, digits, _)`;
+  if (DAEMON_OWNED_PARAMETERS.includes(name)) return `${key}: ${name} is set by ${owner}`;
+  if (/[\n\r\0]/.test(value) || value.length > 1024) return `${key}: the value must be one line of at most 1024 characters`;
+  return null;
 }

@@ -1,10 +1,11 @@
 // Patroni's REST API answers (3.0.2) in the CLI's model (ha/cluster-state.ts), and the CLI's verbs in Patroni's
 // requests: pure functions, unit-tested; ha/patroni-client.ts does the HTTP.
 import { z } from 'zod';
-import { formatLsn, pgParameterName, type ClusterConfig, type HistoryEntry, type MemberState } from '../common/cluster-keys.js';
+import { formatLsn, type ClusterConfig, type HistoryEntry, type MemberState } from '../common/cluster-keys.js';
 import { UserError } from '../common/errors.js';
 import { parseBytes } from '../daemon/options.js';
-import { DAEMON_OWNED_PARAMETERS } from '../daemon/postgres-conf.js';
+import { postgresParameterProblem } from '../daemon/config-edit.js';
+import { parseAssignment } from '../common/assignments.js';
 import type { RoleChangeKind } from './cluster-client.js';
 import type { ClusterState } from './cluster-state.js';
 
@@ -246,19 +247,17 @@ export function patroniConfigPatch(current: PatroniConfig, assignments: readonly
   const problems: string[] = [];
   const changes: string[] = [];
   for (const a of assignments) {
-    const eq = a.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`"${a}" is not KEY=VALUE`);
+    const parsed = parseAssignment(a);
+    if ('problem' in parsed) {
+      problems.push(parsed.problem);
       continue;
     }
-    const key = a.slice(0, eq).trim();
-    const value = a.slice(eq + 1).trim();
+    const key = parsed.key;
+    const value = parsed.value.trim();
     if (key.startsWith('postgresql.')) {
       const name = key.slice('postgresql.'.length);
-      if (name === 'use_pg_rewind' || name === 'use_slots') problems.push(`${key}: set by the lab in patroni.yml (rewind and slots are part of the lab)`);
-      else if (!pgParameterName.safeParse(name).success) problems.push(`${key}: "${name}" is not a PostgreSQL parameter name (lower-case letters, digits, _)`);
-      else if (DAEMON_OWNED_PARAMETERS.includes(name)) problems.push(`${key}: ${name} is set by the HA manager itself (replication and routing depend on it)`);
-      else if (/[\n\r\0]/.test(value) || value.length > 1024) problems.push(`${key}: the value must be one line of at most 1024 characters`);
+      const problem = name === 'use_pg_rewind' || name === 'use_slots' ? `${key}: set by the lab in patroni.yml (rewind and slots are part of the lab)` : postgresParameterProblem(key, value, 'the HA manager itself (replication and routing depend on it)');
+      if (problem) problems.push(problem);
       else {
         params[name] = value === '' ? null : value;
         changes.push(value === '' ? `postgresql.${name}: removed (back to PostgreSQL's default)` : `postgresql.${name}: ${value}`);
