@@ -2,6 +2,7 @@
 // inserts were acknowledged, by which server, and when: the evidence a chaos
 // run is judged on.
 import pg from 'pg';
+import { waitUntil } from '../common/wait-until.js';
 
 export const CHAOS_TABLE = 'pglab_chaos_writes';
 
@@ -110,22 +111,22 @@ export async function missingAcked(connection: pg.ClientConfig, acks: readonly A
 export async function presentIds(connection: pg.ClientConfig): Promise<{ ids: Set<number>; node: string | null }> {
   // pgbouncer refuses logins for server_login_retry (15 s) after its server failed one (a just-restarted
   // primary): that says nothing about the data, so the check waits it out instead of failing the run.
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const c = new pg.Client(connection);
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-      const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
-      const where = await c.query<{ node: string | null }>('SELECT host(inet_server_addr()) AS node');
-      return { ids: new Set(r.rows.map((row) => Number(row.id))), node: where.rows[0]?.node ?? null };
-    } catch (err) {
-      if (performance.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  }
+  return waitUntil(
+    'the primary to answer the final read',
+    async () => {
+      const c = new pg.Client(connection);
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        const r = await c.query<{ id: string }>(`SELECT id FROM ${CHAOS_TABLE}`);
+        const where = await c.query<{ node: string | null }>('SELECT host(inet_server_addr()) AS node');
+        return { ids: new Set(r.rows.map((row) => Number(row.id))), node: where.rows[0]?.node ?? null };
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 500, retryErrors: true },
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
 // The driver is loaded when a mongo chaos run starts (see imdb-data/load-mongo.ts).
 import type { CommandSucceededEvent, MongoClient } from 'mongodb';
 import { runWriterLoops, type WriteLog } from './checked-writer.js';
+import { waitUntil } from '../common/wait-until.js';
 
 export const MONGO_CHAOS_DATABASE = 'pglab_bench';
 export const MONGO_CHAOS_COLLECTION = 'chaos_writes';
@@ -101,18 +102,18 @@ async function writerLoop(client: number, o: MongoWriterOptions, log: WriteLog, 
  * further failover). Retries for up to 30 s while the set settles after the heal.
  */
 export async function missingMongoAcked(uri: string, acks: readonly { id: number }[]): Promise<number[]> {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const client = await connect(uri, { serverSelectionTimeoutMS: 5000, readConcern: { level: 'majority' }, appName: 'pglab chaos' });
-    try {
-      const docs = await client.db(MONGO_CHAOS_DATABASE).collection<{ _id: number }>(MONGO_CHAOS_COLLECTION).find({}, { projection: { _id: 1 } }).toArray();
-      const present = new Set(docs.map((d) => d._id));
-      return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
-    } catch (err) {
-      if (performance.now() > deadline) throw err;
-      await sleep(500);
-    } finally {
-      await client.close().catch(() => undefined);
-    }
-  }
+  return waitUntil(
+    'the PRIMARY to answer the final read',
+    async () => {
+      const client = await connect(uri, { serverSelectionTimeoutMS: 5000, readConcern: { level: 'majority' }, appName: 'pglab chaos' });
+      try {
+        const docs = await client.db(MONGO_CHAOS_DATABASE).collection<{ _id: number }>(MONGO_CHAOS_COLLECTION).find({}, { projection: { _id: 1 } }).toArray();
+        const present = new Set(docs.map((d) => d._id));
+        return acks.filter((a) => !present.has(a.id)).map((a) => a.id);
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 500, retryErrors: true },
+  );
 }

@@ -8,6 +8,7 @@ import { runAppendClient } from './append-client.js';
 import { CREATE_APPEND_TABLE, FINAL_READ } from './append-sql.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { AppendTxnGenerator, type TxnShape } from './txn-generator.js';
+import { waitUntil } from '../../common/wait-until.js';
 
 export interface AppendWorkloadOptions {
   connection: pg.ClientConfig;
@@ -77,28 +78,30 @@ export class AppendWorkload {
    */
   async finalRead(): Promise<void> {
     const keys = this.gen.keysUsed();
-    const deadline = performance.now() + 30_000;
-    for (;;) {
-      const c = new pg.Client(this.o.connection);
-      c.on('error', () => undefined);
-      let invoked = false;
-      try {
-        await c.connect();
-        this.rec.record('invoke', 'final', keys.map((k) => ['r', k, null] as Mop), { port: this.o.primaryPort });
-        invoked = true;
-        const r = await c.query<{ k: number; vals: number[] }>(FINAL_READ);
-        const where = await c.query<{ node: string }>('SELECT host(inet_server_addr()) AS node');
-        const lists = new Map(r.rows.map((row) => [row.k, row.vals]));
-        this.rec.record('ok', 'final', keys.map((k) => ['r', k, lists.get(k) ?? null] as Mop), { final: true, node: where.rows[0]?.node ?? null, port: this.o.primaryPort });
-        return;
-      } catch (err) {
-        if (invoked) this.rec.record('fail', 'final', keys.map((k) => ['r', k, null] as Mop), { port: this.o.primaryPort });
-        if (performance.now() > deadline) throw err;
-        await new Promise((res) => setTimeout(res, 500));
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    }
+    await waitUntil(
+      'the primary to answer the final read',
+      async () => {
+        const c = new pg.Client(this.o.connection);
+        c.on('error', () => undefined);
+        let invoked = false;
+        try {
+          await c.connect();
+          this.rec.record('invoke', 'final', keys.map((k) => ['r', k, null] as Mop), { port: this.o.primaryPort });
+          invoked = true;
+          const r = await c.query<{ k: number; vals: number[] }>(FINAL_READ);
+          const where = await c.query<{ node: string }>('SELECT host(inet_server_addr()) AS node');
+          const lists = new Map(r.rows.map((row) => [row.k, row.vals]));
+          this.rec.record('ok', 'final', keys.map((k) => ['r', k, lists.get(k) ?? null] as Mop), { final: true, node: where.rows[0]?.node ?? null, port: this.o.primaryPort });
+          return true;
+        } catch (err) {
+          if (invoked) this.rec.record('fail', 'final', keys.map((k) => ['r', k, null] as Mop), { port: this.o.primaryPort });
+          throw err;
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 500, retryErrors: true },
+    );
   }
 
   history(): readonly HistoryOp[] {
