@@ -13,7 +13,7 @@ import { missingMongoAcked, MONGO_WRITE_CONCERNS, prepareMongoCollection, startM
 import { isolateScript, liftIsolateScript } from '../chaos/node-faults.js';
 import { roleImageDir } from '../lab/image.js';
 import { execIn, killMachine, stopMachine } from '../lab/machine.js';
-import { helloAll, installedServer, labMongoUri, memberState, MONGO_PORT, requireMongoMachines, serverName } from '../lab/roles/mongo/index.js';
+import { helloAll, installedServer, labMongoUri, memberState, MONGO_PORT, rejoined, requireMongoMachines, serverName } from '../lab/roles/mongo/index.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
 import { signalMachine } from './chaos.js';
 import type { Step } from './graph/step.js';
@@ -207,10 +207,12 @@ export function mongoChaosSteps(t: Topology, o: MongoChaosOptions, result: Mongo
           const m = members.find((x) => x.name === target)!;
           const booted = spec.reboots ? await ensureMachine(m, t, roleImageDir('mongo', t), { signal: ctx.signal }) : 'not rebooted';
           const state = await waitUntil(
-            `${target} to be PRIMARY or SECONDARY again`,
+            `${target} to be PRIMARY, or SECONDARY replicating the PRIMARY's term`,
             async () => {
-              const s = memberState((await helloAll([hostOf(t, target)], 1000)).get(hostOf(t, target)) ?? null);
-              return s === 'PRIMARY' || s === 'SECONDARY' ? s : notYet(s);
+              const hellos = await helloAll(members.map((x) => hostOf(t, x.name)), 1000);
+              const primary = [...hellos.values()].find((h) => memberState(h) === 'PRIMARY') ?? null;
+              const r = rejoined(hellos.get(hostOf(t, target)) ?? null, primary);
+              return 'state' in r ? r.state : notYet(r.notYet);
             },
             { timeoutMs: 120_000, intervalMs: 250, signal: ctx.signal, onReason: (r) => ctx.output(`${target}: ${r}`) },
           );

@@ -10,4 +10,4 @@ export { labMongoUri } from './credentials.js';
 export { ensureReplicaSet } from './setup.js';
 export { addMongoStates, mongoServerOf } from './status.js';
 export { helloAll, helloOn, memberClient } from './probe.js';
-export { memberState, MONGO_PORT } from './replica-set.js';
+export { memberState, MONGO_PORT, rejoined } from './replica-set.js';

@@ -1,9 +1,9 @@
 // What one mongod says about itself (`hello`, which needs no credentials): used by status, the set-up and chaos.
 // The driver is loaded on first use (see imdb-data/load-mongo.ts): `pglab status` of a lab without mongo never needs it.
 import type { MongoClient } from 'mongodb';
-import type { memberState } from './replica-set.js';
+import type { MemberHello } from './replica-set.js';
 
-export type Hello = NonNullable<Parameters<typeof memberState>[0]> & { primary?: string; hosts?: string[] };
+export type Hello = MemberHello & { primary?: string; hosts?: string[] };
 
 /** A client for one member only (no discovery of the others), failing within `timeoutMs` when it is down. */
 export async function memberClient(hostPort: string, timeoutMs: number, auth?: { username: string; password: string }): Promise<MongoClient> {

@@ -67,12 +67,49 @@ export function planReplicaSet(current: RsConfig | null, t: Topology): RsPlan {
   return { kind: 'reconfigure', steps, added: added.map((m) => m.host), removed: removed.map((m) => m.host) };
 }
 
+/** What `hello` (or 4.0's `isMaster`) says of one member, as far as pglab reads it. */
+export interface MemberHello {
+  isWritablePrimary?: boolean;
+  ismaster?: boolean;
+  secondary?: boolean;
+  arbiterOnly?: boolean;
+  setName?: string;
+  isreplicaset?: boolean;
+  /** The member's last applied write; `t` is the election term it was written in (a number, or a driver Long). */
+  lastWrite?: { opTime?: { t?: unknown } };
+}
+
 /** The state `hello` reports for one member, as `pglab status` shows it. */
-export function memberState(hello: { isWritablePrimary?: boolean; ismaster?: boolean; secondary?: boolean; arbiterOnly?: boolean; setName?: string; isreplicaset?: boolean } | null): string {
+export function memberState(hello: MemberHello | null): string {
   if (!hello) return 'unreachable';
   if (hello.isWritablePrimary ?? hello.ismaster) return 'PRIMARY';
   if (hello.secondary) return 'SECONDARY';
   if (hello.arbiterOnly) return 'ARBITER';
   if (!hello.setName) return 'not initiated';
   return 'RECOVERING';
+}
+
+function termOf(hello: MemberHello | null | undefined): number | null {
+  const t = hello?.lastWrite?.opTime?.t;
+  if (typeof t === 'number') return t;
+  if (typeof t === 'object' && t !== null && 'toNumber' in t && typeof t.toNumber === 'function') return (t.toNumber as () => number).call(t);
+  return null;
+}
+
+/**
+ * Whether a member that was broken is a member again: PRIMARY, or SECONDARY having applied a write of the current
+ * PRIMARY's term. A restarted old PRIMARY says SECONDARY before it finds that it diverged, then rolls back (ROLLBACK,
+ * RECOVERING) and only then replicates the new term: seen on 4.0 as RECOVERING just after it had said SECONDARY.
+ * Returns its state when it is, or why not.
+ */
+export function rejoined(member: MemberHello | null, primary: MemberHello | null): { state: string } | { notYet: string } {
+  const state = memberState(member);
+  if (state === 'PRIMARY') return { state };
+  if (state !== 'SECONDARY') return { notYet: state };
+  if (!primary) return { notYet: 'SECONDARY, no PRIMARY to compare with' };
+  const mine = termOf(member);
+  const theirs = termOf(primary);
+  // A server that reports no terms (none known here) is judged by its state alone.
+  if (mine === null || theirs === null) return { state };
+  return mine >= theirs ? { state } : { notYet: `SECONDARY, still on term ${mine} (the PRIMARY writes in term ${theirs})` };
 }

@@ -84,6 +84,7 @@ describe('a lab with mongo machines', () => {
     expect(majority.firstAckOnNewPrimaryMs).not.toBeNull();
     expect(majority.primaryAfter).not.toBe(majority.primaryBefore);
     expect(report.runs.find((x) => x.concern === '1')).toBeDefined();
+    // The heal waited for the old PRIMARY to replicate the new term (after its rollback), so it stays SECONDARY.
     const after = await mongoRows();
     expect(after.machines.find((m) => m.machine === primary)?.mongo?.state).toBe('SECONDARY');
   }, 600_000);

@@ -1,6 +1,6 @@
 // The replica set rs0 from the topology: what is initiated, how a changed topology becomes reconfigurations.
 import { describe, expect, it } from 'vitest';
-import { desiredMembers, initialConfig, memberState, planReplicaSet, type RsConfig } from '../../../../lab/roles/mongo/replica-set.js';
+import { desiredMembers, initialConfig, memberState, planReplicaSet, rejoined, type RsConfig } from '../../../../lab/roles/mongo/replica-set.js';
 import { parseTopology } from '../../../../lab/topology-file.js';
 
 const lab = (mongo: number) => parseTopology(`machines:\n  mongo: ${mongo}\n`, 'pglab.yaml');
@@ -61,4 +61,25 @@ describe('a member state from hello', () => {
     ['RECOVERING', { isWritablePrimary: false, secondary: false, setName: 'rs0' }],
     ['unreachable', null],
   ] as const)('%s', (state, hello) => expect(memberState(hello)).toBe(state));
+});
+
+describe('a broken member is a member again', () => {
+  const primary = { isWritablePrimary: true, setName: 'rs0', lastWrite: { opTime: { t: 3 } } };
+  const secondary = (t: unknown) => ({ secondary: true, setName: 'rs0', lastWrite: { opTime: { t } } });
+
+  it('once it is SECONDARY with a write of the PRIMARY’s term (it rolled back what it had alone)', () => {
+    expect(rejoined(secondary(3), primary)).toEqual({ state: 'SECONDARY' });
+    expect(rejoined(secondary({ toNumber: () => 3 }), primary)).toEqual({ state: 'SECONDARY' });
+  });
+
+  it('not while it says SECONDARY on the old term: a rollback may still come (RECOVERING after SECONDARY on 4.0)', () => {
+    expect(rejoined(secondary(2), primary)).toEqual({ notYet: 'SECONDARY, still on term 2 (the PRIMARY writes in term 3)' });
+    expect(rejoined({ setName: 'rs0', secondary: false }, primary)).toEqual({ notYet: 'RECOVERING' });
+    expect(rejoined(secondary(3), null)).toEqual({ notYet: 'SECONDARY, no PRIMARY to compare with' });
+  });
+
+  it('as PRIMARY at once, and by its state alone when no term is reported', () => {
+    expect(rejoined(primary, primary)).toEqual({ state: 'PRIMARY' });
+    expect(rejoined({ secondary: true, setName: 'rs0' }, primary)).toEqual({ state: 'SECONDARY' });
+  });
 });
