@@ -135,13 +135,23 @@ function remote(ctx: ActionContext, node: string) {
   return { host: m.connectHost, port: m.pgPort };
 }
 
-async function createRoles(ctx: ActionContext): Promise<void> {
+/**
+ * The cluster's roles and the application database, made so that running it again finishes what an interrupted run
+ * began. A bootstrap whose role step failed (a query timing out under load) left a running primary without
+ * `replicator`; the node then marked the cluster initialized, and the replicas failed to clone from it for ever
+ * ("password authentication failed"; seen in CI with ttl 1 s). So mark-initialized runs this first.
+ */
+export async function ensureRoles(ctx: Pick<ActionContext, 'probe' | 'secrets'>): Promise<void> {
   const s = ctx.secrets;
   await ctx.probe.query(`ALTER ROLE postgres PASSWORD ${literal(s.superuserPassword)}`);
-  await ctx.probe.query(`CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD ${literal(s.replicationPassword)}`);
+  const existing = new Set((await ctx.probe.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('replicator', 'pglab')`)).map((r) => r.rolname));
+  const role = async (name: string, attributes: string, password: string) =>
+    ctx.probe.query(`${existing.has(name) ? 'ALTER' : 'CREATE'} ROLE ${name} WITH ${attributes} PASSWORD ${literal(password)}`);
+  await role('replicator', 'REPLICATION LOGIN', s.replicationPassword);
   if (s.appPassword) {
-    await ctx.probe.query(`CREATE ROLE pglab WITH LOGIN PASSWORD ${literal(s.appPassword)}`);
-    await ctx.probe.query('CREATE DATABASE pglab OWNER pglab');
+    await role('pglab', 'LOGIN', s.appPassword);
+    const db = await ctx.probe.query(`SELECT 1 FROM pg_database WHERE datname = 'pglab'`);
+    if (db.length === 0) await ctx.probe.query('CREATE DATABASE pglab OWNER pglab');
   }
 }
 
@@ -155,7 +165,7 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       await ctx.ctl.initdb(ctx.secrets.superuserPassword);
       ctx.ctl.writeConfig(ctx.settings(null, []), false);
       await ctx.ctl.start();
-      await createRoles(ctx);
+      await ensureRoles(ctx);
       const [row] = await ctx.probe.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
       if (row && !(await ctx.dcs.markInitialized(row.id))) ctx.log(`etcd already names another system identifier for this cluster than ${row.id}`);
       return { expectRunning: true };
@@ -273,6 +283,8 @@ export async function applyNodeAction(action: NodeAction, ctx: ActionContext): P
       await ctx.dcs.deleteNodeRequest(action.request, ctx.self);
       return { answered: { kind: action.request, requestedAt: action.requestedAt, outcome: 'refused', message: action.reason } };
     case 'mark-initialized': {
+      // Only a primary of a cluster not yet initialized gets here: its bootstrap may have stopped half way.
+      await ensureRoles(ctx);
       const id = ctx.systemId();
       if (id && !(await ctx.dcs.markInitialized(id))) ctx.log(`etcd names another system identifier for this cluster than ${id}`);
       return {};

@@ -114,7 +114,7 @@ export class SimLocalPostgres implements LocalPostgres {
       initdb() {
         if (pg.data) return self.fail(20, new PgToolError('initdb exited 1: initdb: error: directory exists but is not empty'));
         return self.reply(300, () => {
-          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], provenDiverged: false, historyTli: 1 };
+          pg.data = { systemId: env.newSystemId(), wal: [env.newRecord(1)], controlState: 'shut down', recycledUpTo: 0, conf: { upstreamId: null, sync: [], standby: false }, slots: [], roles: ['postgres'], databases: ['postgres'], provenDiverged: false, historyTli: 1 };
           env.trace(`pg ${pg.node}: initdb (system ${pg.data.systemId})`);
         });
       },
@@ -191,7 +191,9 @@ export class SimLocalPostgres implements LocalPostgres {
           if (again.how !== 'ok' || !src) throw new PgToolError(`pg_basebackup exited 1: pg_basebackup: error: could not read COPY data: server closed the connection unexpectedly`);
           if (pg.diskFull) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: could not write to file "base/1/1259": No space left on device');
           if (pg.data) throw new PgToolError('pg_basebackup exited 1: pg_basebackup: error: directory exists but is not empty');
-          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], provenDiverged: false, historyTli: Math.max(src.historyTli, again.src!.tli()) };
+          // PostgreSQL answers a role that does not exist as a wrong password.
+          if (!src.roles.includes('replicator')) throw new PgToolError(`pg_basebackup exited 1: pg_basebackup: error: connection to server at "${from.host}", port ${from.port} failed: FATAL:  password authentication failed for user "replicator"`);
+          pg.data = { systemId: src.systemId, wal: [...src.wal], controlState: src.controlState, recycledUpTo: src.recycledUpTo, conf: { ...src.conf, standby: false }, slots: [], roles: [...src.roles], databases: [...src.databases], provenDiverged: false, historyTli: Math.max(src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: base backup from ${from.host} (lsn ${pg.data.wal.length})`);
         });
       },
@@ -217,7 +219,7 @@ export class SimLocalPostgres implements LocalPostgres {
             d.provenDiverged = true;
             throw toolError('pg_rewind', [`pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}`, `pg_rewind: error: could not find previous WAL record at ${formatLsn(fork * RECORD_BYTES)}`]);
           }
-          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, provenDiverged: false, historyTli: Math.max(d.historyTli, src.historyTli, again.src!.tli()) };
+          pg.data = { ...d, wal: [...src.wal], controlState: 'in archive recovery', recycledUpTo: Math.min(src.recycledUpTo, fork), conf: { ...src.conf, standby: false }, roles: [...src.roles], databases: [...src.databases], provenDiverged: false, historyTli: Math.max(d.historyTli, src.historyTli, again.src!.tli()) };
           env.trace(`pg ${pg.node}: rewound from ${from.host} (diverged at ${fork}, now lsn ${src.wal.length})`);
           return `pg_rewind: servers diverged at WAL location ${formatLsn(fork * RECORD_BYTES)} on timeline ${pg.tli()}\npg_rewind: Done!`;
         });
@@ -304,7 +306,24 @@ export class SimLocalPostgres implements LocalPostgres {
     const sv = this.pg.server!;
     const d = this.pg.data!;
     if (/^\s*CHECKPOINT/.test(sql) && this.pg.diskFull) throw new Error('could not write to file "base/5/16384": No space left on device');
-    if (/^\s*(ALTER ROLE|CREATE ROLE|CREATE DATABASE|CHECKPOINT)/.test(sql)) return [];
+    const role = /^\s*(CREATE|ALTER) ROLE (\w+)/.exec(sql);
+    if (role) {
+      const [, verb, name] = role as unknown as [string, string, string];
+      const exists = d.roles.includes(name);
+      if (verb === 'CREATE' && exists) throw new Error(`role "${name}" already exists`);
+      if (verb === 'ALTER' && !exists) throw new Error(`role "${name}" does not exist`);
+      if (!exists) d.roles.push(name);
+      return [];
+    }
+    const database = /^\s*CREATE DATABASE (\w+)/.exec(sql);
+    if (database) {
+      if (d.databases.includes(database[1]!)) throw new Error(`database "${database[1]}" already exists`);
+      d.databases.push(database[1]!);
+      return [];
+    }
+    if (sql.includes('FROM pg_roles WHERE rolname IN')) return d.roles.filter((r) => sql.includes(`'${r}'`)).map((rolname) => ({ rolname }));
+    if (sql.includes("FROM pg_database WHERE datname = 'pglab'")) return d.databases.includes('pglab') ? [{ '?column?': 1 }] : [];
+    if (/^\s*CHECKPOINT/.test(sql)) return [];
     if (/pg_is_in_recovery\(\) AS rec$/.test(sql.trim())) return [{ rec: sv.inRecovery }];
     if (sql.includes("current_setting('synchronous_standby_names')")) return [{ s: syncStandbyNames(sv.appliedSync) }];
     if (sql.includes('system_identifier::text AS id')) return [{ id: d.systemId }];

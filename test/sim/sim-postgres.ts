@@ -28,6 +28,9 @@ export interface DataDir {
   recycledUpTo: number;
   conf: SimConf;
   slots: string[];
+  /** Roles and databases in the catalog (initdb makes only postgres); pg_basebackup and pg_rewind copy the source's. */
+  roles: string[];
+  databases: string[];
   /** pg_rewind failed because the divergence could not be repaired (or the system differs): removal is justified. */
   provenDiverged: boolean;
   /**
