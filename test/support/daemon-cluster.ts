@@ -336,8 +336,12 @@ export class DaemonCluster {
         return names.every(streams);
       }, timeoutMs, 250);
     } catch (err) {
-      // A bootstrap that never converged (seen once in CI, not reproduced): say what each laggard's daemon last did.
-      const tails = names.filter((n) => !streams(n)).map((n) => `--- ${n}'s daemon, last lines:\n${this.daemonLog(n).trimEnd().split('\n').slice(-25).join('\n')}`);
+      // A bootstrap that never converged (twice in CI: a primary marked initialized without the replicator role, fixed in
+      // node-actions.ts): say what each laggard's daemon last did, and how the primary's bootstrap went (its first lines).
+      const laggards = names.filter((n) => !streams(n));
+      const primary = this.nodes.map((n) => n.name).find((n) => !names.includes(n));
+      const tails = laggards.map((n) => `--- ${n}'s daemon, last lines:\n${this.daemonLog(n).trimEnd().split('\n').slice(-25).join('\n')}`);
+      if (primary) tails.push(`--- ${primary}'s daemon, first lines:\n${this.daemonLog(primary).split('\n').slice(0, 40).join('\n')}`);
       throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(last)}\n${tails.join('\n')}`);
     }
   }
