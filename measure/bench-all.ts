@@ -29,7 +29,10 @@ function pglab(args: string[]): string {
   return r.stdout;
 }
 
-const lastJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').at(-1) as string) as T;
+// With --json a command prints one JSON document on stdout and nothing else (its progress goes to stderr).
+const jsonOf = <T>(out: string): T => JSON.parse(out) as T;
+/** lab-footprint.js prints its table, then the JSON on the last line. */
+const lastLineJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').at(-1) as string) as T;
 const timed = (f: () => void): number => {
   const t = performance.now();
   f();
@@ -51,8 +54,8 @@ function ensureImdb(): void {
 }
 
 function failover(runs: number): Figure[] {
-  const kill = lastJson<ChaosJson>(pglab(['chaos', 'kill', '--repeat', String(runs), '--json']));
-  const sw = lastJson<ChaosJson>(pglab(['chaos', 'switchover', '--repeat', String(runs), '--json']));
+  const kill = jsonOf<ChaosJson>(pglab(['chaos', 'kill', '--repeat', String(runs), '--json']));
+  const sw = jsonOf<ChaosJson>(pglab(['chaos', 'switchover', '--repeat', String(runs), '--json']));
   const how = `pglab chaos … --repeat ${runs}: 8 writers through haproxy, longest gap between acknowledged writes`;
   const figures: Figure[] = [];
   if (kill.gap) {
@@ -89,7 +92,7 @@ function bringUp(cold: boolean): Figure[] {
 
 /** How many machines the lab has (the default topology: 7, or 10 with mongo0-2). */
 function machineCount(): number {
-  return (lastJson<{ machines: unknown[] }>(pglab(['status', '--json']))).machines.length;
+  return (jsonOf<{ machines: unknown[] }>(pglab(['status', '--json']))).machines.length;
 }
 
 interface FootprintJson {
@@ -102,7 +105,7 @@ function footprint(): Figure[] {
   execFileSync('sleep', ['60']);
   const r = spawnSync('node', [join(here, 'dist/measure/lab-footprint.js'), '--seconds', '60', '--json'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lab-footprint failed: ${r.stderr}`);
-  const f = lastJson<FootprintJson>(r.stdout);
+  const f = lastLineJson<FootprintJson>(r.stdout);
   const daemons = f.rows.filter((x) => x.unit === 'pgdaemon');
   const maxCpu = Math.max(...daemons.map((d) => d.cpuPercent));
   const maxRss = Math.max(...daemons.map((d) => d.rssMb));
