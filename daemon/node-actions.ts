@@ -144,15 +144,22 @@ function remote(ctx: ActionContext, node: string) {
 export async function ensureRoles(ctx: Pick<ActionContext, 'probe' | 'secrets'>): Promise<void> {
   const s = ctx.secrets;
   await ctx.probe.query(`ALTER ROLE postgres PASSWORD ${literal(s.superuserPassword)}`);
-  const existing = new Set((await ctx.probe.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('replicator', 'pglab')`)).map((r) => r.rolname));
-  const role = async (name: string, attributes: string, password: string) =>
-    ctx.probe.query(`${existing.has(name) ? 'ALTER' : 'CREATE'} ROLE ${name} WITH ${attributes} PASSWORD ${literal(password)}`);
-  await role('replicator', 'REPLICATION LOGIN', s.replicationPassword);
+  await ctx.probe.query(createOrAlterRole('replicator', 'REPLICATION LOGIN', s.replicationPassword));
   if (s.appPassword) {
-    await role('pglab', 'LOGIN', s.appPassword);
+    await ctx.probe.query(createOrAlterRole('pglab', 'LOGIN', s.appPassword));
+    // CREATE DATABASE cannot run inside a DO block (a transaction).
     const db = await ctx.probe.query(`SELECT 1 FROM pg_database WHERE datname = 'pglab'`);
     if (db.length === 0) await ctx.probe.query('CREATE DATABASE pglab OWNER pglab');
   }
+}
+
+/** One statement that creates the role, or sets its attributes and password when it exists already. */
+export function createOrAlterRole(name: string, attributes: string, password: string): string {
+  const tail = `${name} WITH ${attributes} PASSWORD ${literal(password)}`;
+  // Dollar-quoted body: a password is a quoted literal inside it, so only the quote tag itself could end it early.
+  const tag = '$pgdaemon_roles$';
+  if (tail.includes(tag)) throw new Error(`a password for ${name} contains ${tag}`);
+  return `DO ${tag} BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${name}') THEN ALTER ROLE ${tail}; ELSE CREATE ROLE ${tail}; END IF; END ${tag}`;
 }
 
 async function checkpointRemote(ctx: ActionContext, node: string): Promise<void> {

@@ -306,6 +306,12 @@ export class SimLocalPostgres implements LocalPostgres {
     const sv = this.pg.server!;
     const d = this.pg.data!;
     if (/^\s*CHECKPOINT/.test(sql) && this.pg.diskFull) throw new Error('could not write to file "base/5/16384": No space left on device');
+    // pgdaemon's create-or-alter of a role (daemon/node-actions.ts createOrAlterRole).
+    const doRole = /^DO \$pgdaemon_roles\$ BEGIN IF EXISTS \(SELECT FROM pg_roles WHERE rolname = '(\w+)'\)/.exec(sql);
+    if (doRole) {
+      if (!d.roles.includes(doRole[1]!)) d.roles.push(doRole[1]!);
+      return [];
+    }
     const role = /^\s*(CREATE|ALTER) ROLE (\w+)/.exec(sql);
     if (role) {
       const [, verb, name] = role as unknown as [string, string, string];
@@ -321,7 +327,6 @@ export class SimLocalPostgres implements LocalPostgres {
       d.databases.push(database[1]!);
       return [];
     }
-    if (sql.includes('FROM pg_roles WHERE rolname IN')) return d.roles.filter((r) => sql.includes(`'${r}'`)).map((rolname) => ({ rolname }));
     if (sql.includes("FROM pg_database WHERE datname = 'pglab'")) return d.databases.includes('pglab') ? [{ '?column?': 1 }] : [];
     if (/^\s*CHECKPOINT/.test(sql)) return [];
     if (/pg_is_in_recovery\(\) AS rec$/.test(sql.trim())) return [{ rec: sv.inRecovery }];
