@@ -3,25 +3,18 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pg from 'pg';
-import { AppendWorkload, prepareAppendTable } from './append/append-workload.js';
+import { AppendWorkload, prepareAppendTable, type AppendWorkloadOptions } from './append/append-workload.js';
 import { DEFAULT_SHAPE } from './append/txn-generator.js';
 import { prepareTable, presentIds, startWriters, type WriteLog } from './checked-writer.js';
 import type { HistoryOp } from './checker/history-format.js';
-import type { Isolation } from './checker/isolation-promises.js';
 import { insertHistory } from './insert-history.js';
 import type { WorkloadKind } from './run-check.js';
 
-export interface WorkloadOptions {
+/** The append workload's options, with a key count instead of a whole transaction shape, and which workload. */
+export interface WorkloadOptions extends Omit<AppendWorkloadOptions, 'shape'> {
   kind: WorkloadKind;
-  connection: pg.ClientConfig;
-  primaryPort: number;
-  replica?: { connection: pg.ClientConfig; port: number; readers: number };
-  clients: number;
-  isolation: Isolation;
-  /** append: transactions a second over all clients (0 = as fast as they go), live keys. */
-  txnRate: number;
+  /** append: live keys. */
   keys: number;
-  t0: number;
 }
 
 export interface RunWorkload {
@@ -38,7 +31,8 @@ export async function prepareWorkload(kind: WorkloadKind, connection: pg.ClientC
 
 export function startWorkload(o: WorkloadOptions): RunWorkload {
   if (o.kind === 'append') {
-    const w = new AppendWorkload({ connection: o.connection, primaryPort: o.primaryPort, ...(o.replica ? { replica: o.replica } : {}), clients: o.clients, isolation: o.isolation, txnRate: o.txnRate, shape: { ...DEFAULT_SHAPE, keys: o.keys }, t0: o.t0 });
+    const { kind: _kind, keys, ...append } = o;
+    const w = new AppendWorkload({ ...append, shape: { ...DEFAULT_SHAPE, keys } });
     return {
       log: w.log,
       stop: () => w.stop(),

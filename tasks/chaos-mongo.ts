@@ -15,7 +15,7 @@ import { roleImageDir } from '../lab/image.js';
 import { execIn, killMachine, stopMachine } from '../lab/machine.js';
 import { helloAll, installedServer, labMongoUri, memberState, MONGO_PORT, rejoined, requireMongoMachines, serverName } from '../lab/roles/mongo/index.js';
 import { machinesOf, type Topology } from '../lab/topology.js';
-import { signalMachine } from './chaos.js';
+import { signalMachine, type ChaosOptions } from './chaos.js';
 import type { Step } from './graph/step.js';
 import { requireRunning } from './machine-access.js';
 import { ensureMachine } from './machines.js';
@@ -34,20 +34,9 @@ export const MONGO_PROMISES: Record<MongoWriteConcern, WritePromises> = {
   1: { noLoss: null, noSplitBrain: false },
 };
 
-export interface MongoChaosOptions {
-  fault: string;
-  /** A mongo machine; absent: the PRIMARY. */
-  target?: string;
-  /** Writers per write concern. */
-  writers: number;
-  warmupMs: number;
-  afterMs: number;
-  repeat: number;
-  forMs: number;
+/** The PostgreSQL run's options that apply to the replica set; `target` absent: the PRIMARY; `writers` per write concern. */
+export interface MongoChaosOptions extends Pick<ChaosOptions, 'fault' | 'target' | 'writers' | 'warmupMs' | 'afterMs' | 'repeat' | 'forMs' | 'idPrefix' | 'after'> {
   concerns?: readonly MongoWriteConcern[];
-  /** Step ids get this prefix, and the first run waits for step `after` (the matrix chains faults). */
-  idPrefix?: string;
-  after?: string;
 }
 
 export type MongoRunReport = RunReport & {
