@@ -277,4 +277,23 @@ describe('EtcdDcs edges (each pins mutants `make mutation` left alive; docs/pgda
     await dcs.close();
     expect((await timed(s, dcs.keepAlive(lease.id, 300))).value).not.toBe(true);
   });
+
+  it('replaces a watch that went silent once its reads show a change it did not deliver, whichever key changed', async () => {
+    const { s, etcd, client, done } = setup();
+    const dcs = client('pg0');
+    etcd.put(keys.member('pg9'), '{}');
+    let resets = 0;
+    await dcs.watch(() => undefined, () => resets++);
+    await s.runUntil(s.now + 200, () => undefined);
+    expect(resets).toBe(1); // created
+    for (let i = 0; i < 3; i++) etcd.loseMember(i, 'hung', 0);
+    for (let i = 1; i < 3; i++) etcd.restoreMember(i); // the watch's member stays hung: its stream is silent
+    etcd.put(keys.config, '{}'); // sorts before every other key: the newest revision is not the last key read
+    for (let t = 0; t < 2000 && resets === 1; t += 250) {
+      await done(dcs.readRaw());
+      await s.runUntil(s.now + 250, () => undefined);
+    }
+    expect(resets).toBeGreaterThan(1);
+    await dcs.close();
+  });
 });
