@@ -54,3 +54,38 @@ describe('chooseCandidate', () => {
     expect(r.rejected).toEqual(['pg1: postgres is not running', 'pg9: not a member of the cluster']);
   });
 });
+
+describe('chooseCandidate edges (each pins a mutant `make mutation` left alive; docs/pgdaemon.md, "Mutation testing")', () => {
+  it('never picks a member that runs as primary without being the desired one', () => {
+    const ms = deepFreeze([member('pg1', { role: 'primary', receivedLsn: 5000 }), member('pg2', { receivedLsn: 10 })]);
+    const r = chooseCandidate(ms, desired(), asyncConfig);
+    expect(r.best?.node).toBe('pg2');
+    expect(r.rejected).toEqual(['pg1: is primary, not a replica']);
+  });
+
+  it('in sync mode ignores the lag limit: a synchronous standby holds every acknowledged commit', () => {
+    const ms = deepFreeze([member('pg1', { receivedLsn: 10, lagBytes: 1e12 })]);
+    const r = chooseCandidate(ms, desired({ syncStandbys: ['pg1'] }), syncConfig, 1e12);
+    expect(r.best?.node).toBe('pg1');
+    expect(r.rejected).toEqual([]);
+  });
+
+  it('accepts a replica exactly at the lag limit, measured against the failed primary\'s last position', () => {
+    const max = asyncConfig.maxLagOnFailoverBytes;
+    const ms = deepFreeze([member('pg1', { receivedLsn: 1000, replayedLsn: 1000 }), member('pg2', { receivedLsn: 999, replayedLsn: 999 })]);
+    const r = chooseCandidate(ms, desired(), asyncConfig, 1000 + max);
+    expect(r.best?.node).toBe('pg1');
+    expect(r.rejected).toEqual([`pg2: lag ${max + 1} bytes exceeds ${max}`]);
+  });
+
+  it('breaks ties by node name whatever order the members come in', () => {
+    const names = ['pg5', 'pg3', 'pg1', 'pg4', 'pg2'];
+    const d = desired({ primary: 'pg9', members: [...names, 'pg9'] });
+    for (let i = 0; i < names.length; i++) {
+      const order = [...names.slice(i), ...names.slice(0, i)];
+      const ms = deepFreeze(order.map((n) => member(n, { receivedLsn: 1000 })));
+      expect(chooseCandidate(ms, d, asyncConfig).best?.node).toBe('pg1');
+      expect(chooseCandidate([...ms].reverse(), d, asyncConfig).best?.node).toBe('pg1');
+    }
+  });
+});

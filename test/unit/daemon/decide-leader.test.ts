@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideLeader, initialLeaderMemory, syncChange, type LeaderInput } from '../../../daemon/decide-leader.js';
+import { decideLeader, initialLeaderMemory, lastPrimaryLsn, primaryFailure, syncChange, type LeaderInput } from '../../../daemon/decide-leader.js';
 import type { ClusterView } from '../../../daemon/dcs.js';
 import { deepFreeze, desired, member, primaryMember, syncConfig, view } from './fixtures.js';
 
@@ -204,5 +204,176 @@ describe('syncChange', () => {
 
   it('clears the sync set in async mode', () => {
     expect(syncChange(desired({ syncStandbys: ['pg1'] }), false, members(primaryMember()))).toEqual({ syncStandbys: [], syncPending: [] });
+  });
+});
+
+describe('decideLeader edges (each pins mutants `make mutation` left alive; docs/pgdaemon.md, "Mutation testing")', () => {
+  const ms = () => [primaryMember('pg0'), member('pg1', { receivedLsn: 1000 }), member('pg2', { receivedLsn: 2000 })];
+  const request = (over: Partial<{ kind: 'switchover' | 'failover'; from: string | null; to: string | null; force: boolean }>) => ({ kind: 'switchover' as const, from: null, to: null, requestedAt: 'x', ...over });
+  const drop = (reason: string) => [{ kind: 'drop-request', reason }];
+
+  it('names why a primary cannot serve: an operator\'s restart, a crash, down or another role; nothing before it saw the generation', () => {
+    const d = desired({ generation: 2 });
+    const at2 = { appliedGeneration: 2 };
+    expect(primaryFailure(d, primaryMember('pg0', { ...at2, restarting: true, pgUp: false }))).toEqual({ reason: 'pg0 is restarting on an operator\'s request', immediate: false });
+    expect(primaryFailure(d, primaryMember('pg0', { ...at2, restarting: true, role: 'replica' }))).toEqual({ reason: 'pg0 is restarting on an operator\'s request', immediate: false });
+    expect(primaryFailure(d, primaryMember('pg0', { ...at2, restarting: true }))).toBeNull();
+    expect(primaryFailure(d, primaryMember('pg0', { ...at2, role: 'replica' }))).toEqual({ reason: 'pg0 is replica, not a running primary', immediate: false });
+    expect(primaryFailure(d, primaryMember('pg0', { ...at2, pgUp: false, role: 'stopped' }))).toEqual({ reason: 'pg0 is down, not a running primary', immediate: false });
+    // Not yet at this generation (a new primary still being made): not a failure.
+    expect(primaryFailure(d, primaryMember('pg0', { appliedGeneration: 1, pgUp: false, role: 'stopped' }))).toBeNull();
+  });
+
+  it('decides nothing without a cluster config', () => {
+    expect(decideLeader(input(view(desired(), ms(), { config: null }))).message).toBe('no action: cluster config is missing or unreadable; not deciding anything');
+  });
+
+  it('refuses a request meant for another primary, and takes one meant for this one', () => {
+    const other = decideLeader(input(view(desired(), ms(), { request: request({ from: 'pg2', to: 'pg1' }) })));
+    expect(other.actions).toEqual(drop('switchover from pg2 refused: the primary is pg0'));
+    expect(other.message).toBe('refusing switchover: pg2 is not the primary');
+    const mine = decideLeader(input(view(desired(), ms(), { request: request({ from: 'pg0', to: 'pg1' }) })));
+    expect(mine.actions[0]).toMatchObject({ kind: 'write-desired', next: { primary: 'pg1' }, consumeRequest: true });
+  });
+
+  it('refuses a switchover from a primary that is down or not a primary, with the request dropped', () => {
+    const reason = 'switchover refused: primary pg0 is not healthy (use failover)';
+    for (const p of [primaryMember('pg0', { pgUp: false }), primaryMember('pg0', { role: 'replica' })]) {
+      const d = decideLeader(input(view(desired(), [p, member('pg1')], { request: request({ to: 'pg1' }) })));
+      expect(d.actions).toEqual(drop(reason));
+    }
+    expect(decideLeader(input(view(desired(), [member('pg1')], { request: request({ to: 'pg1' }) }))).actions).toEqual(drop(reason));
+  });
+
+  it('switches over to the best candidate when no target is named, and refuses when there is none', () => {
+    const best = decideLeader(input(view(desired(), ms(), { request: request({}) })));
+    expect(best.actions[0]).toMatchObject({ kind: 'write-desired', next: { primary: 'pg2', generation: 2 }, consumeRequest: true });
+    const none = decideLeader(input(view(desired(), [primaryMember('pg0'), member('pg1', { noFailover: true })], { request: request({}) })));
+    expect(none.actions).toEqual(drop('switchover refused: no candidate (pg1: tagged nofailover)'));
+    expect(none.message).toBe('refusing switchover: no candidate');
+  });
+
+  it('refuses a switchover to a node without member state', () => {
+    const d = decideLeader(input(view(desired(), ms(), { request: request({ to: 'pg9' }) })));
+    expect(d.actions).toEqual(drop('switchover to pg9 refused: pg9 has no member state (daemon down?)'));
+  });
+
+  it('takes an unforced failover when the primary runs but not as primary', () => {
+    const d = decideLeader(input(view(desired(), [primaryMember('pg0', { role: 'replica' }), member('pg1')], { request: request({ kind: 'failover', to: 'pg1' }) })));
+    expect(d.actions[0]).toMatchObject({ kind: 'write-desired', next: { primary: 'pg1' } });
+  });
+
+  it('fails over on request only to a running replica of this cluster', () => {
+    const down = primaryMember('pg0', { pgUp: false, crashed: true });
+    const reason = (to: string) => drop(`failover to ${to} refused: it must be a running replica of this cluster`);
+    const targets: [string, ReturnType<typeof member>[]][] = [
+      ['pg9', []],
+      ['pg1', [member('pg1', { pgUp: false, role: 'stopped' })]],
+      ['pg1', [member('pg1', { role: 'primary' })]],
+      ['pg3', [member('pg3')]],
+    ];
+    for (const [to, others] of targets) {
+      const d = decideLeader(input(view(desired(), [down, ...others], { request: request({ kind: 'failover', to }) })));
+      expect(d.actions).toEqual(reason(to));
+      expect(d.message).toBe('refusing failover: target is not a running replica');
+    }
+  });
+
+  it('writes a sync-set change as a new generation, without consuming any request', () => {
+    const streaming = (...names: string[]) => names.map((name) => ({ name, state: 'streaming', syncState: 'async', flushLsn: 500, replayLsn: 500 }));
+    const join = decideLeader(input(view(desired(), [primaryMember('pg0', { replication: streaming('pg1', 'pg2') }), member('pg1'), member('pg2')], { config: syncConfig })));
+    expect(join.message).toBe('updating sync set: synchronous standbys (none), joining pg1,pg2');
+    expect(join.actions).toEqual([{ kind: 'write-desired', expectRevision: '5', next: { ...desired(), syncStandbys: [], syncPending: ['pg1', 'pg2'], generation: 2, reason: 'synchronous standbys (none), joining pg1,pg2', changedAt: '2026-01-01T00:00:01.000Z' }, consumeRequest: false }]);
+    const d = desired({ syncStandbys: ['pg1'], syncPending: ['pg2'] });
+    const p = primaryMember('pg0', { replication: streaming('pg1', 'pg2'), syncApplied: { names: ['pg1', 'pg2'], atLsn: 400, generation: 1 } });
+    const done = decideLeader(input(view(d, [p, member('pg1'), member('pg2')], { config: syncConfig })));
+    expect(done.message).toBe('updating sync set: synchronous standbys pg1,pg2');
+  });
+
+  describe('a failover after the timeout', () => {
+    const down = () => [primaryMember('pg0', { pgUp: false, role: 'stopped' }), member('pg1'), member('pg2', { receivedLsn: 2000 })];
+
+    it('starts the wait again for a new generation, whatever an older failure remembered', () => {
+      const old = { failing: { since: 0, reason: 'x', generation: 1, baseline: {} } };
+      const d2 = desired({ generation: 2 });
+      const d = decideLeader(input(view(d2, down().map((m) => ({ ...m, appliedGeneration: 2 }))), { memory: old, nowMs: 100_000 }));
+      expect(d.actions).toEqual([]);
+      expect(d.memory.failing).toMatchObject({ since: 100_000, generation: 2 });
+    });
+
+    it('fails over exactly at failoverTimeoutMs, with stale replica state too, recording the new generation and consuming no request', () => {
+      const first = decideLeader(input(view(desired(), down()), { nowMs: 1000 }));
+      expect(first.actions).toEqual([]);
+      expect(decideLeader(input(view(desired(), down()), { memory: first.memory, nowMs: 10_999 })).actions).toEqual([]);
+      const d = decideLeader(input(view(desired(), down()), { memory: first.memory, nowMs: 11_000 }));
+      expect(d.message).toBe('failing over from pg0 to pg2: pg0 is down, not a running primary');
+      expect(d.actions[0]).toMatchObject({ kind: 'write-desired', consumeRequest: false, history: { generation: 2, kind: 'failover', detectedToDecidedMs: 10_000 } });
+      // An immediate failure with stale replica state also goes exactly at the timeout.
+      const gone = () => [member('pg1'), member('pg2', { receivedLsn: 2000 })];
+      const g1 = decideLeader(input(view(desired(), gone()), { nowMs: 1000 }));
+      expect(decideLeader(input(view(desired(), gone()), { memory: g1.memory, nowMs: 10_999 })).actions).toEqual([]);
+      expect(decideLeader(input(view(desired(), gone()), { memory: g1.memory, nowMs: 11_000 })).actions).toHaveLength(1);
+    });
+  });
+});
+
+describe('lastPrimaryLsn', () => {
+  const at = (live: number | null, lastLsn: { node: string; generation: number; lsn: number } | null) =>
+    lastPrimaryLsn(view(desired(), [primaryMember('pg0', { walLsn: live })], { lastLsn }));
+
+  it('is the larger of the live and the kept position of the desired primary at this generation, either alone, or null', () => {
+    expect(lastPrimaryLsn(view(null, []))).toBeNull();
+    expect(at(null, null)).toBeNull();
+    expect(at(100, null)).toBe(100);
+    expect(at(null, { node: 'pg0', generation: 1, lsn: 200 })).toBe(200);
+    expect(at(100, { node: 'pg0', generation: 1, lsn: 200 })).toBe(200);
+    expect(at(300, { node: 'pg0', generation: 1, lsn: 200 })).toBe(300);
+    expect(at(100, { node: 'pg2', generation: 1, lsn: 200 })).toBe(100); // another node's
+    expect(at(null, { node: 'pg2', generation: 1, lsn: 200 })).toBeNull();
+  });
+});
+
+describe('syncChange edges (each pins mutants `make mutation` left alive)', () => {
+  const rep = (name: string, over: Partial<{ state: string; flushLsn: number | null }> = {}) => ({ name, state: 'streaming', syncState: 'async', flushLsn: 500, replayLsn: 500, ...over });
+  const ms = (p: ReturnType<typeof primaryMember>, ...others: ReturnType<typeof member>[]) =>
+    deepFreeze(Object.fromEntries([p, ...(others.length ? others : [member('pg1'), member('pg2')])].map((m) => [m.node, { value: m }])));
+
+  it('empties the sets in async mode, and leaves empty sets alone', () => {
+    const p = primaryMember('pg0', { replication: [rep('pg1')] });
+    expect(syncChange(desired({ syncStandbys: ['pg1'], syncPending: ['pg2'] }), false, ms(p))).toEqual({ syncStandbys: [], syncPending: [] });
+    expect(syncChange(desired(), false, ms(p))).toBeNull();
+  });
+
+  it('changes nothing while the primary has no member state, is down, or is not a primary', () => {
+    const d = desired({ syncStandbys: ['pg1'] });
+    expect(syncChange(d, true, deepFreeze({ pg1: { value: member('pg1') } }))).toBeNull();
+    expect(syncChange(d, true, ms(primaryMember('pg0', { pgUp: false })))).toBeNull();
+    expect(syncChange(d, true, ms(primaryMember('pg0', { role: 'replica', replication: [rep('pg2')] })))).toBeNull();
+  });
+
+  it('drops a standby without member state, and lets no nofailover or not-yet-streaming replica join', () => {
+    const p = primaryMember('pg0', { replication: [rep('pg1'), rep('pg2', { state: 'catchup' }), rep('pg3')] });
+    expect(syncChange(desired({ syncStandbys: ['pg4'], members: ['pg0', 'pg1', 'pg2', 'pg3'] }), true, ms(p, member('pg1', { noFailover: true }), member('pg2'), member('pg3')))).toEqual({ syncStandbys: [], syncPending: ['pg3'] });
+  });
+
+  it('drops a pending standby that stopped streaming', () => {
+    const p = primaryMember('pg0', { replication: [rep('pg1')] });
+    expect(syncChange(desired({ syncPending: ['pg1', 'pg2'] }), true, ms(p))).toEqual({ syncStandbys: [], syncPending: ['pg1'] });
+  });
+
+  it('judges each pending standby by its own flush position, caught up at exactly the watermark, and only once the primary applied this generation', () => {
+    const d = desired({ syncPending: ['pg1', 'pg2'] });
+    const applied = { names: ['pg1', 'pg2'], atLsn: 500, generation: 1 };
+    const p = primaryMember('pg0', { replication: [rep('pg2', { flushLsn: 500 }), rep('pg1', { flushLsn: 499 })], syncApplied: applied });
+    expect(syncChange(d, true, ms(p))).toEqual({ syncStandbys: ['pg2'], syncPending: ['pg1'] });
+    const behind = primaryMember('pg0', { appliedGeneration: 0, replication: [rep('pg2', { flushLsn: 500 }), rep('pg1', { flushLsn: 499 })], syncApplied: applied });
+    expect(syncChange(d, true, ms(behind))).toBeNull();
+  });
+
+  it('writes both sets sorted, so every leader writes the same state', () => {
+    const p = primaryMember('pg0', { replication: [rep('pg1'), rep('pg2')], syncApplied: { names: ['pg1'], atLsn: 400, generation: 1 } });
+    expect(syncChange(desired({ syncStandbys: ['pg2'], syncPending: ['pg1'] }), true, ms(p))).toEqual({ syncStandbys: ['pg1', 'pg2'], syncPending: [] });
+    const q = primaryMember('pg0', { replication: [rep('pg1'), rep('pg2')] });
+    expect(syncChange(desired({ syncPending: ['pg2'] }), true, ms(q))).toEqual({ syncStandbys: [], syncPending: ['pg1', 'pg2'] });
   });
 });

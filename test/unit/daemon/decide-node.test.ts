@@ -239,3 +239,137 @@ describe('promotionBlocker', () => {
     expect(promotionBlocker(d2, {}, 'pg1', ['pg1'])).toBeNull();
   });
 });
+
+describe('decideNode edges (each pins mutants `make mutation` left alive; docs/pgdaemon.md, "Mutation testing")', () => {
+  const hung: LocalPg = { ...runningPrimary, inRecovery: null };
+  const asPrimary = { ...initialNodeMemory, lastRole: 'primary' as const };
+  const d2 = desired({ primary: 'pg1', generation: 2, previousPrimary: 'pg0' });
+  const req = { requestedAt: '2026-01-01T00:00:00Z', by: 'pglab' };
+
+  it('refuses a reinit of the desired primary even while its postgres is down and its stale key still says primary', () => {
+    const d = decideNode(input({ pg: stopped('in production'), requests: { reinit: req } }));
+    expect(d.actions).toEqual([{ kind: 'refuse-request', request: 'reinit', requestedAt: req.requestedAt, reason: 'pg0 is the primary; switch over first' }]);
+  });
+
+  it('goes on with a reinit when the re-clone lock is already its own', () => {
+    const d = decideNode(input({ self: 'pg1', pg: runningReplica, recloneLock: 'pg1', requests: { reinit: req } }));
+    expect(d.actions).toEqual([{ kind: 'reinit', from: 'pg0', requestedAt: req.requestedAt }]);
+  });
+
+  it('refuses a restart of a postgres that does not answer', () => {
+    for (const self of ['pg0', 'pg1']) {
+      const d = decideNode(input({ self, pg: hung, memory: self === 'pg0' ? asPrimary : initialNodeMemory, requests: { restart: req } }));
+      expect(d.actions).toEqual([{ kind: 'refuse-request', request: 'restart', requestedAt: req.requestedAt, reason: `postgres on ${self} is not answering` }]);
+    }
+  });
+
+  it('remembers only what it observed: frozen-since only while frozen, no not-streaming or last role while stopped, no crash while running', () => {
+    const running = decideNode(input({ pg: runningPrimary, memory: { ...initialNodeMemory, crashedAt: 5, frozenSince: 7 } }));
+    expect(running.memory).toMatchObject({ frozenSince: null, crashedAt: null, lastRole: 'primary' });
+    const down = decideNode(input({ self: 'pg1', pg: stopped('shut down in recovery'), memory: { ...initialNodeMemory, notStreamingSince: 5, notStreamingFrom: 'pg0', lastRole: 'replica' } }));
+    expect(down.memory).toMatchObject({ notStreamingSince: null, lastRole: null });
+    const noAnswer = decideNode(input({ self: 'pg1', pg: hung, memory: { ...initialNodeMemory, lastRole: 'replica' } }));
+    expect(noAnswer.memory.lastRole).toBe('replica');
+    expect(decideNode(input({ self: 'pg1', pg: runningReplica })).memory.lastRole).toBe('replica');
+  });
+
+  it('neither fences nor kills a replica that stops answering, frozen or not, lease or not', () => {
+    const noAnswer = decideNode(input({ self: 'pg1', pg: hung, leaseValid: false, memory: { ...initialNodeMemory, lastRole: 'replica' } }));
+    expect(noAnswer).toMatchObject({ actions: [], message: 'waiting: postgres is running but not answering queries' });
+    const frozen = decideNode(input({ self: 'pg1', pg: { ...hung, frozen: true }, nowMs: 100_000, memory: { ...initialNodeMemory, lastRole: 'replica', frozenSince: 1 } }));
+    expect(frozen.actions).toEqual([]);
+  });
+
+  it('does not kill a primary that is slow to answer but not frozen', () => {
+    const d = decideNode(input({ pg: hung, memory: asPrimary, nowMs: 100_000 }));
+    expect(d).toMatchObject({ actions: [], message: 'waiting: postgres is running but not answering queries' });
+    expect(d.memory.frozenSince).toBeNull();
+  });
+
+  it('stops at once a primary that does not answer once another node is the desired primary, and remembers to rewind', () => {
+    const d = decideNode(input({ desired: d2, pg: hung, memory: asPrimary }));
+    expect(d.message).toBe('demoting: pg1 is the desired primary and my postgres does not answer; stopping it');
+    expect(d.actions).toEqual([{ kind: 'stop', mode: 'immediate' }]);
+    expect(d.memory).toMatchObject({ needsRewind: true, lastRole: 'primary' });
+  });
+
+  it('decides without a cluster config (missing or unreadable) as in async mode with no parameters of its own', () => {
+    expect(decideNode(input({ config: null, desired: desired({ syncStandbys: ['pg1'] }) })).message).toBe('no action: I am pg0, the primary with the lease');
+    expect(decideNode(input({ self: 'pg1', config: null, pg: runningReplica })).message).toBe('no action: I am pg1, a streaming replica of pg0');
+  });
+
+  it('marks the cluster initialized from the primary once it has a system id', () => {
+    const d = decideNode(input({ initialized: null }));
+    expect(d.actions).toEqual([{ kind: 'mark-initialized' }]);
+    expect(decideNode(input({ initialized: null, pg: { ...runningPrimary, systemId: null } })).actions).toEqual([]);
+  });
+
+  it('leaves a replica alone while the desired primary has no member state', () => {
+    const d = decideNode(input({ self: 'pg1', pg: runningReplica, members: byName(member('pg1')) }));
+    expect(d).toMatchObject({ actions: [], message: 'no action: I am pg1, a replica; primary pg0 has no member state' });
+  });
+
+  it('clears the not-streaming clock and the rewind backoff of a replica that streams', () => {
+    const d = decideNode(input({ self: 'pg1', pg: runningReplica, memory: { ...initialNodeMemory, notStreamingSince: 1, notStreamingFrom: 'pg0', rewindFailures: 2, rewindRetryAt: 200_000 } }));
+    expect(d.message).toBe('no action: I am pg1, a streaming replica of pg0');
+    expect(d.memory).toMatchObject({ notStreamingSince: null, rewindFailures: 0, rewindRetryAt: null });
+  });
+
+  describe('a replica that does not stream from a running primary on a newer timeline', () => {
+    const ms = byName(primaryMember('pg0', { timeline: 2 }), member('pg1'));
+    const cut = { ...runningReplica, streaming: false, timeline: 1 };
+    const since = (nowMs: number, over: Partial<typeof initialNodeMemory> = {}) =>
+      decideNode(input({ self: 'pg1', pg: cut, members: ms, nowMs, memory: { ...initialNodeMemory, notStreamingSince: 90_000, notStreamingFrom: 'pg0', ...over } }));
+
+    it('starts counting again when the count was against an earlier primary', () => {
+      const d = since(100_000, { notStreamingFrom: 'pg2' });
+      expect(d.actions).toEqual([]);
+      expect(d.memory).toMatchObject({ notStreamingSince: 100_000, notStreamingFrom: 'pg0' });
+    });
+
+    it('rewinds once it has waited exactly rewindAfterMs', () => {
+      expect(since(94_999).actions).toEqual([]);
+      expect(since(95_000).actions).toEqual([{ kind: 'rewind', from: 'pg0' }]);
+    });
+
+    it('does not rewind when its own timeline is unknown', () => {
+      const d = decideNode(input({ self: 'pg1', pg: { ...cut, timeline: null }, members: ms, memory: { ...initialNodeMemory, notStreamingSince: 90_000, notStreamingFrom: 'pg0' } }));
+      expect(d.actions).toEqual([]);
+      expect(d.message).toBe('no action: not streaming from pg0 for 10000ms on timeline ? (the primary\'s is 2): a connection problem, not divergence; waiting');
+    });
+
+    it('waits out the rewind backoff, to the millisecond, and rewinds without one', () => {
+      const wait = since(100_000, { rewindFailures: 2, rewindRetryAt: 100_700 });
+      expect(wait).toMatchObject({ actions: [], message: 'waiting: rewind failed 2 time(s); next try in 700ms' });
+      expect(since(100_700, { rewindFailures: 2, rewindRetryAt: 100_700 }).actions).toEqual([{ kind: 'rewind', from: 'pg0' }]);
+      expect(since(100_000, { rewindFailures: 2, rewindRetryAt: 99_000 }).actions).toEqual([{ kind: 'rewind', from: 'pg0' }]);
+      expect(since(100_000).actions).toEqual([{ kind: 'rewind', from: 'pg0' }]);
+    });
+  });
+
+  it('forgets every rewind state when it clones afresh', () => {
+    const d = decideNode(input({ self: 'pg1', pg: empty, memory: { ...initialNodeMemory, needsRewind: true, rewindUnrepairable: true, rewindFailures: 3, rewindRetryAt: 1 } }));
+    expect(d.actions).toEqual([{ kind: 'basebackup', from: 'pg0' }]);
+    expect(d.memory).toMatchObject({ needsRewind: false, rewindUnrepairable: false, rewindFailures: 0, rewindRetryAt: null });
+  });
+
+  it('starts as primary at once after a daemon start (monotonic clock near 0) when nothing crashed, and waits exactly failoverTimeoutMs after a crash', () => {
+    expect(decideNode(input({ pg: stopped('shut down'), nowMs: 500 })).actions).toEqual([{ kind: 'start', as: 'primary', upstream: null }]);
+    const crashed = { ...initialNodeMemory, crashedAt: 90_000 };
+    expect(decideNode(input({ pg: stopped('in production'), memory: crashed, nowMs: 99_999 })).actions).toEqual([]);
+    expect(decideNode(input({ pg: stopped('in production'), memory: crashed, nowMs: 100_000 })).actions).toEqual([{ kind: 'start', as: 'primary', upstream: null }]);
+  });
+
+  it('starts the desired primary as a replica when its data was a replica\'s, so only the promotion path makes it writable', () => {
+    const d = decideNode(input({ pg: stopped('shut down in recovery') }));
+    expect(d).toMatchObject({ actions: [{ kind: 'start', as: 'replica', upstream: null }], message: 'starting: I am pg0, the desired primary, starting as a replica first' });
+  });
+
+  it('re-clones when the re-clone lock is its own, and never while no primary runs to clone from', () => {
+    const ms = byName(member('pg0', { role: 'stopped', pgUp: false }), primaryMember('pg1'));
+    const proven = afterRewindFailure(initialNodeMemory, true, 100_000);
+    expect(decideNode(input({ desired: d2, pg: stopped('in production'), members: ms, memory: proven, recloneLock: 'pg0' })).actions).toEqual([{ kind: 'wipe' }]);
+    const noSource = decideNode(input({ desired: d2, pg: stopped('in production'), members: byName(member('pg1', { pgUp: false, role: 'stopped' })), memory: proven }));
+    expect(noSource).toMatchObject({ actions: [], message: 'waiting to re-clone: pg1 is not a running primary yet' });
+  });
+});

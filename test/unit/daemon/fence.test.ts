@@ -36,7 +36,7 @@ class FakeWatchdog implements Watchdog {
   }
 }
 
-function setup(opts: { valid?: boolean; remaining?: number; serving?: boolean; timerMs?: number | null } = {}) {
+function setup(opts: { valid?: boolean; remaining?: number; serving?: boolean; timerMs?: number | null; stop?: (s: Scheduler) => Promise<void> } = {}) {
   const s = new Scheduler();
   const state = { valid: opts.valid ?? true, remaining: opts.remaining ?? 700, lapses: 0, serving: opts.serving ?? true, stops: 0, stopped: 0, woken: 0 };
   const lease = { valid: () => state.valid, remainingMs: () => state.remaining, lapses: () => state.lapses } as unknown as LeaseKeeper;
@@ -44,6 +44,7 @@ function setup(opts: { valid?: boolean; remaining?: number; serving?: boolean; t
   const ctl = {
     stop: async () => {
       state.stops++;
+      if (opts.stop) await opts.stop(s);
       state.serving = false;
       return { how: 'stopped' as const };
     },
@@ -157,5 +158,81 @@ describe('Fence', () => {
     expect(fence.stoppedByFence()).toBe(false);
     state.valid = false;
     expect(fence.stoppedByFence()).toBe(true);
+  });
+
+  it('fences again after a fence, once the server is a primary again and its lease lapses again', async () => {
+    const { s, state, fence, watchdog } = setup();
+    fence.start();
+    state.valid = false;
+    await s.runUntil(60, () => undefined);
+    expect(state.stops).toBe(1);
+    state.serving = true; // started as primary again, lease renewed
+    state.valid = true;
+    await s.runUntil(200, () => undefined);
+    expect(state.stops).toBe(1);
+    watchdog.isArmed = false;
+    fence.guard(true); // the fence is over: a running server gets a watchdog
+    expect(watchdog.arms).toEqual([700]);
+    state.valid = false;
+    await s.runUntil(260, () => undefined);
+    expect(state.stops).toBe(2);
+    fence.stop();
+  });
+
+  it('stops once while a slow stop is under way, and arms no watchdog meanwhile', async () => {
+    const sleep = (s: Scheduler, ms: number) => new Promise<void>((r) => s.after(ms, null, r));
+    const { s, state, fence, watchdog } = setup({ stop: (sch) => sleep(sch, 300) });
+    fence.start();
+    state.valid = false;
+    await s.runUntil(200, () => undefined); // the stop began at 50 and is still running: timer ticks at 100, 150, 200
+    expect(state.stops).toBe(1);
+    fence.guard(true);
+    expect(watchdog.arms).toEqual([]); // the server is going down: a watchdog armed now would only race the stop
+    await s.runUntil(400, () => undefined);
+    expect(state.stops).toBe(1);
+    expect(state.stopped).toBe(1);
+    fence.stop();
+  });
+
+  it('logs a stop that failed, and tries again at the next tick', async () => {
+    let fail = true;
+    const { s, state, fence, logs } = setup({
+      stop: async () => {
+        if (fail) {
+          fail = false;
+          throw new Error('pg_ctl: no');
+        }
+      },
+    });
+    fence.start();
+    state.valid = false;
+    await s.runUntil(60, () => undefined);
+    expect(state.stops).toBe(1);
+    expect(state.stopped).toBe(0);
+    expect(state.woken).toBe(1);
+    expect(logs[1]).toBe('fencing failed: pg_ctl: no');
+    await s.runUntil(110, () => undefined);
+    expect(state.stops).toBe(2);
+    expect(state.stopped).toBe(1);
+    fence.stop();
+  });
+
+  it('has no timer after stop()', async () => {
+    const { s, state, fence } = setup();
+    fence.start();
+    await s.runUntil(120, () => undefined);
+    fence.stop();
+    state.valid = false;
+    await s.runUntil(400, () => undefined);
+    expect(state.stops).toBe(0);
+  });
+
+  it('after a deliberate stop, treats the server as what it is observed to be, not as one being made primary', () => {
+    const { state, watchdog, fence } = setup({ serving: false, remaining: 500 });
+    fence.armForPrimary();
+    fence.disarm();
+    fence.feed();
+    expect(watchdog.budgets).toEqual([REPLICA_BUDGET_MS]);
+    expect(state.stops).toBe(0);
   });
 });

@@ -185,3 +185,203 @@ describe('LeaseKeeper lifecycle', () => {
     expect(calls.keepAlives).toBe(before);
   });
 });
+
+describe('LeaseKeeper edges (each pins a mutant `make mutation` left alive; docs/pgdaemon.md, "Mutation testing")', () => {
+  const opts = (s: Scheduler, proc: Proc, extra: Partial<{ log: (l: string) => void; onChange: () => void; onRenewed: () => void }> = {}) => ({
+    ttlMs: 1000,
+    marginMs: 200,
+    clock: simClock(s, proc, () => 0),
+    log: extra.log ?? (() => undefined),
+    onChange: extra.onChange ?? (() => undefined),
+    onRenewed: extra.onRenewed ?? (() => undefined),
+  });
+  /** Keepalives answer as `answer(n, sentAt)` says: [delay ms, alive], or null to never answer. Grants take 10 ms. */
+  function scriptedEtcd(s: Scheduler, answer: (n: number, sentAt: number) => [number, boolean] | null, grantMs = 10) {
+    const calls = { grants: 0, keepAlives: 0, timeouts: [] as number[] };
+    const dcs = {
+      grantLease: () => {
+        const id = String(++calls.grants);
+        return new Promise((resolve) => s.after(grantMs, null, () => resolve({ id, ttlSeconds: 1 })));
+      },
+      keepAlive: (_id: string, timeoutMs: number) => {
+        calls.timeouts.push(timeoutMs);
+        const a = answer(calls.keepAlives++, s.now);
+        if (!a) return new Promise(() => undefined);
+        return new Promise((resolve) => s.after(a[0], null, () => resolve(a[1])));
+      },
+      revokeLease: async () => undefined,
+    } as unknown as Dcs;
+    return { dcs, calls };
+  }
+  async function run(s: Scheduler, until: number) {
+    for (let t = s.now + 10; t <= until; t += 10) await s.runUntil(t, () => undefined);
+  }
+
+  it('is valid strictly before its deadline, not at it', async () => {
+    const s = new Scheduler();
+    const { dcs } = scriptedEtcd(s, () => null);
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d')));
+    keeper.start();
+    await run(s, 20);
+    const deadline = keeper.status().deadline;
+    expect(deadline).toBe(800);
+    expect(keeper.valid(deadline - 1)).toBe(true);
+    expect(keeper.valid(deadline)).toBe(false);
+    await keeper.stop(false);
+  });
+
+  it('has its deadline in the past while it holds no lease: before the first grant and after etcd dropped the lease', async () => {
+    const s = new Scheduler();
+    const { dcs } = scriptedEtcd(s, () => [10, false]);
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d')));
+    expect(keeper.status().deadline).toBeLessThan(0);
+    keeper.start();
+    await run(s, 20);
+    expect(keeper.status().deadline).toBe(800);
+    await run(s, 220); // the keepalive sent at 200 answers "gone" at 210
+    expect(keeper.status().leaseId).toBeNull();
+    expect(keeper.status().deadline).toBeLessThan(s.now);
+    await keeper.stop(false);
+  });
+
+  it('asks etcd for one lease at a time, however long a grant takes', async () => {
+    const s = new Scheduler();
+    const { dcs, calls } = scriptedEtcd(s, () => null, 700);
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d')));
+    keeper.start();
+    await run(s, 650); // ticks at 0, 200, 400, 600 while the first grant is still out
+    expect(calls.grants).toBe(1);
+    await run(s, 710);
+    expect(keeper.status().leaseId).toBe('1');
+    await keeper.stop(false);
+  });
+
+  it('waits for a keepalive as long as its answer can keep the lease valid: TTL − margin', async () => {
+    const s = new Scheduler();
+    const { dcs, calls } = scriptedEtcd(s, () => [10, true]);
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d')));
+    keeper.start();
+    await run(s, 450);
+    expect(calls.timeouts).toEqual([800, 800]);
+    await keeper.stop(false);
+  });
+
+  it('ignores an answer about a lease it no longer holds: no renewal, no second lapse', async () => {
+    const s = new Scheduler();
+    // The keepalive sent at 200 answers "gone" at 450; the one sent at 400 answers "alive" at 460.
+    const { dcs } = scriptedEtcd(s, (n) => (n === 0 ? [250, false] : n === 1 ? [60, true] : null));
+    let renewed = 0;
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d'), { onRenewed: () => renewed++ }));
+    keeper.start();
+    await run(s, 100);
+    expect(renewed).toBe(1); // the grant
+    await run(s, 470);
+    expect(keeper.lapses()).toBe(1);
+    expect(renewed).toBe(1);
+    expect(keeper.valid()).toBe(false);
+    await keeper.stop(false);
+  });
+
+  it('counts an answer that comes exactly at the deadline as a lapse (the lease was not valid at that instant)', async () => {
+    const s = new Scheduler();
+    // Granted at 0 (deadline 800); the keepalive sent at 200 answers at 800, the others never.
+    const { dcs } = scriptedEtcd(s, (n) => (n === 0 ? [600, true] : null));
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d')));
+    keeper.start();
+    await run(s, 790);
+    expect(keeper.lapses()).toBe(0);
+    await run(s, 800);
+    expect(keeper.lapses()).toBe(1);
+    expect(keeper.status().deadline).toBe(1000);
+    await keeper.stop(false);
+  });
+
+  it('tells the daemon when validity changes, and only then', async () => {
+    const s = new Scheduler();
+    let alive = true;
+    const { dcs } = scriptedEtcd(s, () => [10, alive]);
+    let changes = 0;
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d'), { onChange: () => changes++ }));
+    keeper.start();
+    await run(s, 20);
+    expect(changes).toBe(1); // granted
+    await run(s, 650); // three renewals that keep it valid
+    expect(changes).toBe(1);
+    alive = false;
+    await run(s, 820); // the one sent at 800 says "gone"
+    expect(keeper.valid()).toBe(false);
+    expect(changes).toBe(2);
+    await keeper.stop(false);
+  });
+
+  it('leaves no timer behind when stopped', async () => {
+    const s = new Scheduler();
+    const { dcs } = scriptedEtcd(s, () => [10, true]);
+    const clock = simClock(s, new Proc('d'), () => 0);
+    const live = new Set<unknown>();
+    const counting = {
+      ...clock,
+      setTimeout: (fn: () => void, ms: number) => {
+        const h = clock.setTimeout(() => {
+          live.delete(h);
+          fn();
+        }, ms);
+        live.add(h);
+        return h;
+      },
+      clearTimeout: (h: Parameters<typeof clock.clearTimeout>[0]) => {
+        live.delete(h);
+        clock.clearTimeout(h);
+      },
+    };
+    const keeper = new LeaseKeeper(dcs, { ...opts(s, new Proc('d')), clock: counting });
+    keeper.start();
+    await run(s, 300);
+    expect(live.size).toBe(1);
+    await keeper.stop(false);
+    expect(live.size).toBe(0);
+  });
+
+  it('reports slow keepalives with their duration, at most once per 5 s with a count, and fast ones not at all', async () => {
+    const s = new Scheduler();
+    let latency = 10;
+    const { dcs } = scriptedEtcd(s, () => [latency, true]);
+    const logs: string[] = [];
+    const keeper = new LeaseKeeper(dcs, opts(s, new Proc('d'), { log: (l) => logs.push(l) }));
+    keeper.start();
+    await run(s, 1000);
+    expect(logs).toEqual(['lease 1 granted (ttl 1s)']);
+    latency = 250; // exactly TTL/4: not slow yet
+    await run(s, 2000);
+    expect(logs).toHaveLength(1);
+    latency = 300; // sent every 200 ms from 2000, each answered 300 ms later
+    await run(s, 8000);
+    // Logged before the answer confirms anything: the last confirmed send was 1800 (deadline 2600), 300 ms left at 2300.
+    expect(logs.slice(1)).toEqual([
+      'lease renewal slow: keepalive answered after 300ms (etcd slow, or this daemon starved); 300ms of lease left',
+      // 5 s after the first report (2300 + 5000 = 7300) comes the next, with the 25 slow answers since (2500..7300).
+      'lease renewal slow: keepalive answered after 300ms (etcd slow, or this daemon starved) (25 slow events since the last report); 300ms of lease left',
+    ]);
+    await keeper.stop(false);
+  });
+
+  it('reports a renewal timer that fires more than 150 ms late', async () => {
+    const s = new Scheduler();
+    const { dcs } = scriptedEtcd(s, () => [10, true]);
+    const logs: string[] = [];
+    const proc = new Proc('d');
+    await s.runUntil(1000, () => undefined); // a daemon started after the host has been up a while
+    const keeper = new LeaseKeeper(dcs, opts(s, proc, { log: (l) => logs.push(l) }));
+    keeper.start();
+    await run(s, 2000);
+    expect(logs).toEqual(['lease 1 granted (ttl 1s)']);
+    let late = 150; // exactly the limit: not reported
+    proc.starve = () => late;
+    await run(s, 2400);
+    expect(logs).toHaveLength(1);
+    late = 151;
+    await run(s, 3000);
+    expect(logs[1]).toMatch(/^lease renewal slow: renewal timer fired 151ms late \(the daemon's event loop was busy or starved\); -?\d+ms of lease left$/);
+    await keeper.stop(false);
+  });
+});

@@ -183,3 +183,117 @@ describe('EtcdDcs transactions (against the simulated etcd)', () => {
     expect(etcd.get(keys.maintenance)).toBeUndefined();
   });
 });
+
+describe('EtcdDcs edges (each pins mutants `make mutation` left alive; docs/pgdaemon.md, "Mutation testing")', () => {
+  /** How long (simulated ms) `p` took to settle, and how. */
+  async function timed<T>(s: Scheduler, p: Promise<T>): Promise<{ ms: number; value?: T; error?: Error }> {
+    const start = s.now;
+    let out: { ms: number; value?: T; error?: Error } | null = null;
+    p.then(
+      (value) => (out = { ms: s.now - start, value }),
+      (error: Error) => (out = { ms: s.now - start, error }),
+    );
+    for (let i = 0; i < 400 && !out; i++) await s.runUntil(s.now + 5, () => undefined);
+    if (!out) throw new Error('did not settle within 2 s');
+    return out;
+  }
+
+  it('takes endpoints without a scheme or with trailing slashes', async () => {
+    const s = new Scheduler();
+    const etcd = new SimEtcd(s);
+    const env = { s, net: new Network(), etcd, gateway: new SimEtcdGateway(etcd), transit: () => 1 };
+    const proc = new Proc('pg0');
+    const dcs = new EtcdDcs({ endpoints: ['etcd0:2379//', 'http://etcd1:2379/', 'etcd2:2379'], cluster: CLUSTER, callTimeoutMs: 1000, transport: simTransport(env, 'pg0', proc), clock: simClock(s, proc, () => 0) });
+    const lease = (await timed(s, dcs.grantLease(1))).value!;
+    expect((await timed(s, dcs.campaign('pg0', lease.id))).value).toBe(true);
+    expect((await timed(s, dcs.keepAlive(lease.id, 800))).value).toBe(true);
+    expect(dcs.keepAlivesOnStream()).toBe(1);
+  });
+
+  it('renews through the other members after the hedge when the stream\'s member hangs', async () => {
+    const { s, etcd, client, done } = setup();
+    const dcs = client('pg0');
+    const lease = await done(dcs.grantLease(2));
+    etcd.loseMember(0, 'hung', 0);
+    const r = await timed(s, dcs.keepAlive(lease.id, 800));
+    expect(r.value).toBe(true);
+    expect(r.ms).toBeGreaterThanOrEqual(100); // the stream had its 100 ms first
+    expect(r.ms).toBeLessThan(400); // and no more
+    expect(dcs.keepAlivesOnStream()).toBe(0);
+  });
+
+  it('goes through the gateway at once when the stream fails, and fails only when both failed', async () => {
+    const { s, etcd, client, done } = setup();
+    const dcs = client('pg0');
+    const lease = await done(dcs.grantLease(2));
+    etcd.loseMember(0, 'down', 0);
+    const r = await timed(s, dcs.keepAlive(lease.id, 800));
+    expect(r.value).toBe(true);
+    expect(r.ms).toBeLessThan(100); // no hedge wait: the stream had failed already
+    for (const i of [1, 2]) etcd.loseMember(i, 'down', 0);
+    const none = await timed(s, dcs.keepAlive(lease.id, 800));
+    expect(none.error).toBeInstanceOf(Error);
+  });
+
+  it('says "gone" for a revoked lease through the gateway too', async () => {
+    const { s, etcd, client, done } = setup();
+    const dcs = client('pg0');
+    const lease = await done(dcs.grantLease(2));
+    await done(dcs.revokeLease(lease.id));
+    etcd.loseMember(0, 'down', 0);
+    const r = await timed(s, dcs.keepAlive(lease.id, 800));
+    expect(r.value).toBe(false);
+    expect(dcs.keepAlivesOnStream()).toBe(0);
+  });
+
+  it('writes a failover\'s history and refusal with the desired state, and consumes the request only when asked', async () => {
+    const { etcd, client, done } = setup();
+    const dcs = client('pg1');
+    const lease = await done(dcs.grantLease(1));
+    const hist = (g: number) => ({ generation: g, kind: 'failover' as const, from: 'pg0', to: 'pg1', reason: 'r', decidedBy: 'pg1', decidedAt: 'x', detectedToDecidedMs: 5 });
+    await done(dcs.initCluster(desired(), { synchronous: false, maxLagOnFailoverBytes: 0 }, { ...hist(1), kind: 'bootstrap' }, false));
+    expect(await done(dcs.campaign('pg1', lease.id))).toBe(true);
+    expect(await done(dcs.putRequest({ kind: 'switchover', from: null, to: 'pg2', requestedAt: 'a' }))).toBe(true);
+    const refusal = { request: { kind: 'switchover' as const, from: null, to: 'pg2', requestedAt: 'a' }, reason: 'no', at: 'x' };
+    expect(await done(dcs.casDesired(modRevision(etcd, keys.desired), { ...desired(), generation: 2, primary: 'pg1' }, 'pg1', { history: hist(2), refusal }))).toBe(true);
+    expect(JSON.parse(etcd.get(keys.history(2))!.value)).toMatchObject({ generation: 2, kind: 'failover' });
+    expect(JSON.parse(etcd.get(keys.refusal)!.value)).toMatchObject({ reason: 'no' });
+    expect(etcd.get(keys.request)).toBeDefined(); // not consumed
+    expect(await done(dcs.casDesired(modRevision(etcd, keys.desired), { ...desired(), generation: 3, primary: 'pg2' }, 'pg1', { consumeRequest: true }))).toBe(true);
+    expect(etcd.get(keys.request)).toBeUndefined();
+  });
+
+  it('reads an empty cluster as no keys (the gateway omits an empty range\'s kvs)', async () => {
+    const { client, done } = setup();
+    const dcs = client('client');
+    expect((await done(dcs.readRaw())).kvs).toEqual([]);
+    expect(await done(dcs.readHistory())).toEqual([]);
+  });
+
+  it('closes without ever having watched, and renews nothing once closed', async () => {
+    const { s, client, done } = setup();
+    const dcs = client('pg0');
+    const lease = await done(dcs.grantLease(2));
+    await dcs.close();
+    expect((await timed(s, dcs.keepAlive(lease.id, 300))).value).not.toBe(true);
+  });
+
+  it('replaces a watch that went silent once its reads show a change it did not deliver, whichever key changed', async () => {
+    const { s, etcd, client, done } = setup();
+    const dcs = client('pg0');
+    etcd.put(keys.member('pg9'), '{}');
+    let resets = 0;
+    await dcs.watch(() => undefined, () => resets++);
+    await s.runUntil(s.now + 200, () => undefined);
+    expect(resets).toBe(1); // created
+    for (let i = 0; i < 3; i++) etcd.loseMember(i, 'hung', 0);
+    for (let i = 1; i < 3; i++) etcd.restoreMember(i); // the watch's member stays hung: its stream is silent
+    etcd.put(keys.config, '{}'); // sorts before every other key: the newest revision is not the last key read
+    for (let t = 0; t < 2000 && resets === 1; t += 250) {
+      await done(dcs.readRaw());
+      await s.runUntil(s.now + 250, () => undefined);
+    }
+    expect(resets).toBeGreaterThan(1);
+    await dcs.close();
+  });
+});
